@@ -1,0 +1,66 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  AuthenticationError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  SchemaViolationError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../domain/errors';
+import type { Logger } from '../../ports/logger';
+
+/** The one place error classes become HTTP statuses. Bodies are always `{error, code, …}`. */
+export function statusOf(error: unknown): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof AuthenticationError) return 401;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
+  if (error instanceof SchemaViolationError) return 422;
+  if (error instanceof RateLimitedError) return 429;
+  if (error instanceof UnavailableError) return 503;
+  return 500;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const status = statusOf(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (status === 500) {
+      logger.error({ err: serializeError(error), method: req.method, path: req.path }, 'unhandled error');
+      res.status(500).json({ error: 'internal server error', code: 'internal' });
+      return;
+    }
+    if (status === 503) logger.warn({ err: serializeError((error as UnavailableError).cause ?? error) }, (error as Error).message);
+    const body: Record<string, unknown> = { error: (error as Error).message, code: (error as { code: string }).code };
+    if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
+    if (error instanceof SchemaViolationError) body.paths = error.paths;
+    if (error instanceof RateLimitedError) {
+      body.scope = error.scope;
+      body.retry_after = error.retryAfterSeconds;
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
+    if (error instanceof UnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    // The rest of an oversized body is not read: close the connection instead of draining it.
+    if (error instanceof PayloadTooLargeError) res.setHeader('Connection', 'close');
+    res.status(status).json(body);
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
+};
+
+function serializeError(error: unknown): object {
+  if (error instanceof Error) return { type: error.name, message: error.message, stack: error.stack };
+  return { message: String(error) };
+}

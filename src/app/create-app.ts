@@ -1,0 +1,35 @@
+import express, { type Express, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger as PinoLogger } from 'pino';
+import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
+import { reportIngestRoutes } from '../adapters/http/report-ingest-routes';
+import type { ReportIngestion } from './report-ingestion';
+import type { Config } from './config';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  /** The service's own logger (request logs, errors); never the client-log sink. */
+  logger: PinoLogger;
+  ingestion: ReportIngestion;
+  /** Further routers mounted before the 404 handler (read API, logs intake, operations). */
+  routers?: Router[];
+}
+
+/** Builds the Express app. It never listens: main.ts does, and tests use supertest on port 0. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      quietReqLogger: true,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
+  for (const router of deps.routers ?? []) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { checkDetails } from '../domain/details-policy';
+import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
+import { groupHash } from '../domain/group-hash';
+import { dimensionsOf, type BlobRecord, type DetailsOutcome } from '../domain/report';
+import { parseReportInput } from '../domain/report-validation';
+import { blobKey, expiresAt } from '../domain/retention';
+import type { AppContext, AppDirectory } from '../ports/app-directory';
+import type { BlobStore } from '../ports/blob-store';
+import type { Clock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
+import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
+import type { ReportRepository } from '../ports/report-repository';
+import type { Config } from './config';
+
+export const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
+const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ReportIngestionDeps {
+  directory: AppDirectory;
+  repository: ReportRepository;
+  blobStore: BlobStore;
+  limiter: RateLimiter;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  randomHex: (bytes: number) => string;
+  settings: Config['reports'];
+}
+
+/** What authorize() established before the body was read. */
+export interface IngestTicket {
+  app: AppContext;
+  deviceId: string;
+}
+
+export interface IngestResult {
+  groupHash: string;
+  storedDetails: boolean;
+  detailsError?: { code: string; message: string };
+}
+
+export class ReportIngestion {
+  constructor(private readonly deps: ReportIngestionDeps) {}
+
+  /** Everything that can refuse a report before its body is read: key, device id, reports flag, per-key limit. */
+  async authorize(authorization: string | undefined, deviceIdHeader: string | undefined): Promise<IngestTicket> {
+    const key = bearerToken(authorization);
+    if (key === null || !REPORT_KEY_PATTERN.test(key)) throw this.rejected(new AuthenticationError('invalid report key', 'invalid_report_key'));
+    const app = await this.unavailableOnError('app directory', () => this.deps.directory.findByReportKey(key));
+    if (app === null) throw this.rejected(new AuthenticationError('invalid report key', 'invalid_report_key'));
+    const deviceId = deviceIdHeader?.trim();
+    if (!deviceId) throw this.rejected(new ValidationError('missing X-Device-ID header', 'missing_device_id'));
+    if (!DEVICE_ID_PATTERN.test(deviceId)) throw this.rejected(new ValidationError('invalid X-Device-ID header', 'invalid_device_id'));
+    if (!app.reports) throw this.rejected(new ForbiddenError('reports are disabled for this app', 'reports_disabled'));
+    const verdict = await this.deps.limiter.peek(this.keyRule(app));
+    if (!verdict.allowed) throw this.limited(verdict.scope, verdict.retryAfterSeconds);
+    return { app, deviceId };
+  }
+
+  async ingest(ticket: IngestTicket, body: unknown): Promise<IngestResult> {
+    const { app } = ticket;
+    let input;
+    try {
+      input = parseReportInput(body);
+    } catch (error) {
+      throw this.rejected(error as Error);
+    }
+    if (input.application.name !== app.name) {
+      throw this.rejected(new ForbiddenError('report key does not belong to this application', 'app_mismatch'));
+    }
+    const dimensions = dimensionsOf(input);
+    const hash = groupHash(dimensions);
+
+    const verdict = await this.deps.limiter.consume([
+      this.keyRule(app),
+      { scope: 'group', key: `${app.appId}:${hash}`, limit: this.deps.settings.rateLimitPerGroupPerMinute, windowSeconds: 60 },
+      {
+        scope: 'device',
+        key: `${app.appId}:${deviceDigest(ticket.deviceId)}:${hash}`,
+        limit: this.deps.settings.rateLimitPerDeviceGroupPerHour,
+        windowSeconds: 3600,
+      },
+    ]);
+    if (!verdict.allowed) throw this.limited(verdict.scope, verdict.retryAfterSeconds);
+
+    const now = this.deps.clock.now();
+    let outcome: DetailsOutcome = 'none';
+    let detailsError: IngestResult['detailsError'];
+    let stored: BlobRecord | null = null;
+    if (input.details !== undefined && input.details !== null) {
+      const checked = checkDetails(input.details, {
+        maxCompressedBytes: this.deps.settings.maxDetailsCompressedBytes,
+        maxDecompressedBytes: this.deps.settings.maxDetailsDecompressedBytes,
+      });
+      if (checked.ok) {
+        stored = await this.storeDetails(app.appId, hash, dimensions, checked, now);
+        if (stored === null) detailsError = { code: 'details_storage_failed', message: 'details could not be stored; the report was counted' };
+      } else {
+        detailsError = { code: checked.code, message: checked.message };
+      }
+      outcome = stored ? 'stored' : 'rejected';
+      this.deps.metrics.increment('report_details_total', { outcome: stored ? 'stored' : 'rejected', reason: detailsError?.code ?? 'ok' });
+    }
+
+    try {
+      await this.deps.repository.recordEvent({ appId: app.appId, groupHash: hash, dimensions, at: now, details: outcome });
+    } catch (error) {
+      // The client will retry; don't leave details behind for a report that was never counted.
+      if (stored) await this.discardDetails(stored);
+      this.deps.metrics.increment('reports_rejected_total', { reason: 'repository_unavailable' });
+      throw new UnavailableError('report repository unavailable', 5, error);
+    }
+    this.deps.metrics.increment('reports_accepted_total');
+
+    if (stored) await this.trim(app.appId, hash);
+    return { groupHash: hash, storedDetails: stored !== null, ...(detailsError ? { detailsError } : {}) };
+  }
+
+  private keyRule(app: AppContext): LimitRule {
+    return { scope: 'key', key: app.appId, limit: this.deps.settings.rateLimitPerKeyPerMinute, windowSeconds: 60 };
+  }
+
+  private async storeDetails(
+    appId: string,
+    hash: string,
+    dimensions: ReturnType<typeof dimensionsOf>,
+    details: { compressed: Buffer; decompressedSize: number; contentType: string; encoding: string },
+    now: Date,
+  ): Promise<BlobRecord | null> {
+    const key = blobKey(this.deps.settings.storagePrefix, appId, now, hash, this.deps.randomHex(8));
+    const record: BlobRecord = {
+      id: this.deps.randomHex(12),
+      appId,
+      groupHash: hash,
+      ...dimensions,
+      storage: {
+        driver: this.deps.blobStore.driver,
+        key,
+        compressedSize: details.compressed.length,
+        decompressedSize: details.decompressedSize,
+        contentType: details.contentType,
+        encoding: details.encoding,
+      },
+      createdAt: now,
+      expiresAt: expiresAt(now, this.deps.settings.blobRetentionDays),
+    };
+    try {
+      await this.deps.blobStore.put(key, details.compressed, { contentType: 'application/json', contentEncoding: 'gzip' });
+    } catch (error) {
+      this.deps.logger.warn({ err: { message: (error as Error).message }, appId }, 'blob store put failed; report counted without details');
+      return null;
+    }
+    try {
+      await this.deps.repository.insertBlob(record);
+    } catch (error) {
+      this.deps.logger.warn({ err: { message: (error as Error).message }, appId }, 'blob metadata insert failed; removing the object');
+      await this.deps.blobStore.delete([key]).catch(() => undefined);
+      return null;
+    }
+    return record;
+  }
+
+  private async discardDetails(record: BlobRecord): Promise<void> {
+    await this.deps.repository.deleteBlobs([record.id]).catch(() => undefined);
+    await this.deps.blobStore.delete([record.storage.key]).catch(() => undefined);
+  }
+
+  /** Keeps the newest maxBlobsPerGroup; a failure here only delays the trim to the next report. */
+  private async trim(appId: string, hash: string): Promise<void> {
+    try {
+      const removed = await this.deps.repository.trimBlobs(appId, hash, this.deps.settings.maxBlobsPerGroup);
+      if (removed.length > 0) await this.deps.blobStore.delete(removed.map((b) => b.storage.key));
+    } catch (error) {
+      this.deps.logger.warn({ err: { message: (error as Error).message }, appId }, 'trimming blobs failed');
+    }
+  }
+
+  private limited(scope: string, retryAfterSeconds: number): RateLimitedError {
+    this.deps.metrics.increment('rate_limit_rejections_total', { scope });
+    this.deps.metrics.increment('reports_rejected_total', { reason: `rate_limited_${scope}` });
+    return new RateLimitedError(scope, retryAfterSeconds);
+  }
+
+  private rejected<E extends Error>(error: E): E {
+    this.deps.metrics.increment('reports_rejected_total', { reason: (error as unknown as { code?: string }).code ?? error.name });
+    return error;
+  }
+
+  private async unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new UnavailableError(`${what} unavailable`, 5, error);
+    }
+  }
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/** Limiter keys hold a digest, never the device id itself. */
+function deviceDigest(deviceId: string): string {
+  return createHash('sha256').update(deviceId).digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,81 @@
+import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
+import { EVENT_TYPES, type ReportInput } from './report';
+import { ValidationError } from './errors';
+
+// faynoSync's charsets. None of them admits '|', which keeps the groupHash join unambiguous.
+// The maximum lengths are ours: faynoSync sets none except for reason.
+export const REPORT_FIELD_LIMITS = {
+  'application.name': { pattern: '^[a-zA-Z0-9\\- ]+$', maxLength: 128 },
+  'application.version': { pattern: '^[0-9.-]+$', maxLength: 64 },
+  'application.channel': { pattern: '^[a-zA-Z0-9]+$', maxLength: 64 },
+  'system.platform': { pattern: '^[a-zA-Z0-9-]+$', maxLength: 64 },
+  'system.arch': { pattern: '^[a-zA-Z0-9]+$', maxLength: 32 },
+  'event.reason': { pattern: '^[a-zA-Z0-9._-]{1,128}$', maxLength: 128 },
+} as const;
+
+const field = (name: keyof typeof REPORT_FIELD_LIMITS) => ({
+  type: 'string' as const,
+  minLength: 1,
+  ...REPORT_FIELD_LIMITS[name],
+});
+
+export const reportInputSchema: JSONSchemaType<ReportInput> = {
+  type: 'object',
+  required: ['application', 'system', 'event'],
+  properties: {
+    application: {
+      type: 'object',
+      required: ['name', 'version', 'channel'],
+      properties: {
+        name: field('application.name'),
+        version: field('application.version'),
+        channel: field('application.channel'),
+      },
+    },
+    system: {
+      type: 'object',
+      required: ['platform', 'arch'],
+      properties: { platform: field('system.platform'), arch: field('system.arch') },
+    },
+    event: {
+      type: 'object',
+      required: ['type', 'reason'],
+      properties: {
+        type: { type: 'string', enum: [...EVENT_TYPES] },
+        reason: field('event.reason'),
+      },
+    },
+    details: {
+      type: 'object',
+      nullable: true,
+      required: ['encoding', 'content_type', 'payload'],
+      properties: {
+        encoding: { type: 'string', maxLength: 64 },
+        content_type: { type: 'string', maxLength: 128 },
+        payload: { type: 'string' },
+      },
+    },
+  },
+};
+
+// Unknown fields are ignored rather than refused: faynoSync's clients may send more than we read,
+// and dimensionsOf() guarantees that nothing but the seven dimensions is ever stored.
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: false });
+const validate = ajv.compile(reportInputSchema);
+
+export function fieldName(error: ErrorObject): string {
+  const path = error.instancePath.split('/').filter(Boolean).join('.');
+  const missing = (error.params as { missingProperty?: string }).missingProperty;
+  if (error.keyword === 'required' && missing) return path ? `${path}.${missing}` : missing;
+  return path || 'body';
+}
+
+/** Checks an already-parsed JSON body; throws a ValidationError that names the first bad field. */
+export function parseReportInput(body: unknown): ReportInput {
+  if (validate(body)) return body;
+  const error = validate.errors![0]!;
+  const name = fieldName(error);
+  if (error.keyword === 'required') throw new ValidationError(`missing ${name}`, 'missing_field', { field: name });
+  if (name === 'body') throw new ValidationError('body must be a JSON object', 'invalid_body');
+  throw new ValidationError(`invalid ${name}`, 'invalid_field', { field: name });
+}

@@ -1,0 +1,56 @@
+import { once } from 'node:events';
+import { createApp } from './app/create-app';
+import { compose } from './app/compose';
+import { ConfigError, loadConfig } from './app/config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`telltale: configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const composition = await compose(config).catch((error: Error) => {
+    process.stderr.write(`telltale: cannot start: ${error.message}\n`);
+    process.exit(78);
+  });
+  const { logger } = composition.deps;
+  const app = createApp(composition.deps);
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  const address = server.address();
+  logger.info({ address }, 'telltale listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
+    const timer = setTimeout(() => {
+      logger.warn('shutdown timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    server.close(async () => {
+      await composition.close();
+      logger.info('stopped');
+      logger.flush?.();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`telltale: fatal: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

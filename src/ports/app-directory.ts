@@ -1,0 +1,42 @@
+export interface App {
+  id: string;
+  owner: string;
+  name: string;
+  reports: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What ingestion needs to know about the app a report key belongs to. */
+export interface AppContext {
+  appId: string;
+  owner: string;
+  name: string;
+  reports: boolean;
+}
+
+export interface ReportKey {
+  appId: string;
+  key: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AppDirectory {
+  /** Throws ConflictError when the owner already has an app of that name. */
+  createApp(app: App): Promise<App>;
+  getApp(id: string): Promise<App | null>;
+  /** Sorted by name. */
+  listApps(owner: string): Promise<App[]>;
+  setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null>;
+  /** Removes the app and its report key; true when it existed. */
+  deleteApp(id: string): Promise<boolean>;
+
+  findByReportKey(key: string): Promise<AppContext | null>;
+  getReportKey(appId: string): Promise<ReportKey | null>;
+  /** Creates or replaces the app's one key; the old value stops resolving at once. */
+  setReportKey(appId: string, key: string, at: Date): Promise<ReportKey>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
