@@ -24,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
     pinoHttp({
       logger: deps.logger,
       quietReqLogger: true,
+      serializers: { req: requestForLog, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
@@ -32,4 +33,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-trace-id'];
+
+/**
+ * What a request log line may hold: no Authorization, cookies, device ids, client IPs or query
+ * strings (signed download URLs carry their signature there).
+ */
+function requestForLog(req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown> }) {
+  const headers: Record<string, unknown> = {};
+  for (const name of LOGGED_HEADERS) if (req.headers?.[name] !== undefined) headers[name] = req.headers[name];
+  return { id: req.id, method: req.method, path: (req.url ?? '').split('?')[0], headers };
 }

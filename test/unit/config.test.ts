@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/app/config';
+
+const fails = (env: Record<string, string>, variable: string) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toContain(variable);
+    return;
+  }
+  throw new Error(`expected ${variable} to be refused`);
+};
+
+describe('loadConfig', () => {
+  it('has the documented defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      dataDir: './data',
+      reports: {
+        enabled: true,
+        maxBodyBytes: 262144,
+        maxDetailsCompressedBytes: 131072,
+        maxDetailsDecompressedBytes: 1048576,
+        blobRetentionDays: 30,
+        maxBlobsPerGroup: 10,
+        storagePrefix: 'reports',
+        rateLimitPerKeyPerMinute: 100,
+        rateLimitPerGroupPerMinute: 30,
+        rateLimitPerDeviceGroupPerHour: 1,
+        signedUrlTtlSeconds: 900,
+      },
+      repository: { driver: 'sqlite' },
+      storage: { driver: 'fs', s3: { checksumMode: 'WHEN_REQUIRED', forcePathStyle: true } },
+      redisUrl: null,
+      logs: { enabled: true, maxRequestsPerMinute: 60, maxBatch: 100, maxMessageLength: 2000, maxStackLength: 5000, maxBodyBytes: 262144 },
+    });
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.reports)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ REPORTS_ENABLED: 'maybe' }, 'REPORTS_ENABLED'],
+    [{ REPORTS_MAX_BODY_BYTES: '-1' }, 'REPORTS_MAX_BODY_BYTES'],
+    [{ REPOSITORY_DRIVER: 'postgres' }, 'REPOSITORY_DRIVER'],
+    [{ REPOSITORY_DRIVER: 'mongo' }, 'MONGO_URL'],
+    [{ MONGO_URL: 'http://x' }, 'MONGO_URL'],
+    [{ STORAGE_DRIVER: 'ftp' }, 'STORAGE_DRIVER'],
+    [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET_NAME_PRIVATE'],
+    [{ STORAGE_DRIVER: 'minio', S3_BUCKET_NAME_PRIVATE: 'b', S3_ACCESS_KEY: 'k' }, 'S3_SECRET_KEY'],
+    [{ S3_CHECKSUM_MODE: 'always' }, 'S3_CHECKSUM_MODE'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ LOGS_MAX_BATCH: '0' }, 'LOGS_MAX_BATCH'],
+  ])('fails at startup naming the variable for %j', (env, variable) => fails(env as Record<string, string>, variable));
+
+  it('accepts faynoSync\'s S3 flavour names as the s3 driver', () => {
+    for (const flavour of ['aws', 'minio', 'digitalocean', 'S3']) {
+      expect(loadConfig({ STORAGE_DRIVER: flavour, S3_BUCKET_NAME_PRIVATE: 'private' }).storage.driver).toBe('s3');
+    }
+    expect(loadConfig({ STORAGE_DRIVER: 'aws', S3_BUCKET_NAME_PRIVATE: 'p' }).storage.s3.forcePathStyle).toBe(false);
+    expect(loadConfig({ S3_CHECKSUM_MODE: 'when_supported' }).storage.s3.checksumMode).toBe('WHEN_SUPPORTED');
+  });
+
+  it('reads the logs block from CONFIG_FILE in the seed\'s shape, and the environment wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telltale-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ logs: { enabled: false, rateLimit: { maxRequestsPerMinute: 30 }, validation: { maxBatch: 50, maxBodyBytes: 4096 }, appIntegrity: { enabled: true } } }),
+    );
+    const fromFile = loadConfig({ CONFIG_FILE: file });
+    expect(fromFile.logs).toMatchObject({ enabled: false, maxRequestsPerMinute: 30, maxBatch: 50, maxBodyBytes: 4096, appIntegrityEnabled: true, maxMessageLength: 2000 });
+    const overridden = loadConfig({ CONFIG_FILE: file, LOGS_MAX_BATCH: '10', LOGS_ENABLED: 'true' });
+    expect(overridden.logs).toMatchObject({ enabled: true, maxBatch: 10, maxRequestsPerMinute: 30 });
+  });
+
+  it('names CONFIG_FILE when the file is unreadable or has a wrongly typed value', () => {
+    fails({ CONFIG_FILE: '/nonexistent/telltale.json' }, 'CONFIG_FILE');
+    const dir = mkdtempSync(join(tmpdir(), 'telltale-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ logs: { validation: { maxBatch: 'lots' } } }));
+    fails({ CONFIG_FILE: file }, 'CONFIG_FILE');
+  });
+});

@@ -1,0 +1,68 @@
+import { ValidationError } from '../../src/domain/errors';
+import { parseReportInput } from '../../src/domain/report-validation';
+import { reportBody } from '../fixtures/reports';
+
+const rejects = (body: unknown) => {
+  try {
+    parseReportInput(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).message;
+  }
+  throw new Error('expected a ValidationError');
+};
+
+describe('parseReportInput', () => {
+  it('accepts faynoSync\'s example report', () => {
+    expect(parseReportInput(reportBody())).toEqual(reportBody());
+  });
+
+  it('accepts what faynoSync accepts: spaces and dashes in names, dashed versions and platforms, dotted reasons', () => {
+    const body = reportBody({
+      application: { name: 'My App-2', version: '1.0.0-1', channel: 'beta2' },
+      system: { platform: 'linux-musl', arch: 'arm64' },
+      event: { type: 'rollback_failure', reason: 'sig.verify-failed_2' },
+    });
+    expect(parseReportInput(body)).toEqual(body);
+  });
+
+  it.each(['crash', 'startup_failure', 'update_failure', 'install_failure', 'rollback_failure'])('accepts event.type %s', (type) => {
+    expect(parseReportInput(reportBody({ event: { type: type as never } })).event.type).toBe(type);
+  });
+
+  it.each([
+    [{ application: { version: '1.4.2-beta' } }, 'invalid application.version'],
+    [{ application: { channel: 'stable-2' } }, 'invalid application.channel'],
+    [{ application: { name: 'my_app' } }, 'invalid application.name'],
+    [{ system: { platform: 'win_32' } }, 'invalid system.platform'],
+    [{ system: { arch: 'x86-64' } }, 'invalid system.arch'],
+    [{ event: { type: 'oops' } }, 'invalid event.type'],
+    [{ event: { reason: 'has space' } }, 'invalid event.reason'],
+    [{ event: { reason: 'r'.repeat(129) } }, 'invalid event.reason'],
+    [{ application: { name: 'n'.repeat(129) } }, 'invalid application.name'],
+    [{ application: { version: '' } }, 'invalid application.version'],
+  ])('names the field when it is invalid: %j', (override, message) => {
+    expect(rejects(reportBody(override as never))).toBe(message);
+  });
+
+  it('names a missing field with its full path', () => {
+    const body = reportBody() as unknown as { system: Record<string, unknown> };
+    delete body.system.arch;
+    expect(rejects(body)).toBe('missing system.arch');
+    expect(rejects({ application: reportBody().application, system: reportBody().system })).toBe('missing event');
+  });
+
+  it('refuses a body that is not an object', () => {
+    expect(rejects([])).toBe('body must be a JSON object');
+    expect(rejects('x')).toBe('body must be a JSON object');
+    expect(rejects(null)).toBe('body must be a JSON object');
+  });
+
+  it('refuses a field of the wrong type', () => {
+    expect(rejects(reportBody({ application: { version: 142 as never } }))).toBe('invalid application.version');
+  });
+
+  it('requires all three details fields when details are sent', () => {
+    expect(rejects({ ...reportBody(), details: { encoding: 'gzip+base64' } })).toBe('missing details.content_type');
+  });
+});
