@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
   const address = server.address();
   logger.info({ address }, 'telltale listening');
+  composition.sweeper.start(config.reports.sweepIntervalMs);
 
   let stopping = false;
   const stop = (signal: string) => {

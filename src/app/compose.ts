@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
-import { MemoryMetrics } from '../adapters/memory/memory-metrics';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
 import { systemClock } from '../adapters/memory/system-clock';
@@ -20,6 +19,9 @@ import { CachedAppDirectory } from './cached-app-directory';
 import { ConfigError, type Config } from './config';
 import type { AppDeps } from './create-app';
 import { FailOpenRateLimiter } from './fail-open-rate-limiter';
+import { RetentionSweeper } from './retention-sweeper';
+import { PromMetrics } from '../adapters/prometheus/prom-metrics';
+import type { ReadinessCheck } from '../adapters/http/ops-routes';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -30,6 +32,8 @@ export interface Composition {
   limiter: RateLimiter;
   metrics: Metrics;
   clock: Clock;
+  sweeper: RetentionSweeper;
+  readinessChecks: ReadinessCheck[];
   secrets: { urlSigning: string };
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
@@ -60,12 +64,14 @@ export function loadOrCreateSecret(dataDir: string, name: string): string {
 export async function compose(config: Readonly<Config>, overrides: ComposeOverrides = {}): Promise<Composition> {
   const logger = overrides.logger ?? createServiceLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
-  const metrics = overrides.metrics ?? new MemoryMetrics();
+  const metrics = overrides.metrics ?? new PromMetrics();
   const closers: Array<() => Promise<void>> = [];
 
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
 
+  // MongoDB's TTL index removes expired blob metadata by itself; see RetentionSweeper.
+  const expiresMetadataItself = config.repository.driver === 'mongo';
   let repository: ReportRepository;
   let rawDirectory: AppDirectory;
   switch (config.repository.driver) {
@@ -106,8 +112,29 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     settings: config.reports,
   });
 
+  const readinessChecks: ReadinessCheck[] = [
+    { name: 'repository', check: () => repository.ping() },
+    { name: 'blob_store', check: () => blobStore.ping() },
+  ];
+  const sweeper = new RetentionSweeper({
+    repository,
+    blobStore,
+    clock,
+    logger,
+    lookaheadMs: expiresMetadataItself ? config.reports.sweepIntervalMs + 60_000 : 0,
+  });
+  closers.push(() => sweeper.stop());
+
   return {
-    deps: { config, logger, ingestion, routers: [] },
+    deps: {
+      config,
+      logger,
+      ingestion,
+      routers: [],
+      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
+    },
+    sweeper,
+    readinessChecks,
     directory,
     repository,
     blobStore,

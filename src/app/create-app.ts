@@ -3,6 +3,8 @@ import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
 import { reportIngestRoutes } from '../adapters/http/report-ingest-routes';
+import { corsAllowlist } from '../adapters/http/cors';
+import { httpMetrics, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from './report-ingestion';
 import type { Config } from './config';
 
@@ -11,8 +13,10 @@ export interface AppDeps {
   /** The service's own logger (request logs, errors); never the client-log sink. */
   logger: PinoLogger;
   ingestion: ReportIngestion;
-  /** Further routers mounted before the 404 handler (read API, logs intake, operations). */
+  /** Further routers mounted before the 404 handler (read API, logs intake). */
   routers?: Router[];
+  /** Health, readiness and metrics. */
+  ops?: OpsOptions;
 }
 
 /** Builds the Express app. It never listens: main.ts does, and tests use supertest on port 0. */
@@ -20,6 +24,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
+  if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
+  if (deps.ops) app.use(opsRoutes(deps.ops));
+  app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   app.use(
     pinoHttp({
       logger: deps.logger,

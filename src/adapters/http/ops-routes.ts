@@ -1,0 +1,85 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import { AuthenticationError } from '../../domain/errors';
+import type { PromMetrics } from '../prometheus/prom-metrics';
+import { bearerOf } from './authenticate';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface OpsOptions {
+  checks: ReadinessCheck[];
+  checkTimeoutMs?: number;
+  metrics?: PromMetrics;
+  metricsToken?: string | null;
+}
+
+/** Liveness, readiness and Prometheus metrics. */
+export function opsRoutes(opts: OpsOptions): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const timeout = opts.checkTimeoutMs ?? 1000;
+    const results = await Promise.all(
+      opts.checks.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), timeout);
+          return { name, ok: true };
+        } catch {
+          // The reason stays in our own log, not in the body: it can hold hosts or credentials.
+          return { name, ok: false };
+        }
+      }),
+    );
+    const failing = results.filter((r) => !r.ok).map((r) => r.name);
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : 'failing']));
+    if (failing.length > 0) res.status(503).json({ status: 'unavailable', failing, checks });
+    else res.json({ status: 'ready', checks });
+  });
+  if (opts.metrics) {
+    const metrics = opts.metrics;
+    router.get('/metrics', metricsAuth(opts.metricsToken ?? null), async (_req, res) => {
+      res.setHeader('Content-Type', metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    });
+  }
+  return router;
+}
+
+function metricsAuth(token: string | null): RequestHandler {
+  return (req, _res, next) => {
+    if (token === null) return next();
+    const given = Buffer.from(bearerOf(req) ?? '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AuthenticationError('a valid metrics token is required', 'invalid_metrics_token');
+    }
+    next();
+  };
+}
+
+/** Observes every response with its route template (never the raw path, which would explode cardinality). */
+export function httpMetrics(metrics: PromMetrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,78 @@
+import request from 'supertest';
+import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
+import { harness } from '../fixtures/harness';
+import { newDeviceId, reportBody } from '../fixtures/reports';
+
+describe('operations routes', () => {
+  it('GET /healthz answers 200 with no dependency checked', async () => {
+    const h = await harness();
+    h.repository.ping = async () => {
+      throw new Error('down');
+    };
+    const res = await request(h.app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz is 200 when every adapter answers, and 503 naming the failing one without its error text', async () => {
+    const h = await harness();
+    expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { repository: 'ok', blob_store: 'ok' } });
+    h.blobStore.ping = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:9000 secret=abc');
+    };
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' } });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('GET /readyz is 503 when a check hangs past its timeout', async () => {
+    const h = await harness();
+    h.repository.ping = () => new Promise(() => undefined);
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.failing).toEqual(['repository']);
+  });
+
+  it('GET /metrics exposes counters and the request histogram by route template, behind METRICS_TOKEN when set', async () => {
+    const metrics = new PromMetrics({ defaultMetrics: false });
+    const h = await harness({ METRICS_TOKEN: 'scrape-me' }, { metrics });
+    const { app, key } = { app: h.app, ...(await h.createApp('my-app')) };
+    await request(app).post('/reports/ingest').set('Authorization', `Bearer ${key}`).set('X-Device-ID', newDeviceId()).send(reportBody());
+    await request(app).post('/reports/ingest').set('Authorization', 'Bearer nope').set('X-Device-ID', newDeviceId()).send(reportBody());
+
+    expect((await request(app).get('/metrics')).status).toBe(401);
+    const res = await request(app).get('/metrics').set('Authorization', 'Bearer scrape-me');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('telltale_reports_accepted_total 1');
+    expect(res.text).toContain('telltale_reports_rejected_total{reason="invalid_report_key"} 1');
+    expect(res.text).toMatch(/telltale_http_request_duration_seconds_count\{method="POST",route="\/reports\/ingest",status="202"\} 1/);
+  });
+
+  describe('CORS on the ingest routes', () => {
+    it('answers a preflight from an allowed origin, and refuses another origin', async () => {
+      const h = await harness({ CORS_ORIGINS: 'https://app.example.com' });
+      const ok = await request(h.app)
+        .options('/reports/ingest')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'POST');
+      expect(ok.status).toBe(204);
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect(ok.headers['access-control-allow-headers']).toContain('X-Device-ID');
+      const denied = await request(h.app).options('/reports/ingest').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+      expect(denied.status).toBe(403);
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('sends no CORS headers when CORS_ORIGINS is unset', async () => {
+      const h = await harness();
+      const res = await request(h.app).post('/reports/ingest').set('Origin', 'https://app.example.com').send({});
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  it('does not announce Express', async () => {
+    const h = await harness();
+    expect((await request(h.app).get('/healthz')).headers['x-powered-by']).toBeUndefined();
+  });
+});
