@@ -1,0 +1,207 @@
+// npm run bench — load benchmarks, reported as ratios against a bare Express JSON server measured
+// in the same run (A B A B …), because absolute numbers on a shared CI machine mean little.
+// Not a test: nothing here asserts a target. Options via env:
+//   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,redis,details,logs').split(',');
+const root = join(__dirname, '..');
+const hasTaskset = existsSync('/usr/bin/taskset');
+const cores = require('node:os').cpus().length as number;
+
+interface Started {
+  child: ChildProcess;
+  info: { port: number; statsPort?: number; key?: string; appId?: string };
+}
+
+/** Server on core 0, load generator (this process) on core 1, where taskset and 2 cores exist. */
+function start(script: string, env: Record<string, string>): Promise<Started> {
+  const args = ['-r', '@swc-node/register', script];
+  const [cmd, argv] = hasTaskset && cores >= 2 ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv as string[], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const info = JSON.parse(line);
+        if (info.ready) resolve({ child, info });
+      } catch {
+        /* a log line */
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function stop(s: Started) {
+  s.child.kill('SIGTERM');
+  await new Promise((resolve) => s.child.once('exit', resolve));
+}
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+async function load(port: number, path: string, requests: autocannon.Request[], headers: Record<string, string>): Promise<Measure> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    connections,
+    duration,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    requests,
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (n as { count: number }).count;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, statuses };
+}
+
+const report = (name: string, version = '1.4.2') =>
+  JSON.stringify({
+    application: { name, version, channel: 'stable' },
+    system: { platform: 'windows', arch: 'amd64' },
+    event: { type: 'update_failure', reason: 'checksum_mismatch' },
+  });
+
+const details = () => {
+  // ~10 KiB of JSON that compresses poorly, like a real stack trace with addresses.
+  const frames = Array.from({ length: 160 }, () => `at fn_${randomUUID()} (file.js:${Math.floor(Math.random() * 1e5)})`);
+  return { encoding: 'gzip+base64', content_type: 'application/json', payload: gzipSync(Buffer.from(JSON.stringify({ frames }))).toString('base64') };
+};
+
+const logBatch = () =>
+  JSON.stringify({
+    logs: Array.from({ length: 100 }, (_, i) => ({
+      level: i % 10 === 0 ? 'error' : 'info',
+      message: `Transaction step ${i} finished`,
+      timestamp: 1736956780000 + i,
+      context: { screen: 'SendScreen', action: 'submitTransaction', metadata: { attempt: i, token: 'secret-value' } },
+    })),
+    device: { platform: 'ios', osVersion: '17.2', appVersion: '2.5.0' },
+    sessionId: 'sess_bench',
+  });
+
+interface Scenario {
+  name: string;
+  env: Record<string, string>;
+  path: string;
+  /** Requests for autocannon; a fresh device id per request so dedup doesn't refuse the load. */
+  requests: (info: Started['info']) => { requests: autocannon.Request[]; headers: Record<string, string> };
+  skip?: () => string | null;
+}
+
+// Limits are raised so the load measures ingestion, not 429s; the limiter still runs every check.
+const highLimits = {
+  REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
+  REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '100000000',
+  REPORTS_RATE_LIMIT_PER_DEVICE_GROUP_PER_HOUR: '100000000',
+  LOGS_RATE_LIMIT_MAX_REQUESTS_PER_MINUTE: '100000000',
+  LOG_LEVEL: 'warn',
+  LOGS_DESTINATION: '/dev/null',
+};
+
+const reportRequests = (body: () => string) => (info: Started['info']) => ({
+  headers: { authorization: `Bearer ${info.key}` },
+  requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-device-id': randomUUID() }, body: body() }) } as autocannon.Request],
+});
+
+const scenarios: Scenario[] = [
+  { name: 'minimal', env: {}, path: '/reports/ingest', requests: reportRequests(() => report('bench-app')) },
+  {
+    name: 'redis',
+    env: { REDIS_URL: process.env.REDIS_URL ?? '' },
+    path: '/reports/ingest',
+    requests: reportRequests(() => report('bench-app')),
+    skip: () => (process.env.REDIS_URL ? null : 'REDIS_URL is not set (scripts/test-services.sh start prints it)'),
+  },
+  {
+    name: 'details',
+    env: {},
+    path: '/reports/ingest',
+    requests: (info) => {
+      const pool = Array.from({ length: 64 }, () => JSON.stringify({ ...JSON.parse(report('bench-app')), details: details() }));
+      let i = 0;
+      return reportRequests(() => pool[i++ % pool.length]!)(info);
+    },
+  },
+  {
+    name: 'logs',
+    env: {},
+    path: '/api/v1/logs',
+    requests: () => {
+      const body = logBatch();
+      return {
+        headers: {},
+        requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-device-id': randomUUID() }, body }) } as autocannon.Request],
+      };
+    },
+  },
+];
+
+const fmt = (n: number, d = 0) => n.toFixed(d);
+
+async function main() {
+  process.stdout.write(
+    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${cores} cores, ${hasTaskset && cores >= 2 ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
+  );
+  if (hasTaskset && cores >= 2) spawn('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const rows: string[] = [];
+  for (const scenario of scenarios.filter((s) => wanted.includes(s.name))) {
+    const why = scenario.skip?.();
+    if (why) {
+      rows.push(`${scenario.name.padEnd(8)} skipped: ${why}`);
+      continue;
+    }
+    const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
+    const baseline = await start('bench/servers/baseline.ts', {});
+    const telltale = await start('bench/servers/telltale.ts', { ...highLimits, ...scenario.env, DATA_DIR: dataDir, PORT: '0' });
+    const A: Measure[] = [];
+    const B: Measure[] = [];
+    try {
+      const load_ = scenario.requests(telltale.info);
+      for (let r = 0; r < rounds; r++) {
+        A.push(await load(baseline.info.port, scenario.path, load_.requests, load_.headers));
+        B.push(await load(telltale.info.port, scenario.path, load_.requests, load_.headers));
+      }
+      const stats = (await (await fetch(`http://127.0.0.1:${telltale.info.statsPort}/`)).json()) as { repositoryWrites: number; reportsAccepted: number; redisRoundTrips: number; rss: number };
+      const avg = (ms: Measure[], k: 'rps' | 'p50' | 'p99') => ms.reduce((s, m) => s + m[k], 0) / ms.length;
+      const [rpsA, rpsB, p50A, p50B, p99A, p99B] = [avg(A, 'rps'), avg(B, 'rps'), avg(A, 'p50'), avg(B, 'p50'), avg(A, 'p99'), avg(B, 'p99')];
+      const statuses = B.reduce<Record<string, number>>((acc, m) => {
+        for (const [c, n] of Object.entries(m.statuses)) acc[c] = (acc[c] ?? 0) + n;
+        return acc;
+      }, {});
+      const perReport = stats.reportsAccepted > 0 ? stats.repositoryWrites / stats.reportsAccepted : 0;
+      const redisPerReport = stats.reportsAccepted > 0 ? stats.redisRoundTrips / stats.reportsAccepted : 0;
+      rows.push(
+        `${scenario.name.padEnd(8)} baseline ${fmt(rpsA).padStart(6)} req/s p50 ${fmt(p50A, 1)} ms p99 ${fmt(p99A, 1)} ms | telltale ${fmt(rpsB).padStart(6)} req/s p50 ${fmt(p50B, 1)} ms p99 ${fmt(p99B, 1)} ms | ratio req/s ${fmt(rpsB / rpsA, 2)}x p50 ${fmt(p50B / Math.max(p50A, 0.001), 2)}x p99 ${fmt(p99B / Math.max(p99A, 0.001), 2)}x | statuses ${JSON.stringify(statuses)}` +
+          (scenario.path === '/reports/ingest'
+            ? ` | repository writes/report ${fmt(perReport, 3)}${scenario.env.REDIS_URL ? ` | redis round trips/report ${fmt(redisPerReport, 3)}` : ''}`
+            : '') +
+          ` | server RSS ${fmt(stats.rss / 1048576)} MiB`,
+      );
+    } finally {
+      await stop(baseline);
+      await stop(telltale);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`${rows.join('\n')}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// Telltale as `npm start` runs it, plus an app and key for the load, and instrumentation:
+// repository writes and Redis round trips are counted by wrapping the real adapters, and served
+// on a second port so the measured server does nothing extra.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { compose } from '../../src/app/compose';
+import { loadConfig } from '../../src/app/config';
+import { createApp } from '../../src/app/create-app';
+import { createServiceLogger } from '../../src/adapters/pino/pino-logger';
+
+async function main() {
+  const config = loadConfig();
+  const composition = await compose(config, { logger: createServiceLogger('warn') });
+  const repo = composition.repository as unknown as Record<string, unknown>;
+  const counts = { repositoryWrites: 0, reportsAccepted: 0, redisRoundTrips: 0 };
+  for (const method of ['recordEvent', 'insertBlob', 'trimBlobs', 'deleteBlobs']) {
+    const original = repo[method] as (...args: unknown[]) => Promise<unknown>;
+    repo[method] = (...args: unknown[]) => {
+      counts.repositoryWrites++;
+      if (method === 'recordEvent') counts.reportsAccepted++;
+      return original.apply(composition.repository, args);
+    };
+  }
+  const redis = (composition as unknown as { redis?: { on(event: string, cb: (...a: unknown[]) => void): void; monitor?: unknown } }).redis;
+  const limiter = (composition.limiter as unknown as { inner?: { roundTrips?: number } }).inner;
+
+  const now = new Date();
+  const appId = randomBytes(12).toString('hex');
+  const key = `rpk_${randomBytes(32).toString('hex')}`;
+  await composition.directory.createApp({ id: appId, owner: 'bench', name: 'bench-app', reports: true, createdAt: now, updatedAt: now });
+  await composition.directory.setReportKey(appId, key, now);
+
+  const server = createApp(composition.deps).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const stats = http
+    .createServer((_req, res) => {
+      counts.redisRoundTrips = limiter?.roundTrips ?? 0;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ ...counts, rss: process.memoryUsage().rss, redis: redis ? true : false }));
+    })
+    .listen(0, '127.0.0.1');
+  await new Promise((resolve) => stats.once('listening', resolve));
+  const port = (server.address() as { port: number }).port;
+  const statsPort = (stats.address() as { port: number }).port;
+  process.stdout.write(`${JSON.stringify({ ready: true, port, statsPort, key, appId })}\n`);
+  process.on('SIGTERM', () => server.close(async () => {
+    await composition.close();
+    process.exit(0);
+  }));
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
