@@ -4,7 +4,7 @@
 //   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,18 +55,98 @@ interface Measure {
   statuses: Record<string, number>;
 }
 
-async function load(port: number, path: string, requests: autocannon.Request[], headers: Record<string, string>): Promise<Measure> {
+interface LoadSpec {
+  headers: Record<string, string>;
+  /** Bodies sent round-robin. */
+  bodies: string[];
+  /** A fresh X-Device-ID per request, so the limiter sees many keys, as in real traffic. */
+  freshDevice: boolean;
+}
+
+const hasWrk = existsSync('/usr/bin/wrk');
+
+/** wrk (C, far faster than the server) when installed, else autocannon. */
+async function load(port: number, path: string, spec: LoadSpec): Promise<Measure> {
+  const url = `http://127.0.0.1:${port}${path}`;
+  const headers = { 'content-type': 'application/json', ...spec.headers };
+  if (hasWrk) return loadWithWrk(url, headers, spec);
+  let i = 0;
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
+    url,
     connections,
     duration,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    requests,
+    headers,
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request) => ({
+          ...req,
+          headers: spec.freshDevice ? { ...req.headers, 'x-device-id': randomUUID() } : req.headers,
+          body: spec.bodies[i++ % spec.bodies.length],
+        }),
+      } as autocannon.Request,
+    ],
   });
   const statuses: Record<string, number> = {};
   for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (n as { count: number }).count;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, statuses };
+}
+
+// JSON string escapes are valid Lua string escapes for the ASCII bodies used here.
+const lua = (s: string) => JSON.stringify(s);
+
+function loadWithWrk(url: string, headers: Record<string, string>, spec: LoadSpec): Promise<Measure> {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-wrk-'));
+  const script = join(dir, 'load.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"
+${Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`).join('\n')}
+local bodies = { ${spec.bodies.map(lua).join(',\n')} }
+local i = 0
+local statuses = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) ; codes = {} end
+local function uuid()
+  return string.format("%08x-%04x-4%03x-%04x-%012x", math.random(0, 0xffffffff), math.random(0, 0xffff), math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffffffffff))
+end
+function request()
+  i = i + 1
+  ${spec.freshDevice ? 'wrk.headers["x-device-id"] = uuid()' : ''}
+  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
+end
+function response(status) codes[status] = (codes[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local merged = {}
+  for _, t in ipairs(threads) do
+    local c = t:get("codes")
+    for k, v in pairs(c) do merged[k] = (merged[k] or 0) + v end
+  end
+  io.write("STATUSES")
+  for k, v in pairs(merged) do io.write(string.format(" %d=%d", k, v)) end
+  io.write("\\n")
+  io.write(string.format("P50 %f\\nP99 %f\\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+`,
+  );
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, url];
+  const [cmd, argv] = hasTaskset && cores >= 2 ? ['taskset', ['-c', '1', 'wrk', ...args]] : ['wrk', args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    child.once('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${out}`));
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+      const p50 = Number(/P50 ([\d.]+)/.exec(out)?.[1] ?? 0);
+      const p99 = Number(/P99 ([\d.]+)/.exec(out)?.[1] ?? 0);
+      const statuses: Record<string, number> = {};
+      for (const m of (/STATUSES(.*)/.exec(out)?.[1] ?? '').matchAll(/(\d+)=(\d+)/g)) statuses[m[1]!] = Number(m[2]);
+      resolve({ rps, p50, p99, statuses });
+    });
+  });
 }
 
 const report = (name: string, version = '1.4.2') =>
@@ -98,8 +178,7 @@ interface Scenario {
   name: string;
   env: Record<string, string>;
   path: string;
-  /** Requests for autocannon; a fresh device id per request so dedup doesn't refuse the load. */
-  requests: (info: Started['info']) => { requests: autocannon.Request[]; headers: Record<string, string> };
+  load: (info: Started['info']) => LoadSpec;
   skip?: () => string | null;
 }
 
@@ -113,41 +192,32 @@ const highLimits = {
   LOGS_DESTINATION: '/dev/null',
 };
 
-const reportRequests = (body: () => string) => (info: Started['info']) => ({
+const reportLoad = (bodies: string[]) => (info: Started['info']): LoadSpec => ({
   headers: { authorization: `Bearer ${info.key}` },
-  requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-device-id': randomUUID() }, body: body() }) } as autocannon.Request],
+  bodies,
+  freshDevice: true,
 });
 
 const scenarios: Scenario[] = [
-  { name: 'minimal', env: {}, path: '/reports/ingest', requests: reportRequests(() => report('bench-app')) },
+  { name: 'minimal', env: {}, path: '/reports/ingest', load: reportLoad([report('bench-app')]) },
   {
     name: 'redis',
     env: { REDIS_URL: process.env.REDIS_URL ?? '' },
     path: '/reports/ingest',
-    requests: reportRequests(() => report('bench-app')),
+    load: reportLoad([report('bench-app')]),
     skip: () => (process.env.REDIS_URL ? null : 'REDIS_URL is not set (scripts/test-services.sh start prints it)'),
   },
   {
     name: 'details',
     env: {},
     path: '/reports/ingest',
-    requests: (info) => {
-      const pool = Array.from({ length: 64 }, () => JSON.stringify({ ...JSON.parse(report('bench-app')), details: details() }));
-      let i = 0;
-      return reportRequests(() => pool[i++ % pool.length]!)(info);
-    },
+    load: reportLoad(Array.from({ length: 64 }, () => JSON.stringify({ ...JSON.parse(report('bench-app')), details: details() }))),
   },
   {
     name: 'logs',
     env: {},
     path: '/api/v1/logs',
-    requests: () => {
-      const body = logBatch();
-      return {
-        headers: {},
-        requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-device-id': randomUUID() }, body }) } as autocannon.Request],
-      };
-    },
+    load: () => ({ headers: {}, bodies: [logBatch()], freshDevice: true }),
   },
 ];
 
@@ -155,7 +225,7 @@ const fmt = (n: number, d = 0) => n.toFixed(d);
 
 async function main() {
   process.stdout.write(
-    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${cores} cores, ${hasTaskset && cores >= 2 ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
+    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${hasWrk ? 'wrk' : 'autocannon'}, ${cores} cores, ${hasTaskset && cores >= 2 ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
   );
   if (hasTaskset && cores >= 2) spawn('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const rows: string[] = [];
@@ -171,10 +241,10 @@ async function main() {
     const A: Measure[] = [];
     const B: Measure[] = [];
     try {
-      const load_ = scenario.requests(telltale.info);
+      const spec = scenario.load(telltale.info);
       for (let r = 0; r < rounds; r++) {
-        A.push(await load(baseline.info.port, scenario.path, load_.requests, load_.headers));
-        B.push(await load(telltale.info.port, scenario.path, load_.requests, load_.headers));
+        A.push(await load(baseline.info.port, scenario.path, spec));
+        B.push(await load(telltale.info.port, scenario.path, spec));
       }
       const stats = (await (await fetch(`http://127.0.0.1:${telltale.info.statsPort}/`)).json()) as { repositoryWrites: number; reportsAccepted: number; redisRoundTrips: number; rss: number };
       const avg = (ms: Measure[], k: 'rps' | 'p50' | 'p99') => ms.reduce((s, m) => s + m[k], 0) / ms.length;
