@@ -2,11 +2,14 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
-import { reportIngestRoutes } from '../adapters/http/report-ingest-routes';
+import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-ingest-routes';
+import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
-import { httpMetrics, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
+import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from './report-ingestion';
 import type { Config } from './config';
+
+const VERSION: string = require('../../package.json').version;
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -15,6 +18,8 @@ export interface AppDeps {
   ingestion: ReportIngestion;
   /** Further routers mounted before the 404 handler (read API, logs intake). */
   routers?: Router[];
+  /** OpenAPI entries of the routes in `routers`. */
+  routeDocs?: RouteDoc[];
   /** Health, readiness and metrics. */
   ops?: OpsOptions;
 }
@@ -26,6 +31,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
   if (deps.ops) app.use(opsRoutes(deps.ops));
+  const openApi = buildOpenApiDocument(
+    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.routeDocs ?? [])],
+    { version: VERSION },
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   app.use(
     pinoHttp({

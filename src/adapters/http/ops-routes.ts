@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { AuthenticationError } from '../../domain/errors';
 import type { PromMetrics } from '../prometheus/prom-metrics';
 import { bearerOf } from './authenticate';
+import { errorSchema, type RouteDoc } from './openapi';
 
 export interface ReadinessCheck {
   name: string;
@@ -83,3 +84,34 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     }),
   ]);
 }
+
+const readiness = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'unavailable'] },
+    failing: { type: 'array', items: { type: 'string' } },
+    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'failing'] } },
+  },
+};
+
+export const opsDocs: RouteDoc[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness; checks no dependency', tag: 'operations', auth: 'none', responses: { 200: { description: 'Alive' } } },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness of every configured adapter',
+    tag: 'operations',
+    auth: 'none',
+    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing; named in failing', schema: readiness } },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    tag: 'operations',
+    auth: 'metrics_token',
+    responses: { 200: { description: 'Prometheus text format' }, 401: { description: 'METRICS_TOKEN set and not given', schema: errorSchema } },
+  },
+  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
+];

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { ReportIngestion } from '../../app/report-ingestion';
 import { readJsonBody } from './json-body';
+import { errorSchema, type RouteDoc } from './openapi';
+import { reportInputSchema } from '../../domain/report-validation';
 
 export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: number): Router {
   const router = Router();
@@ -17,3 +19,36 @@ export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: num
   });
   return router;
 }
+
+const ingestAccepted = {
+  type: 'object',
+  required: ['status', 'group_hash', 'stored_details'],
+  properties: {
+    status: { type: 'string', enum: ['accepted'] },
+    group_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    stored_details: { type: 'boolean' },
+    details_error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+};
+
+export const reportIngestDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/reports/ingest',
+    summary: 'Count one failure report (faynoSync wire format)',
+    tag: 'reports',
+    auth: 'report_key',
+    body: reportInputSchema,
+    headers: [{ name: 'X-Device-ID', required: true, description: 'Anonymous device id, used for rate limits only' }],
+    responses: {
+      202: { description: 'Counted; details stored or, with details_error, refused', schema: ingestAccepted },
+      400: { description: 'Missing X-Device-ID, invalid JSON, or a missing/invalid field', schema: errorSchema },
+      401: { description: 'Missing or unknown report key', schema: errorSchema },
+      403: { description: 'Reports disabled for the app, or application.name is not the key\'s app', schema: errorSchema },
+      413: { description: 'Body over REPORTS_MAX_BODY_BYTES', schema: errorSchema },
+      415: { description: 'Body is not application/json', schema: errorSchema },
+      429: { description: 'A rate limit tripped; scope names it; Retry-After', schema: errorSchema },
+      503: { description: 'Repository unavailable; Retry-After', schema: errorSchema },
+    },
+  },
+];
