@@ -43,7 +43,9 @@ export class MemoryReportRepository implements ReportRepository {
       return;
     }
     existing.stats.count += 1;
+    // Events can arrive out of order (clients retry, instances race): the stats bracket them all.
     if (event.at > existing.stats.lastSeen) existing.stats.lastSeen = event.at;
+    if (event.at < existing.stats.firstSeen) existing.stats.firstSeen = event.at;
     existing.stats.detailsStored += stored;
     existing.stats.detailsRejected += rejected;
     existing.status = statusAfterEvent(existing.status);
