@@ -13,8 +13,7 @@ import {
   type AppDocument,
   type ReportKeyDocument,
 } from './mongo-builders';
-import { ensureIndexes } from './mongo-indexes';
-import { isDuplicateKey } from './mongo-report-repository';
+import { ensureIndexes, isDuplicateKey } from './mongo-indexes';
 
 function toDocument(app: App): AppDocument {
   return { _id: app.id, owner: app.owner, name: app.name, reports: app.reports, createdAt: app.createdAt, updatedAt: app.updatedAt };

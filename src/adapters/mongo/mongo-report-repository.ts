@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { GroupFilter } from '../../domain/group-query';
 import { dimensionsOf, type BlobRecord, type ReportEvent, type ReportGroup } from '../../domain/report';
 import type { GroupPage, ReportRepository, SummaryBucket, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
@@ -20,7 +20,7 @@ import {
   type BlobDocument,
   type GroupDocument,
 } from './mongo-builders';
-import { ensureIndexes } from './mongo-indexes';
+import { ensureIndexes, isDuplicateKey } from './mongo-indexes';
 
 export function toDocument(g: ReportGroup): GroupDocument {
   return {
@@ -71,8 +71,6 @@ export function fromBlobDocument(d: BlobDocument): BlobRecord {
     expiresAt: d.expiresAt,
   };
 }
-
-export const isDuplicateKey = (error: unknown): error is MongoServerError => error instanceof MongoServerError && error.code === 11000;
 
 export class MongoReportRepository implements ReportRepository {
   private readonly groups: Collection<GroupDocument>;
