@@ -2,13 +2,20 @@ import { Aggregator, Query, find, updateOne } from 'mingo';
 import type { Document } from 'mongodb';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
 import {
+  APPS_BY_NAME,
   GROUP_SORT,
   INDEXES,
+  appFilter,
+  appsOfOwnerFilter,
   expiringBlobsQuery,
   groupKeyFilter,
   groupListFilter,
+  keyFilter,
+  keyOfAppFilter,
   pageWindow,
   recordEventUpdate,
+  reportsEnabledUpdate,
+  setReportKeyUpdate,
   summaryPipeline,
   triageUpdate,
   trimQuery,
@@ -21,10 +28,11 @@ import { blobsBeyondLimit } from '../../src/domain/retention';
 import type { SummaryQuery, TriageUpdate } from '../../src/ports/report-repository';
 import { reportBody } from '../fixtures/reports';
 
-// mingo evaluates filters, update pipelines and aggregations, but it has no upsert. MongoDB's
-// documented upsert rule is reproduced here: when nothing matches, the new document starts from
-// the filter's equality clauses and the update pipeline runs on it. That rule is the one part
-// of recordEvent this file takes on trust; the Mongo contract run checks it against a server.
+// mingo evaluates filters, update pipelines and aggregations, but it has no upsert (and no
+// $setOnInsert, which is one more reason the upserts are pipelines). MongoDB's documented upsert
+// rule is reproduced here: when nothing matches, the new document starts from the filter's
+// equality clauses and the update pipeline runs on it. That rule is the one part of the upserts
+// this file takes on trust; the Mongo contract run checks it against a server.
 function upsert(collection: Document[], filter: Document, pipeline: Document[]): 'updated' | 'inserted' {
   if (updateOne(collection, filter, pipeline as never).matchedCount > 0) return 'updated';
   const seed: Document = {};
@@ -379,6 +387,36 @@ describe('blob queries, evaluated by mingo', () => {
     expect(found.map((d) => d._id)).toEqual(['x1', 'y1', 'b1']);
     const all = find(docs(), expiringBlobsQuery(records[1].expiresAt, 10).filter).all();
     expect(all.map((d) => d._id).sort()).toEqual(['b1', 'b2', 'b3', 'b4', 'x1', 'y1']);
+  });
+});
+
+describe('app directory queries, evaluated by mingo', () => {
+  const apps = () => [
+    { _id: 'a1', owner: 'o1', name: 'zeta', reports: true, createdAt: T0, updatedAt: T0 },
+    { _id: 'a2', owner: 'o1', name: 'alpha', reports: true, createdAt: T0, updatedAt: T0 },
+    { _id: 'a3', owner: 'o2', name: 'beta', reports: true, createdAt: T0, updatedAt: T0 },
+  ];
+
+  it("when listing an owner's apps, then only theirs come back, sorted by name", () => {
+    expect(find(apps(), appsOfOwnerFilter('o1')).sort(APPS_BY_NAME as Record<string, 1>).all().map((a) => a.name)).toEqual(['alpha', 'zeta']);
+  });
+
+  it('when reports are disabled, then only that app changes, with updatedAt', () => {
+    const docs = apps();
+    updateOne(docs, appFilter('a2'), reportsEnabledUpdate(false, at(1)));
+    expect(docs.map((d) => [d._id, d.reports, d.updatedAt])).toEqual([['a1', true, T0], ['a2', false, at(1)], ['a3', true, T0]]);
+  });
+
+  it("when an app gets its first key and then a new one, then the old value stops matching and createdAt stays", () => {
+    const keys: Document[] = [{ app_id: 'a2', key: 'rpk_other', createdAt: T0, updatedAt: T0 }];
+    expect(upsert(keys, keyOfAppFilter('a1'), setReportKeyUpdate('a1', 'rpk_old', at(1)))).toBe('inserted');
+    expect(upsert(keys, keyOfAppFilter('a1'), setReportKeyUpdate('a1', 'rpk_new', at(5)))).toBe('updated');
+    expect(keys).toEqual([
+      { app_id: 'a2', key: 'rpk_other', createdAt: T0, updatedAt: T0 },
+      { app_id: 'a1', key: 'rpk_new', createdAt: at(1), updatedAt: at(5) },
+    ]);
+    expect(find(keys, keyFilter('rpk_old')).all()).toEqual([]);
+    expect(find(keys, keyFilter('rpk_new')).all()).toHaveLength(1);
   });
 });
 

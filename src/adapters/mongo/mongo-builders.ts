@@ -195,8 +195,7 @@ export const keyOfAppFilter = (appId: string): Filter<ReportKeyDocument> => ({ a
 
 export const keyFilter = (key: string): Filter<ReportKeyDocument> => ({ key: { $eq: key } });
 
-/** Creates or replaces the app's one key; createdAt survives a replacement. */
-export const setReportKeyUpdate = (appId: string, key: string, at: Date): Document => ({
-  $set: { key, updatedAt: at },
-  $setOnInsert: { app_id: appId, createdAt: at },
-});
+/** Creates or replaces the app's one key; createdAt survives a replacement. A pipeline, like recordEventUpdate. */
+export const setReportKeyUpdate = (appId: string, key: string, at: Date): Document[] => [
+  { $set: { app_id: { $literal: appId }, key: { $literal: key }, createdAt: previous('createdAt', at), updatedAt: { $literal: at } } },
+];
