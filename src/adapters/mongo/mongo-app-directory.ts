@@ -102,8 +102,8 @@ export class MongoAppDirectory implements AppDirectory {
       if (violates(error, 'key')) throw new ConflictError('report key already in use', 'key_exists');
       throw error;
     }
-    if (!doc) throw new Error('upsert returned no document');
-    return fromKeyDocument(doc);
+    // An upsert that returns the document "after" always has one.
+    return fromKeyDocument(doc!);
   }
 
   async ping(): Promise<void> {
