@@ -7,6 +7,7 @@ import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
 import { systemClock } from '../adapters/memory/system-clock';
+import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AppDirectory } from '../ports/app-directory';
@@ -79,6 +80,12 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       repository = new MemoryReportRepository();
       rawDirectory = new MemoryAppDirectory();
       break;
+    case 'mongo': {
+      const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
+      ({ repository, directory: rawDirectory } = mongo);
+      closers.push(() => mongo.close());
+      break;
+    }
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);
   }
