@@ -1,9 +1,7 @@
 import pino from 'pino';
-import { MemoryAppDirectory } from '../../src/adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../../src/adapters/memory/memory-blob-store';
 import { MemoryMetrics } from '../../src/adapters/memory/memory-metrics';
 import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
-import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
 import { ManualClock } from '../../src/adapters/memory/system-clock';
 import { randomHex } from '../../src/app/compose';
 import { loadConfig } from '../../src/app/config';
