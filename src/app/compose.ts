@@ -16,10 +16,12 @@ import type { Clock } from '../ports/clock';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
+import type { TokenVerifier } from '../ports/token-verifier';
 import { CachedAppDirectory } from './cached-app-directory';
 import { ConfigError, type Config } from './config';
 import type { AppDeps } from './create-app';
 import { FailOpenRateLimiter } from './fail-open-rate-limiter';
+import { readApiRouters, rejectingTokenVerifier } from './read-api';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -106,7 +108,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     settings: config.reports,
   });
 
-  return {
+  const composition: Composition = {
     deps: { config, logger, ingestion, routers: [] },
     directory,
     repository,
@@ -119,4 +121,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+  const verifier = (composition as { tokenVerifier?: TokenVerifier }).tokenVerifier ?? rejectingTokenVerifier;
+  composition.deps.routers!.push(...readApiRouters(composition, verifier, randomHex));
+  return composition;
 }
