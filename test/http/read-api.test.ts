@@ -2,6 +2,7 @@ import request from 'supertest';
 import { groupHash } from '../../src/domain/group-hash';
 import type { EventType, ReportDimensions } from '../../src/domain/report';
 import { adminOf, readApiHarness, teamUser, type ReadApiHarness } from '../fixtures/read-api';
+import { harness } from '../fixtures/harness';
 import { gzipDetails, reportBody } from '../fixtures/reports';
 
 interface Fixture {
@@ -399,5 +400,21 @@ describe('apps and report keys', () => {
     expect((await h.repository.listGroups({ appIds: [appIds.other] }, 1, 100)).total).toBe(3);
     expect(await h.blobStore.list(`reports/${appIds.other}/`)).toHaveLength(1);
     expect((await get(`/apps/${appIds.main}`)).status).toBe(404);
+  });
+});
+
+describe('read API as compose mounts it', () => {
+  it('when no identity provider is composed yet, then JWT routes answer 401 and the signed download needs no token', async () => {
+    const plain = await harness();
+    expect((await request(plain.app).get('/reports/groups').set('Authorization', 'Bearer anything')).status).toBe(401);
+    expect((await request(plain.app).get('/apps')).status).toBe(401);
+    const download = await request(plain.app).get(`/reports/blobs/download?key=k&expires=1&signature=${'0'.repeat(64)}`);
+    expect(download.status).toBe(403);
+  });
+
+  it('when REPORTS_ENABLED=false, then the reports read API is not mounted but apps still are', async () => {
+    const off = await harness({ REPORTS_ENABLED: 'false' });
+    expect((await request(off.app).get('/reports/groups')).body.code).toBe('route_not_found');
+    expect((await request(off.app).get('/apps')).status).toBe(401);
   });
 });
