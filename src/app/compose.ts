@@ -16,6 +16,7 @@ import type { Clock } from '../ports/clock';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
+import type { TokenVerifier } from '../ports/token-verifier';
 import { CachedAppDirectory } from './cached-app-directory';
 import { ConfigError, type Config } from './config';
 import type { AppDeps } from './create-app';
@@ -23,6 +24,7 @@ import { FailOpenRateLimiter } from './fail-open-rate-limiter';
 import { RetentionSweeper } from './retention-sweeper';
 import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
+import { readApiRouters, rejectingTokenVerifier } from './read-api';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -132,7 +134,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   });
   closers.push(() => sweeper.stop());
 
-  return {
+  const composition: Composition = {
     deps: {
       config,
       logger,
@@ -153,4 +155,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+  const verifier = (composition as { tokenVerifier?: TokenVerifier }).tokenVerifier ?? rejectingTokenVerifier;
+  composition.deps.routers!.push(...readApiRouters(composition, verifier, randomHex));
+  return composition;
 }

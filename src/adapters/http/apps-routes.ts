@@ -1,0 +1,87 @@
+import { Router, type Request } from 'express';
+import type { AppManagement } from '../../app/app-management';
+import type { App, ReportKey } from '../../ports/app-directory';
+import type { TokenVerifier } from '../../ports/token-verifier';
+import { authenticate, principalOf } from './authenticate';
+import { readJsonBody } from './json-body';
+import {
+  appCreateBodySchema,
+  appPatchBodySchema,
+  bodyParser,
+  emptyQuerySchema,
+  keyRegenerateBodySchema,
+  MAX_ADMIN_BODY_BYTES,
+  queryParser,
+} from './read-api-schemas';
+
+const parseNoQuery = queryParser(emptyQuerySchema);
+const parseCreate = bodyParser(appCreateBodySchema);
+const parsePatch = bodyParser(appPatchBodySchema);
+const parseRegenerate = bodyParser(keyRegenerateBodySchema);
+
+function appToWire(app: App) {
+  return { id: app.id, name: app.name, reports: app.reports, created_at: app.createdAt.toISOString(), updated_at: app.updatedAt.toISOString() };
+}
+
+function keyToWire(app: App, key: ReportKey | null) {
+  return {
+    app_id: app.id,
+    app_name: app.name,
+    report_key: key?.key ?? null,
+    created_at: key?.createdAt.toISOString() ?? null,
+    updated_at: key?.updatedAt.toISOString() ?? null,
+  };
+}
+
+const idOf = (req: Request) => String(req.params.id);
+
+/** Apps and their report keys. Per-route authentication, like the read API. */
+export function appsRoutes(apps: AppManagement, verifier: TokenVerifier): Router {
+  const router = Router();
+  const auth = authenticate(verifier);
+
+  router.post('/apps', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    const body = parseCreate(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
+    const { app, key } = await apps.create(principalOf(res), { name: body.name, reports: body.reports ?? true });
+    res.status(201).json({ ...appToWire(app), report_key: key.key });
+  });
+
+  router.get('/apps', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    const list = await apps.list(principalOf(res));
+    res.json({ items: list.map(appToWire) });
+  });
+
+  router.get('/apps/:id', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    res.json(appToWire(await apps.get(principalOf(res), idOf(req))));
+  });
+
+  router.patch('/apps/:id', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    const body = parsePatch(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
+    res.json(appToWire(await apps.setReports(principalOf(res), idOf(req), body.reports)));
+  });
+
+  router.delete('/apps/:id', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    await apps.delete(principalOf(res), idOf(req));
+    res.json({ id: idOf(req), deleted: true });
+  });
+
+  router.get('/reports/keys', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    const keys = await apps.keys(principalOf(res));
+    res.json({ items: keys.map(({ app, key }) => keyToWire(app, key)) });
+  });
+
+  router.post('/reports/keys/regenerate', auth, async (req, res) => {
+    parseNoQuery(req.query);
+    const body = parseRegenerate(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
+    const { app, key } = await apps.regenerateKey(principalOf(res), body.app_id);
+    res.json(keyToWire(app, key));
+  });
+
+  return router;
+}

@@ -1,0 +1,174 @@
+import { basename } from 'node:path';
+import { Router, type Request } from 'express';
+import type { ReportGroups } from '../../app/report-groups';
+import { ValidationError } from '../../domain/errors';
+import type { SummaryDimension } from '../../domain/group-query';
+import { dimensionsOf, type BlobRecord, type ReportGroup } from '../../domain/report';
+import { parseRfc3339 } from '../../domain/rfc3339';
+import type { TokenVerifier } from '../../ports/token-verifier';
+import type { SummaryBucket } from '../../ports/report-repository';
+import { authenticate, principalOf } from './authenticate';
+import { readJsonBody } from './json-body';
+import {
+  blobDownloadQuerySchema,
+  bodyParser,
+  groupListQuerySchema,
+  groupPatchBodySchema,
+  groupRefQuerySchema,
+  MAX_ADMIN_BODY_BYTES,
+  queryParser,
+  summaryQuerySchema,
+} from './read-api-schemas';
+
+const parseGroupList = queryParser(groupListQuerySchema);
+const parseSummary = queryParser(summaryQuerySchema);
+const parseGroupRef = queryParser(groupRefQuerySchema);
+const parseDownload = queryParser(blobDownloadQuerySchema);
+const parsePatch = bodyParser(groupPatchBodySchema);
+
+// Wire names follow faynoSync's documents (snake_case); owner and storage bucket are never sent.
+export function groupToWire(g: ReportGroup) {
+  return {
+    group_hash: g.groupHash,
+    app_id: g.appId,
+    ...dimensionsOf(g),
+    stats: {
+      count: g.stats.count,
+      first_seen: g.stats.firstSeen.toISOString(),
+      last_seen: g.stats.lastSeen.toISOString(),
+      details_stored: g.stats.detailsStored,
+      details_rejected: g.stats.detailsRejected,
+    },
+    status: g.status,
+    resolved_at: g.resolvedAt?.toISOString() ?? null,
+    resolved_by: g.resolvedBy,
+    tags: [...g.tags],
+    note: g.note,
+    created_at: g.createdAt.toISOString(),
+    updated_at: g.updatedAt.toISOString(),
+  };
+}
+
+export function blobToWire(b: BlobRecord & { url: string }) {
+  return {
+    id: b.id,
+    group_hash: b.groupHash,
+    app_id: b.appId,
+    ...dimensionsOf(b),
+    storage: {
+      driver: b.storage.driver,
+      key: b.storage.key,
+      compressed_size: b.storage.compressedSize,
+      decompressed_size: b.storage.decompressedSize,
+      content_type: b.storage.contentType,
+      encoding: b.storage.encoding,
+    },
+    created_at: b.createdAt.toISOString(),
+    expires_at: b.expiresAt.toISOString(),
+    url: b.url,
+  };
+}
+
+function bucketToWire(b: SummaryBucket) {
+  return { ...b.key, count: b.count, groups: b.groups, last_seen: b.lastSeen.toISOString() };
+}
+
+const hashOf = (req: Request) => String(req.params.groupHash);
+
+function dateParam(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = parseRfc3339(value);
+  if (date === null) throw new ValidationError(`invalid query parameter ${field}`, 'invalid_value', { field });
+  return date;
+}
+
+function groupByParam(value: string | undefined): SummaryDimension[] {
+  if (value === undefined) return [];
+  const dimensions = value.split(',') as SummaryDimension[];
+  if (new Set(dimensions).size !== dimensions.length) {
+    throw new ValidationError('invalid query parameter group_by: a dimension is repeated', 'invalid_value', { field: 'group_by' });
+  }
+  return dimensions;
+}
+
+/**
+ * The JWT-protected read API plus the download route the local stores' signed URLs point at.
+ * Authentication is per route, so this router never answers for paths it does not own.
+ */
+export function reportsReadRoutes(groups: ReportGroups, verifier: TokenVerifier): Router {
+  const router = Router();
+  const auth = authenticate(verifier);
+
+  router.get('/reports/groups', auth, async (req, res) => {
+    const q = parseGroupList(req.query);
+    const page = await groups.list(principalOf(res), {
+      app: q.app,
+      filter: {
+        version: q.version,
+        channel: q.channel,
+        platform: q.platform,
+        arch: q.arch,
+        type: q.type,
+        reason: q.reason,
+        status: q.status,
+        from: dateParam(q.from, 'from'),
+        to: dateParam(q.to, 'to'),
+      },
+      page: q.page,
+      limit: q.limit,
+    });
+    res.json({ items: page.items.map(groupToWire), total: page.total, page: q.page, limit: q.limit });
+  });
+
+  router.get('/reports/summary', auth, async (req, res) => {
+    const q = parseSummary(req.query);
+    const groupBy = groupByParam(q.group_by);
+    const { app, buckets } = await groups.summarize(principalOf(res), {
+      app: q.app,
+      groupBy,
+      from: dateParam(q.from, 'from'),
+      to: dateParam(q.to, 'to'),
+    });
+    res.json({ app_id: app.id, group_by: groupBy, buckets: buckets.map(bucketToWire) });
+  });
+
+  router.get('/reports/blobs/download', async (req, res) => {
+    const q = parseDownload(req.query);
+    const body = await groups.download(q.key, q.expires, q.signature);
+    // The stored gzip bytes as they are, with no Content-Encoding: every client (curl, a browser,
+    // fetch) then gets the same .json.gz file to decompress, as faynoSync's docs describe.
+    res.set({
+      'Content-Type': 'application/gzip',
+      'Content-Disposition': `attachment; filename="${basename(q.key).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Cache-Control': 'private, no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.send(body);
+  });
+
+  router.get('/reports/groups/:groupHash', auth, async (req, res) => {
+    const q = parseGroupRef(req.query);
+    res.json(groupToWire(await groups.get(principalOf(res), hashOf(req), q.app)));
+  });
+
+  router.get('/reports/groups/:groupHash/blobs', auth, async (req, res) => {
+    const q = parseGroupRef(req.query);
+    const blobs = await groups.blobs(principalOf(res), hashOf(req), q.app);
+    res.json({ items: blobs.map(blobToWire) });
+  });
+
+  router.patch('/reports/groups/:groupHash', auth, async (req, res) => {
+    const q = parseGroupRef(req.query);
+    const body = parsePatch(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
+    const group = await groups.triage(principalOf(res), hashOf(req), q.app, body);
+    res.json({ group_hash: group.groupHash, updated: true, group: groupToWire(group) });
+  });
+
+  router.delete('/reports/groups/:groupHash', auth, async (req, res) => {
+    const q = parseGroupRef(req.query);
+    await groups.delete(principalOf(res), hashOf(req), q.app);
+    res.json({ group_hash: hashOf(req), deleted: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,39 @@
+import type { Router } from 'express';
+import { appsRoutes } from '../adapters/http/apps-routes';
+import { reportsReadRoutes } from '../adapters/http/reports-read-routes';
+import type { TokenVerifier } from '../ports/token-verifier';
+import { AppManagement } from './app-management';
+import type { Composition } from './compose';
+import { ReportGroups } from './report-groups';
+
+/** Until an identity provider is composed, every JWT route answers 401. */
+export const rejectingTokenVerifier: TokenVerifier = { verify: async () => null };
+
+type Parts = Pick<Composition, 'deps' | 'directory' | 'repository' | 'blobStore' | 'clock' | 'secrets'>;
+
+/** The read API and app management routers; compose mounts them, tests build them with a fake verifier. */
+export function readApiRouters(c: Parts, verifier: TokenVerifier, randomHex: (bytes: number) => string): Router[] {
+  const { config } = c.deps;
+  const apps = new AppManagement({
+    directory: c.directory,
+    repository: c.repository,
+    blobStore: c.blobStore,
+    clock: c.clock,
+    randomHex,
+    storagePrefix: config.reports.storagePrefix,
+  });
+  const routers = [appsRoutes(apps, verifier)];
+  // As in faynoSync, REPORTS_ENABLED=false registers neither ingestion nor the reports read API.
+  if (config.reports.enabled) {
+    const groups = new ReportGroups({
+      directory: c.directory,
+      repository: c.repository,
+      blobStore: c.blobStore,
+      clock: c.clock,
+      signedUrlTtlSeconds: config.reports.signedUrlTtlSeconds,
+      urlSigningSecret: c.secrets.urlSigning,
+    });
+    routers.push(reportsReadRoutes(groups, verifier));
+  }
+  return routers;
+}
