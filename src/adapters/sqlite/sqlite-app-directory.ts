@@ -1,6 +1,6 @@
 import { ConflictError } from '../../domain/errors';
 import type { App, AppContext, AppDirectory, ReportKey } from '../../ports/app-directory';
-import { guarded, isUniqueViolation, type SqliteDatabase } from './sqlite-database';
+import { guarded, uniqueViolation, type SqliteDatabase } from './sqlite-database';
 
 interface AppRow {
   id: string;
@@ -29,8 +29,9 @@ export class SqliteAppDirectory implements AppDirectory {
           .run(toRow(app)),
       );
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const what = error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'id' : 'name';
+      const violation = uniqueViolation(error);
+      if (violation === null) throw error;
+      const what = violation === 'primary_key' ? 'id' : 'name';
       throw new ConflictError(`an app with this ${what} already exists`, 'app_exists');
     }
     return { ...app };

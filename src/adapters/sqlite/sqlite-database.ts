@@ -33,6 +33,19 @@ export function openSqliteDatabase(dataDir: string, options: SqliteOptions = {})
   return db;
 }
 
+// The seven grouping fields, flattened; groups and blobs both carry them.
+const DIMENSION_COLUMNS = [
+  'application_name',
+  'application_version',
+  'application_channel',
+  'system_platform',
+  'system_arch',
+  'event_type',
+  'event_reason',
+]
+  .map((column) => `${column} TEXT NOT NULL`)
+  .join(',\n      ');
+
 /** Idempotent: every statement is IF NOT EXISTS, so it runs on each start. Dates are epoch ms. */
 export function createSchema(db: SqliteDatabase): void {
   db.exec(`
@@ -56,13 +69,7 @@ export function createSchema(db: SqliteDatabase): void {
     CREATE TABLE IF NOT EXISTS report_groups (
       app_id TEXT NOT NULL,
       groupHash TEXT NOT NULL,
-      application_name TEXT NOT NULL,
-      application_version TEXT NOT NULL,
-      application_channel TEXT NOT NULL,
-      system_platform TEXT NOT NULL,
-      system_arch TEXT NOT NULL,
-      event_type TEXT NOT NULL,
-      event_reason TEXT NOT NULL,
+      ${DIMENSION_COLUMNS},
       count INTEGER NOT NULL,
       firstSeen INTEGER NOT NULL,
       lastSeen INTEGER NOT NULL,
@@ -83,13 +90,7 @@ export function createSchema(db: SqliteDatabase): void {
       id TEXT PRIMARY KEY,
       app_id TEXT NOT NULL,
       groupHash TEXT NOT NULL,
-      application_name TEXT NOT NULL,
-      application_version TEXT NOT NULL,
-      application_channel TEXT NOT NULL,
-      system_platform TEXT NOT NULL,
-      system_arch TEXT NOT NULL,
-      event_type TEXT NOT NULL,
-      event_reason TEXT NOT NULL,
+      ${DIMENSION_COLUMNS},
       storage_driver TEXT NOT NULL,
       storage_key TEXT NOT NULL,
       storage_compressedSize INTEGER NOT NULL,
@@ -119,13 +120,23 @@ export function guarded<T>(what: string, run: () => T): T {
   }
 }
 
-function isUnavailable(error: unknown): boolean {
-  if (error instanceof Database.SqliteError) return UNAVAILABLE_CODES.test(error.code);
-  return error instanceof TypeError && /database connection is not open/i.test(error.message);
+// Recognised by shape, not instanceof: the native addon keeps the error class of the first
+// module instance that loaded it, which is not ours under a fresh module registry (jest).
+function sqliteCode(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'SqliteError' && typeof code === 'string' ? code : null;
 }
 
-export function isUniqueViolation(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-  return error instanceof Database.SqliteError && (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+function isUnavailable(error: unknown): boolean {
+  const code = sqliteCode(error);
+  if (code !== null) return UNAVAILABLE_CODES.test(code);
+  return typeof error === 'object' && error !== null && (error as Error).name === 'TypeError' && /database connection is not open/i.test((error as Error).message);
+}
+
+export function uniqueViolation(error: unknown): 'primary_key' | 'unique' | null {
+  const code = sqliteCode(error);
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'primary_key' : code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique' : null;
 }
 
 /** Binds a list of values as one parameter, so long id lists never hit SQLite's variable limit. */
