@@ -21,8 +21,9 @@ export function openSqliteDatabase(dataDir: string, options: SqliteOptions = {})
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, SQLITE_FILE_NAME));
   try {
-    db.pragma('journal_mode = WAL');
+    // The timeout goes first: switching to WAL and creating the schema may wait on another process.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     createSchema(db);
