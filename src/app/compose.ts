@@ -9,6 +9,9 @@ import { MemoryReportRepository } from '../adapters/memory/memory-report-reposit
 import { systemClock } from '../adapters/memory/system-clock';
 import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
+import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
+import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
+import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AppDirectory } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
@@ -38,6 +41,8 @@ export interface Composition {
   sweeper: RetentionSweeper;
   readinessChecks: ReadinessCheck[];
   secrets: { urlSigning: string };
+  /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
+  sqlite: SqliteDatabase | null;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -77,7 +82,19 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   const expiresMetadataItself = config.repository.driver === 'mongo';
   let repository: ReportRepository;
   let rawDirectory: AppDirectory;
+  let sqlite: SqliteDatabase | null = null;
   switch (config.repository.driver) {
+    case 'sqlite': {
+      const db = openSqliteDatabase(config.dataDir);
+      sqlite = db;
+      // Pushed before the adapters' closers, so the shared handle closes after both of them.
+      closers.push(async () => {
+        db.close();
+      });
+      repository = new SqliteReportRepository(db);
+      rawDirectory = new SqliteAppDirectory(db);
+      break;
+    }
     case 'memory':
       repository = new MemoryReportRepository();
       rawDirectory = new MemoryAppDirectory();
@@ -151,6 +168,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     metrics,
     clock,
     secrets: { urlSigning },
+    sqlite,
     async close() {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },

@@ -59,3 +59,8 @@ export function compareGroups(a: ReportGroup, b: ReportGroup): number {
     (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0)
   );
 }
+
+/** Summary buckets: most reports first, then most recent, then by key, so every adapter agrees. */
+export function compareBuckets<B extends { key: object; count: number; lastSeen: Date }>(a: B, b: B): number {
+  return b.count - a.count || b.lastSeen.getTime() - a.lastSeen.getTime() || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key));
+}

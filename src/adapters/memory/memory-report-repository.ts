@@ -9,7 +9,7 @@ import type {
   SummaryQuery,
   TriageUpdate,
 } from '../../ports/report-repository';
-import { compareGroups, dimensionValue, matchesFilter } from '../../domain/group-query';
+import { compareBuckets, compareGroups, dimensionValue, matchesFilter } from '../../domain/group-query';
 
 const groupId = (appId: string, groupHash: string) => `${appId}\u0000${groupHash}`;
 const clone = <T>(value: T): T => structuredClone(value);
@@ -149,8 +149,4 @@ export class MemoryReportRepository implements ReportRepository {
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
-}
-
-function compareBuckets(a: SummaryBucket, b: SummaryBucket): number {
-  return b.count - a.count || b.lastSeen.getTime() - a.lastSeen.getTime() || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key));
 }

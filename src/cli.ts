@@ -1,0 +1,52 @@
+import pino from 'pino';
+import { createServiceLogger } from './adapters/pino/pino-logger';
+import { compose } from './app/compose';
+import { loadConfig } from './app/config';
+import type { Command } from './cli/command';
+import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
+import { reportCommands } from './cli/report-commands';
+import { ValidationError } from './domain/errors';
+
+// Admin commands: `npm run -s cli -- <command> [options]`. Each prints one JSON value on stdout;
+// failures print {error, code} on stderr and exit 2 for a bad invocation, 1 otherwise.
+const commands: Record<string, Command> = {
+  ...reportCommands,
+};
+
+function resolve(args: ParsedArgs): { name: string; command: Command } {
+  for (const name of [args.words.slice(0, 2).join(' '), args.words[0] ?? '']) {
+    const command = commands[name];
+    if (command && name.split(' ').length === args.words.length) return { name, command };
+  }
+  const usage = Object.values(commands).map((c) => c.usage);
+  throw new UsageError(`unknown command "${args.words.join(' ')}"; commands: ${usage.join(' | ')}`);
+}
+
+async function main(argv: readonly string[]): Promise<unknown> {
+  const args = parseArgs(argv);
+  const { name, command } = resolve(args);
+  for (const option of args.options.keys()) {
+    if (!command.options.includes(option)) throw new UsageError(`${name} does not take --${option}; usage: ${command.usage}`);
+  }
+  const config = loadConfig();
+  // stdout carries the command's JSON only, so the service log goes to stderr, errors only.
+  const logger = createServiceLogger('error', pino.destination({ dest: 2, sync: true }));
+  const composition = await compose(config, { logger });
+  try {
+    return await command.run({ config, composition }, args);
+  } finally {
+    await composition.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  },
+  (error: Error & { code?: unknown }) => {
+    const usage = error instanceof UsageError || error instanceof ValidationError;
+    const code = typeof error.code === 'string' ? error.code : error.name === 'ConfigError' ? 'config' : 'internal';
+    process.stderr.write(`${JSON.stringify({ error: error.message, code })}\n`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

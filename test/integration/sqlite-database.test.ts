@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteDatabase, SQLITE_FILE_NAME } from '../../src/adapters/sqlite/sqlite-database';
+import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
+import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
+import { UnavailableError } from '../../src/domain/errors';
+import { appRecord, at, reportEvent } from '../fixtures/groups';
+import { newReportKey } from '../fixtures/reports';
+import { tempSqlite } from '../fixtures/sqlite';
+
+describe('SQLite database (embedded default)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  const temp = (...args: Parameters<typeof tempSqlite>) => {
+    const t = tempSqlite(...args);
+    cleanups.push(t.cleanup);
+    return t;
+  };
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+
+  it('when opened, then DATA_DIR/telltale.db exists in WAL mode with foreign keys and a busy timeout', () => {
+    const { db, dataDir } = temp();
+    expect(existsSync(join(dataDir, SQLITE_FILE_NAME))).toBe(true);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(['apps', 'report_blobs', 'report_groups', 'report_keys']);
+  });
+
+  it('when the data directory does not exist yet, then it is created', () => {
+    const { dataDir } = temp();
+    const nested = join(dataDir, 'a', 'b');
+    const db = openSqliteDatabase(nested);
+    db.close();
+    expect(existsSync(join(nested, SQLITE_FILE_NAME))).toBe(true);
+  });
+
+  it('when reopened, then the schema is left as is and the data is still there', async () => {
+    const { db, dataDir } = temp();
+    await new SqliteReportRepository(db).recordEvent(reportEvent());
+    await new SqliteAppDirectory(db).createApp(appRecord({ id: 'app-1' }));
+    db.close();
+    const again = openSqliteDatabase(dataDir);
+    try {
+      expect((await new SqliteReportRepository(again).findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(1);
+      expect(await new SqliteAppDirectory(again).getApp('app-1')).not.toBeNull();
+      const indexes = again.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+      expect(indexes).toEqual(['report_blobs_expires', 'report_blobs_group_created', 'report_groups_app_last_seen']);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('when recordEvent runs, then it is one statement: one write, and no read before it', async () => {
+    const { db } = temp();
+    const repo = new SqliteReportRepository(db);
+    const statements: string[] = [];
+    const traced = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return (sql: string) => (statements.push(sql), target.prepare(sql));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const tracedRepo = new SqliteReportRepository(traced);
+    const prepared = statements.length;
+    const changesBefore = db.prepare('SELECT total_changes()').pluck().get() as number;
+    await tracedRepo.recordEvent(reportEvent());
+    await tracedRepo.recordEvent(reportEvent({ at: at(1) }));
+    expect(statements.length).toBe(prepared);
+    expect((db.prepare('SELECT total_changes()').pluck().get() as number) - changesBefore).toBe(2);
+    expect(tracedRepo.writes).toBe(2);
+    expect((await repo.findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(2);
+  });
+
+  it('when another connection holds the write lock past the busy timeout, then recordEvent rejects with UnavailableError', async () => {
+    const { db, dataDir } = temp({ busyTimeoutMs: 50 });
+    const repo = new SqliteReportRepository(db);
+    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(repo.recordEvent(reportEvent())).rejects.toBeInstanceOf(UnavailableError);
+      await expect(repo.recordEvent(reportEvent())).rejects.toMatchObject({ cause: { code: 'SQLITE_BUSY' } });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await repo.recordEvent(reportEvent());
+    expect((await repo.findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(1);
+  });
+
+  it('when the database is closed, then the adapters reject with UnavailableError', async () => {
+    const { db } = temp();
+    const repo = new SqliteReportRepository(db);
+    const directory = new SqliteAppDirectory(db);
+    db.close();
+    await expect(repo.recordEvent(reportEvent())).rejects.toBeInstanceOf(UnavailableError);
+    await expect(repo.ping()).rejects.toBeInstanceOf(UnavailableError);
+    await expect(directory.findByReportKey(newReportKey())).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('when an app is deleted behind the adapter’s back, then its key goes with it (foreign key cascade)', async () => {
+    const { db } = temp();
+    const directory = new SqliteAppDirectory(db);
+    await directory.createApp(appRecord({ id: 'app-1' }));
+    const key = newReportKey();
+    await directory.setReportKey('app-1', key, at(0));
+    db.prepare('DELETE FROM apps WHERE id = ?').run('app-1');
+    expect(await directory.findByReportKey(key)).toBeNull();
+    expect(db.prepare('SELECT count(*) FROM report_keys').pluck().get()).toBe(0);
+  });
+});
