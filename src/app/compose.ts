@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
+import { authRoutes } from '../adapters/http/auth-routes';
+import { usersRoutes } from '../adapters/http/users-routes';
+import { JwtTokenIssuer } from '../adapters/jwt/jwt-token-issuer';
+import { JwtTokenVerifier, publicKeyAlgorithm } from '../adapters/jwt/jwt-token-verifier';
+import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
 import { MemoryMetrics } from '../adapters/memory/memory-metrics';
@@ -10,16 +16,19 @@ import { MemoryReportRepository } from '../adapters/memory/memory-report-reposit
 import { systemClock } from '../adapters/memory/system-clock';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { localUrlSigner } from '../domain/signed-url';
+import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
+import type { TokenVerifier } from '../ports/token-verifier';
 import { CachedAppDirectory } from './cached-app-directory';
 import { ConfigError, type Config } from './config';
 import type { AppDeps } from './create-app';
 import { FailOpenRateLimiter } from './fail-open-rate-limiter';
+import { Identity } from './identity';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -30,6 +39,10 @@ export interface Composition {
   limiter: RateLimiter;
   metrics: Metrics;
   clock: Clock;
+  accounts: AccountRepository;
+  identity: Identity;
+  /** Verifies bearer JWTs for every authenticated route (read API, /users, logs). */
+  tokenVerifier: TokenVerifier;
   secrets: { urlSigning: string };
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
@@ -68,10 +81,12 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
 
   let repository: ReportRepository;
   let rawDirectory: AppDirectory;
+  let accounts: AccountRepository;
   switch (config.repository.driver) {
     case 'memory':
       repository = new MemoryReportRepository();
       rawDirectory = new MemoryAppDirectory();
+      accounts = new MemoryAccountRepository();
       break;
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);
@@ -106,17 +121,52 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     settings: config.reports,
   });
 
+  const { tokenVerifier, identity } = composeIdentity(config, { accounts, directory, limiter, clock });
+  const routers = [authRoutes(identity), usersRoutes(identity, tokenVerifier)];
+
   return {
-    deps: { config, logger, ingestion, routers: [] },
+    deps: { config, logger, ingestion, routers },
     directory,
     repository,
     blobStore,
     limiter,
     metrics,
     clock,
+    accounts,
+    identity,
+    tokenVerifier,
     secrets: { urlSigning },
     async close() {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * JWT_SECRET, else (embedded default) a secret kept under DATA_DIR so tokens survive restarts.
+ * With only JWT_PUBLIC_KEY, tokens come from an external issuer: they are verified, and sign-in
+ * and the token command answer 501 because this service has nothing to sign with.
+ */
+function composeIdentity(
+  config: Readonly<Config>,
+  deps: { accounts: AccountRepository; directory: AppDirectory; limiter: RateLimiter; clock: Clock },
+): { tokenVerifier: TokenVerifier; identity: Identity } {
+  const { auth } = config;
+  if (auth.jwtPublicKey !== null && publicKeyAlgorithm(auth.jwtPublicKey) === null) {
+    throw new ConfigError('JWT_PUBLIC_KEY', 'must be an RSA or EC P-256 public key');
+  }
+  const secret = auth.jwtSecret ?? (auth.jwtPublicKey === null ? loadOrCreateSecret(config.dataDir, 'jwt') : null);
+  const claims = { issuer: auth.jwtIssuer, audience: auth.jwtAudience };
+  const tokenVerifier = new JwtTokenVerifier({ secret, publicKey: auth.jwtPublicKey, ...claims }, deps.accounts, deps.clock);
+  const identity = new Identity({
+    accounts: deps.accounts,
+    hasher: new ScryptPasswordHasher(),
+    issuer: secret === null ? null : new JwtTokenIssuer({ secret, ...claims }, deps.clock),
+    apps: deps.directory,
+    limiter: deps.limiter,
+    clock: deps.clock,
+    newId: () => randomHex(12),
+    settings: { tokenTtlSeconds: auth.tokenTtlSeconds, loginRateLimitPerMinute: auth.loginRateLimitPerMinute },
+  });
+  return { tokenVerifier, identity };
 }
