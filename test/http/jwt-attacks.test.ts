@@ -133,3 +133,23 @@ describe('the embedded default without JWT_SECRET', () => {
     expect((await getUsers(second, token)).status).toBe(200);
   });
 });
+
+describe('JWT verification with both JWT_SECRET and JWT_PUBLIC_KEY', () => {
+  it('GET /users — HS256 by the secret and RS256 by the key both pass; HS256 made with the public key does not', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const h = await harness({ JWT_SECRET: TEST_JWT_SECRET, JWT_PUBLIC_KEY: publicPem });
+    const admin = await h.identity.createAdmin({ username: 'frank', password: 'correct horse' });
+    expect((await getUsers(h, signedToken(claims(admin.id, nowOf(h)), TEST_JWT_SECRET))).status).toBe(200);
+    expect((await getUsers(h, signedToken(claims(admin.id, nowOf(h)), privateKey, 'RS256'))).status).toBe(200);
+    await expectRefused(h, hmacToken(claims(admin.id, nowOf(h)), publicPem));
+  });
+});
+
+describe('compose with an unusable JWT_PUBLIC_KEY', () => {
+  it('when the PEM is not an RSA or P-256 key, then startup fails naming JWT_PUBLIC_KEY', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await expect(harness({ JWT_PUBLIC_KEY: pem })).rejects.toThrow(/^JWT_PUBLIC_KEY: /);
+  });
+});
