@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
+import { authRoutes } from '../adapters/http/auth-routes';
+import { usersRoutes } from '../adapters/http/users-routes';
+import { JwtTokenIssuer } from '../adapters/jwt/jwt-token-issuer';
+import { JwtTokenVerifier, publicKeyAlgorithm } from '../adapters/jwt/jwt-token-verifier';
+import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
+import { MongoAccountRepository } from '../adapters/mongo/mongo-account-repository';
+import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repository';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
@@ -13,6 +21,7 @@ import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
 import { localUrlSigner } from '../domain/signed-url';
+import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
@@ -27,7 +36,8 @@ import { FailOpenRateLimiter } from './fail-open-rate-limiter';
 import { RetentionSweeper } from './retention-sweeper';
 import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
-import { readApiRouters, rejectingTokenVerifier } from './read-api';
+import { readApiRouters } from './read-api';
+import { Identity } from './identity';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -40,6 +50,10 @@ export interface Composition {
   clock: Clock;
   sweeper: RetentionSweeper;
   readinessChecks: ReadinessCheck[];
+  accounts: AccountRepository;
+  identity: Identity;
+  /** Verifies bearer JWTs for every authenticated route (read API, /users, logs). */
+  tokenVerifier: TokenVerifier;
   secrets: { urlSigning: string };
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
@@ -83,6 +97,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   let repository: ReportRepository;
   let rawDirectory: AppDirectory;
   let sqlite: SqliteDatabase | null = null;
+  let accounts: AccountRepository;
   switch (config.repository.driver) {
     case 'sqlite': {
       const db = openSqliteDatabase(config.dataDir);
@@ -93,16 +108,21 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       });
       repository = new SqliteReportRepository(db);
       rawDirectory = new SqliteAppDirectory(db);
+      accounts = new SqliteAccountRepository(db);
       break;
     }
     case 'memory':
       repository = new MemoryReportRepository();
       rawDirectory = new MemoryAppDirectory();
+      accounts = new MemoryAccountRepository();
       break;
     case 'mongo': {
       const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
       ({ repository, directory: rawDirectory } = mongo);
       closers.push(() => mongo.close());
+      const mongoAccounts = new MongoAccountRepository(mongo.db);
+      await mongoAccounts.ensureIndexes();
+      accounts = mongoAccounts;
       break;
     }
     default:
@@ -151,12 +171,14 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   });
   closers.push(() => sweeper.stop());
 
+  const { tokenVerifier, identity } = composeIdentity(config, { accounts, directory, limiter, clock });
+
   const composition: Composition = {
     deps: {
       config,
       logger,
       ingestion,
-      routers: [],
+      routers: [authRoutes(identity), usersRoutes(identity, tokenVerifier)],
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
     },
     sweeper,
@@ -167,13 +189,44 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     limiter,
     metrics,
     clock,
+    accounts,
+    identity,
+    tokenVerifier,
     secrets: { urlSigning },
     sqlite,
     async close() {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
-  const verifier = (composition as { tokenVerifier?: TokenVerifier }).tokenVerifier ?? rejectingTokenVerifier;
-  composition.deps.routers!.push(...readApiRouters(composition, verifier, randomHex));
+  composition.deps.routers!.push(...readApiRouters(composition, tokenVerifier, randomHex));
   return composition;
+}
+
+/**
+ * JWT_SECRET, else (embedded default) a secret kept under DATA_DIR so tokens survive restarts.
+ * With only JWT_PUBLIC_KEY, tokens come from an external issuer: they are verified, and sign-in
+ * and the token command answer 501 because this service has nothing to sign with.
+ */
+function composeIdentity(
+  config: Readonly<Config>,
+  deps: { accounts: AccountRepository; directory: AppDirectory; limiter: RateLimiter; clock: Clock },
+): { tokenVerifier: TokenVerifier; identity: Identity } {
+  const { auth } = config;
+  if (auth.jwtPublicKey !== null && publicKeyAlgorithm(auth.jwtPublicKey) === null) {
+    throw new ConfigError('JWT_PUBLIC_KEY', 'must be an RSA or EC P-256 public key');
+  }
+  const secret = auth.jwtSecret ?? (auth.jwtPublicKey === null ? loadOrCreateSecret(config.dataDir, 'jwt') : null);
+  const claims = { issuer: auth.jwtIssuer, audience: auth.jwtAudience };
+  const tokenVerifier = new JwtTokenVerifier({ secret, publicKey: auth.jwtPublicKey, ...claims }, deps.accounts, deps.clock);
+  const identity = new Identity({
+    accounts: deps.accounts,
+    hasher: new ScryptPasswordHasher(),
+    issuer: secret === null ? null : new JwtTokenIssuer({ secret, ...claims }, deps.clock),
+    apps: deps.directory,
+    limiter: deps.limiter,
+    clock: deps.clock,
+    newId: () => randomHex(12),
+    settings: { tokenTtlSeconds: auth.tokenTtlSeconds, loginRateLimitPerMinute: auth.loginRateLimitPerMinute },
+  });
+  return { tokenVerifier, identity };
 }

@@ -44,6 +44,14 @@ export class ConflictError extends Error {
   }
 }
 
+/** This deployment has the feature turned off (501), e.g. login when tokens come from an external issuer. */
+export class NotSupportedError extends Error {
+  constructor(message: string, readonly code = 'not_supported') {
+    super(message);
+    this.name = 'NotSupportedError';
+  }
+}
+
 export class PayloadTooLargeError extends Error {
   constructor(message: string, readonly code = 'payload_too_large') {
     super(message);

@@ -4,6 +4,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  NotSupportedError,
   PayloadTooLargeError,
   RateLimitedError,
   SchemaViolationError,
@@ -25,6 +26,7 @@ export function statusOf(error: unknown): number {
   if (error instanceof SchemaViolationError) return 422;
   if (error instanceof RateLimitedError) return 429;
   if (error instanceof UnavailableError) return 503;
+  if (error instanceof NotSupportedError) return 501;
   return 500;
 }
 

@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { JSONSchemaType } from 'ajv';
+import type { Identity } from '../../app/identity';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password';
+import { bodyValidator } from './body-schema';
+import { readJsonBody } from './json-body';
+
+export interface LoginBody {
+  username: string;
+  password: string;
+}
+
+export const LOGIN_BODY_SCHEMA: JSONSchemaType<LoginBody> = {
+  type: 'object',
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 64 },
+    password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH },
+  },
+  required: ['username', 'password'],
+  additionalProperties: false,
+};
+
+const LOGIN_MAX_BODY_BYTES = 16 * 1024;
+
+export function authRoutes(identity: Identity): Router {
+  const router = Router();
+  const validate = bodyValidator(LOGIN_BODY_SCHEMA);
+  router.post('/auth/login', async (req, res) => {
+    const body = validate(await readJsonBody(req, LOGIN_MAX_BODY_BYTES));
+    const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ token });
+  });
+  return router;
+}

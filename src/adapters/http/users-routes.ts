@@ -1,0 +1,130 @@
+import { Router, type RequestHandler } from 'express';
+import type { JSONSchemaType } from 'ajv';
+import { accountView, DEFAULT_TEAM_USER_PERMISSIONS, type Identity } from '../../app/identity';
+import { isAdmin, type AppPermissions } from '../../domain/access';
+import { NO_APP_PERMISSIONS } from '../../domain/account';
+import { ForbiddenError } from '../../domain/errors';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password';
+import type { TokenVerifier } from '../../ports/token-verifier';
+import { authenticate, principalOf } from './authenticate';
+import { bodyValidator } from './body-schema';
+import { readJsonBody } from './json-body';
+
+interface PermissionsBody {
+  apps: Partial<AppPermissions>;
+}
+
+export interface CreateUserBody {
+  username: string;
+  password: string;
+  /** Omitted: download only. Given: every permission not set true is false. */
+  permissions?: PermissionsBody;
+  allowed_apps?: string[];
+}
+
+export interface UpdateUserBody {
+  username?: string;
+  password?: string;
+  /** Merged into the current permissions. */
+  permissions?: PermissionsBody;
+  /** Replaces the list. */
+  allowed_apps?: string[];
+}
+
+const flag = { type: 'boolean', nullable: true } as const;
+const permissionsSchema: JSONSchemaType<PermissionsBody> = {
+  type: 'object',
+  properties: {
+    apps: {
+      type: 'object',
+      properties: { create: flag, edit: flag, delete: flag, download: flag },
+      required: [],
+      additionalProperties: false,
+    },
+  },
+  required: ['apps'],
+  additionalProperties: false,
+};
+// Formats are checked by the domain (checkUsername, checkPasswordPolicy); these bound the sizes.
+const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const password = { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH } as const;
+const allowedApps = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 128 }, maxItems: 1000, nullable: true } as const;
+
+export const CREATE_USER_BODY_SCHEMA: JSONSchemaType<CreateUserBody> = {
+  type: 'object',
+  properties: { username, password, permissions: { ...permissionsSchema, nullable: true }, allowed_apps: allowedApps },
+  required: ['username', 'password'],
+  additionalProperties: false,
+};
+
+export const UPDATE_USER_BODY_SCHEMA: JSONSchemaType<UpdateUserBody> = {
+  type: 'object',
+  properties: {
+    username: { ...username, nullable: true },
+    password: { ...password, nullable: true },
+    permissions: { ...permissionsSchema, nullable: true },
+    allowed_apps: allowedApps,
+  },
+  required: [],
+  minProperties: 1,
+  additionalProperties: false,
+};
+
+const USERS_MAX_BODY_BYTES = 64 * 1024;
+
+const adminOnly: RequestHandler = (_req, res, next) => {
+  if (!isAdmin(principalOf(res))) throw new ForbiddenError('only an admin may manage team users', 'admin_required');
+  next();
+};
+
+/** Team users of the calling admin; another admin's users answer 404. */
+export function usersRoutes(identity: Identity, verifier: TokenVerifier): Router {
+  const router = Router();
+  const guard = [authenticate(verifier), adminOnly];
+  const validateCreate = bodyValidator(CREATE_USER_BODY_SCHEMA);
+  const validateUpdate = bodyValidator(UPDATE_USER_BODY_SCHEMA);
+  const adminId = (res: { locals: Record<string, unknown> }) => principalOf(res).id;
+
+  router.post('/users', ...guard, async (req, res) => {
+    const body = validateCreate(await readJsonBody(req, USERS_MAX_BODY_BYTES));
+    const user = await identity.createTeamUser(adminId(res), {
+      username: body.username,
+      password: body.password,
+      permissions: body.permissions ? { ...NO_APP_PERMISSIONS, ...definedFlags(body.permissions.apps) } : { ...DEFAULT_TEAM_USER_PERMISSIONS },
+      allowedApps: body.allowed_apps ?? [],
+    });
+    res.status(201).json(accountView(user));
+  });
+
+  router.get('/users', ...guard, async (_req, res) => {
+    const users = await identity.listTeamUsers(adminId(res));
+    res.json({ items: users.map(accountView) });
+  });
+
+  router.get('/users/:id', ...guard, async (req, res) => {
+    res.json(accountView(await identity.getTeamUser(adminId(res), req.params.id as string)));
+  });
+
+  router.patch('/users/:id', ...guard, async (req, res) => {
+    const body = validateUpdate(await readJsonBody(req, USERS_MAX_BODY_BYTES));
+    const user = await identity.updateTeamUser(adminId(res), req.params.id as string, {
+      username: body.username ?? undefined,
+      password: body.password ?? undefined,
+      permissions: body.permissions ? definedFlags(body.permissions.apps) : undefined,
+      allowedApps: body.allowed_apps ?? undefined,
+    });
+    res.json(accountView(user));
+  });
+
+  router.delete('/users/:id', ...guard, async (req, res) => {
+    await identity.deleteTeamUser(adminId(res), req.params.id as string);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+// JSONSchemaType needs `nullable` on optional fields, so a client may send null: treat it as absent.
+function definedFlags(apps: Partial<AppPermissions>): Partial<AppPermissions> {
+  return Object.fromEntries(Object.entries(apps).filter(([, value]) => typeof value === 'boolean'));
+}

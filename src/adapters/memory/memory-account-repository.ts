@@ -1,0 +1,64 @@
+import { usernameKey, type Account } from '../../domain/account';
+import { ConflictError } from '../../domain/errors';
+import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
+
+const copy = (account: Account): Account => ({
+  ...account,
+  permissions: { apps: { ...account.permissions.apps } },
+  allowedApps: [...account.allowedApps],
+});
+
+export class MemoryAccountRepository implements AccountRepository {
+  private readonly accounts = new Map<string, Account>();
+
+  async create(account: Account): Promise<Account> {
+    if (this.accounts.has(account.id)) throw new ConflictError('an account with this id already exists', 'account_exists');
+    this.assertFree(account.username, account.id);
+    this.accounts.set(account.id, copy(account));
+    return copy(account);
+  }
+
+  async findById(id: string): Promise<Account | null> {
+    const account = this.accounts.get(id);
+    return account ? copy(account) : null;
+  }
+
+  async findByUsername(username: string): Promise<Account | null> {
+    const key = usernameKey(username);
+    for (const account of this.accounts.values()) if (usernameKey(account.username) === key) return copy(account);
+    return null;
+  }
+
+  async listByOwner(owner: string): Promise<Account[]> {
+    return [...this.accounts.values()]
+      .filter((a) => a.owner === owner)
+      .sort((a, b) => compareKeys(usernameKey(a.username), usernameKey(b.username)))
+      .map(copy);
+  }
+
+  async update(id: string, changes: AccountChanges): Promise<Account | null> {
+    const account = this.accounts.get(id);
+    if (!account) return null;
+    if (changes.username !== undefined) this.assertFree(changes.username, id);
+    const updated = copy({ ...account, ...definedOnly(changes) });
+    this.accounts.set(id, updated);
+    return copy(updated);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.accounts.delete(id);
+  }
+
+  private assertFree(username: string, exceptId: string): void {
+    const key = usernameKey(username);
+    for (const other of this.accounts.values()) {
+      if (other.id !== exceptId && usernameKey(other.username) === key) throw new ConflictError('username already taken', 'username_taken');
+    }
+  }
+}
+
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

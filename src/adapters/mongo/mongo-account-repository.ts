@@ -1,0 +1,75 @@
+import type { Collection, Db } from 'mongodb';
+import type { Account } from '../../domain/account';
+import { ConflictError } from '../../domain/errors';
+import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
+import {
+  ACCOUNT_INDEXES,
+  ACCOUNTS_BY_USERNAME_SORT,
+  accountByIdFilter,
+  accountByUsernameFilter,
+  accountsByOwnerFilter,
+  accountUpdate,
+  fromDocument,
+  toDocument,
+  type AccountDocument,
+} from './mongo-account-builders';
+
+const DUPLICATE_KEY = 11000;
+
+export class MongoAccountRepository implements AccountRepository {
+  private readonly accounts: Collection<AccountDocument>;
+
+  constructor(db: Db) {
+    this.accounts = db.collection<AccountDocument>('accounts');
+  }
+
+  /** Idempotent; call once at startup. */
+  async ensureIndexes(): Promise<void> {
+    await this.accounts.createIndexes(ACCOUNT_INDEXES.map((index) => ({ ...index, key: { ...index.key } })));
+  }
+
+  async create(account: Account): Promise<Account> {
+    try {
+      await this.accounts.insertOne(toDocument(account));
+    } catch (error) {
+      throw conflictOr(error);
+    }
+    return (await this.findById(account.id))!;
+  }
+
+  async findById(id: string): Promise<Account | null> {
+    const doc = await this.accounts.findOne(accountByIdFilter(id));
+    return doc ? fromDocument(doc) : null;
+  }
+
+  async findByUsername(username: string): Promise<Account | null> {
+    const doc = await this.accounts.findOne(accountByUsernameFilter(username));
+    return doc ? fromDocument(doc) : null;
+  }
+
+  async listByOwner(owner: string): Promise<Account[]> {
+    const docs = await this.accounts.find(accountsByOwnerFilter(owner)).sort(ACCOUNTS_BY_USERNAME_SORT).toArray();
+    return docs.map(fromDocument);
+  }
+
+  async update(id: string, changes: AccountChanges): Promise<Account | null> {
+    try {
+      const doc = await this.accounts.findOneAndUpdate(accountByIdFilter(id), accountUpdate(changes), { returnDocument: 'after' });
+      return doc ? fromDocument(doc) : null;
+    } catch (error) {
+      throw conflictOr(error);
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.accounts.deleteOne(accountByIdFilter(id));
+    return result.deletedCount > 0;
+  }
+}
+
+function conflictOr(error: unknown): unknown {
+  const { code, keyPattern } = error as { code?: number; keyPattern?: Record<string, unknown> };
+  if (code !== DUPLICATE_KEY) return error;
+  if (keyPattern && '_id' in keyPattern) return new ConflictError('an account with this id already exists', 'account_exists');
+  return new ConflictError('username already taken', 'username_taken');
+}

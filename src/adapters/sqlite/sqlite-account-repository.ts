@@ -1,0 +1,149 @@
+import type { Database } from 'better-sqlite3';
+import { usernameKey, type Account } from '../../domain/account';
+import { ConflictError } from '../../domain/errors';
+import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
+
+interface AccountRow {
+  id: string;
+  username: string;
+  username_key: string;
+  role: string;
+  owner: string;
+  permissions: string;
+  allowed_apps: string;
+  password_hash: string;
+  password_salt: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_key TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+    owner TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    allowed_apps TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    password_salt TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS accounts_owner ON accounts (owner, username_key);
+`;
+
+function toRow(account: Account): AccountRow {
+  return {
+    id: account.id,
+    username: account.username,
+    username_key: usernameKey(account.username),
+    role: account.role,
+    owner: account.owner,
+    permissions: JSON.stringify(account.permissions),
+    allowed_apps: JSON.stringify(account.allowedApps),
+    password_hash: account.passwordHash,
+    password_salt: account.passwordSalt,
+    created_at: account.createdAt.getTime(),
+    updated_at: account.updatedAt.getTime(),
+  };
+}
+
+function fromRow(row: AccountRow): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role as Account['role'],
+    owner: row.owner,
+    permissions: JSON.parse(row.permissions) as Account['permissions'],
+    allowedApps: JSON.parse(row.allowed_apps) as string[],
+    passwordHash: row.password_hash,
+    passwordSalt: row.password_salt,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** Keeps its own `accounts` table in the service's one SQLite database, created idempotently. */
+export class SqliteAccountRepository implements AccountRepository {
+  private readonly statements;
+
+  constructor(private readonly db: Database) {
+    db.exec(SCHEMA);
+    this.statements = {
+      insert: db.prepare<AccountRow>(
+        `INSERT INTO accounts (id, username, username_key, role, owner, permissions, allowed_apps, password_hash, password_salt, created_at, updated_at)
+         VALUES (@id, @username, @username_key, @role, @owner, @permissions, @allowed_apps, @password_hash, @password_salt, @created_at, @updated_at)`,
+      ),
+      byId: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?'),
+      byUsername: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE username_key = ?'),
+      byOwner: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE owner = ? ORDER BY username_key, id'),
+      replace: db.prepare<AccountRow>(
+        `UPDATE accounts SET username = @username, username_key = @username_key, permissions = @permissions, allowed_apps = @allowed_apps,
+           password_hash = @password_hash, password_salt = @password_salt, updated_at = @updated_at WHERE id = @id`,
+      ),
+      remove: db.prepare<[string]>('DELETE FROM accounts WHERE id = ?'),
+    };
+  }
+
+  async create(account: Account): Promise<Account> {
+    try {
+      this.statements.insert.run(toRow(account));
+    } catch (error) {
+      throw conflictOr(error);
+    }
+    return (await this.findById(account.id))!;
+  }
+
+  async findById(id: string): Promise<Account | null> {
+    const row = this.statements.byId.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  async findByUsername(username: string): Promise<Account | null> {
+    const row = this.statements.byUsername.get(usernameKey(username));
+    return row ? fromRow(row) : null;
+  }
+
+  async listByOwner(owner: string): Promise<Account[]> {
+    return this.statements.byOwner.all(owner).map(fromRow);
+  }
+
+  async update(id: string, changes: AccountChanges): Promise<Account | null> {
+    // Read and write in one transaction, so a concurrent change to another field is not lost.
+    const apply = this.db.transaction((): Account | null => {
+      const row = this.statements.byId.get(id);
+      if (!row) return null;
+      const current = fromRow(row);
+      const next: Account = {
+        ...current,
+        username: changes.username ?? current.username,
+        permissions: changes.permissions ?? current.permissions,
+        allowedApps: changes.allowedApps ?? current.allowedApps,
+        passwordHash: changes.passwordHash ?? current.passwordHash,
+        passwordSalt: changes.passwordSalt ?? current.passwordSalt,
+        updatedAt: changes.updatedAt,
+      };
+      this.statements.replace.run(toRow(next));
+      return next;
+    });
+    try {
+      return apply.immediate();
+    } catch (error) {
+      throw conflictOr(error);
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.statements.remove.run(id).changes > 0;
+  }
+}
+
+function conflictOr(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? '';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new ConflictError('an account with this id already exists', 'account_exists');
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' && message.includes('username_key')) return new ConflictError('username already taken', 'username_taken');
+  return error;
+}

@@ -1,0 +1,187 @@
+import { ALL_APP_PERMISSIONS, type AppPermissions } from '../domain/access';
+import { checkUsername, NO_APP_PERMISSIONS, type Account } from '../domain/account';
+import { AuthenticationError, NotFoundError, NotSupportedError, RateLimitedError, ValidationError } from '../domain/errors';
+import { checkPasswordPolicy } from '../domain/password';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppDirectory } from '../ports/app-directory';
+import type { Clock } from '../ports/clock';
+import type { PasswordHasher } from '../ports/password-hasher';
+import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
+import type { TokenIssuer } from '../ports/token-issuer';
+
+export interface IdentityDeps {
+  accounts: AccountRepository;
+  hasher: PasswordHasher;
+  /** Null when tokens come from an external issuer (only JWT_PUBLIC_KEY configured): login is off. */
+  issuer: TokenIssuer | null;
+  apps: Pick<AppDirectory, 'getApp'>;
+  limiter: RateLimiter;
+  clock: Clock;
+  newId: () => string;
+  settings: { tokenTtlSeconds: number; loginRateLimitPerMinute: number };
+}
+
+export interface NewTeamUser {
+  username: string;
+  password: string;
+  permissions: AppPermissions;
+  allowedApps: string[];
+}
+
+export interface TeamUserChanges {
+  username?: string;
+  password?: string;
+  permissions?: Partial<AppPermissions>;
+  allowedApps?: string[];
+}
+
+export const TOKEN_TTL_BOUNDS = { min: 60, max: 30 * 24 * 3600 } as const;
+
+const INVALID_CREDENTIALS = () => new AuthenticationError('invalid credentials', 'invalid_credentials');
+const USER_NOT_FOUND = () => new NotFoundError('user not found', 'user_not_found');
+
+/** Accounts, sign-in and tokens. Team users are only ever reached through their admin's id. */
+export class Identity {
+  private dummyHash: Promise<{ hash: string; salt: string }> | undefined;
+
+  constructor(private readonly deps: IdentityDeps) {}
+
+  get canIssueTokens(): boolean {
+    return this.deps.issuer !== null;
+  }
+
+  /**
+   * Every attempt spends one from the per username+IP budget, before any hashing: counting only
+   * failures would need a check and a later spend, and a burst of parallel guesses would pass the
+   * check together. An unknown user costs the same scrypt work as a wrong password.
+   */
+  async login(username: string, password: string, clientIp: string): Promise<string> {
+    const issuer = this.requireIssuer();
+    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${clientIp}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
+    const verdict = await this.deps.limiter.consume([rule]);
+    if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
+
+    const account = await this.deps.accounts.findByUsername(username);
+    if (account === null) {
+      const dummy = await this.dummy();
+      await this.deps.hasher.verify(password, dummy.hash, dummy.salt);
+      throw INVALID_CREDENTIALS();
+    }
+    if (!(await this.deps.hasher.verify(password, account.passwordHash, account.passwordSalt))) throw INVALID_CREDENTIALS();
+    return issuer.issue(account.id, this.deps.settings.tokenTtlSeconds);
+  }
+
+  /** For operators (the CLI): no password, any TTL within bounds. */
+  async issueToken(username: string, ttlSeconds: number): Promise<string> {
+    const issuer = this.requireIssuer();
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < TOKEN_TTL_BOUNDS.min || ttlSeconds > TOKEN_TTL_BOUNDS.max) {
+      throw new ValidationError(`ttl must be a whole number of seconds from ${TOKEN_TTL_BOUNDS.min} to ${TOKEN_TTL_BOUNDS.max}`, 'invalid_ttl');
+    }
+    const account = await this.deps.accounts.findByUsername(username);
+    if (account === null) throw new NotFoundError('no account with this username', 'account_not_found');
+    return issuer.issue(account.id, ttlSeconds);
+  }
+
+  async createAdmin(input: { username: string; password: string }): Promise<Account> {
+    const id = this.deps.newId();
+    return this.createAccount(input.username, input.password, { id, role: 'admin', owner: id, permissions: { apps: { ...ALL_APP_PERMISSIONS } }, allowedApps: [] });
+  }
+
+  /** An admin by id or by username; NotFoundError for anything else. */
+  async findAdmin(idOrUsername: string): Promise<Account> {
+    const account = (await this.deps.accounts.findById(idOrUsername)) ?? (await this.deps.accounts.findByUsername(idOrUsername));
+    if (account === null || account.role !== 'admin') throw new NotFoundError('no admin with this id or username', 'admin_not_found');
+    return account;
+  }
+
+  async createTeamUser(adminId: string, input: NewTeamUser): Promise<Account> {
+    const allowedApps = await this.checkAllowedApps(adminId, input.allowedApps);
+    return this.createAccount(input.username, input.password, {
+      id: this.deps.newId(),
+      role: 'user',
+      owner: adminId,
+      permissions: { apps: { ...input.permissions } },
+      allowedApps,
+    });
+  }
+
+  async listTeamUsers(adminId: string): Promise<Account[]> {
+    return (await this.deps.accounts.listByOwner(adminId)).filter((a) => a.role === 'user');
+  }
+
+  async getTeamUser(adminId: string, id: string): Promise<Account> {
+    const account = await this.deps.accounts.findById(id);
+    // Another admin's user is reported as missing, so its existence isn't leaked.
+    if (account === null || account.role !== 'user' || account.owner !== adminId) throw USER_NOT_FOUND();
+    return account;
+  }
+
+  async updateTeamUser(adminId: string, id: string, changes: TeamUserChanges): Promise<Account> {
+    const current = await this.getTeamUser(adminId, id);
+    if (changes.username !== undefined) checkUsername(changes.username);
+    if (changes.password !== undefined) checkPasswordPolicy(changes.password);
+    const allowedApps = changes.allowedApps === undefined ? undefined : await this.checkAllowedApps(adminId, changes.allowedApps);
+    const password = changes.password === undefined ? undefined : await this.deps.hasher.hash(changes.password);
+    const updated = await this.deps.accounts.update(id, {
+      username: changes.username,
+      permissions: changes.permissions === undefined ? undefined : { apps: { ...current.permissions.apps, ...changes.permissions } },
+      allowedApps,
+      passwordHash: password?.hash,
+      passwordSalt: password?.salt,
+      updatedAt: this.deps.clock.now(),
+    });
+    if (updated === null) throw USER_NOT_FOUND();
+    return updated;
+  }
+
+  async deleteTeamUser(adminId: string, id: string): Promise<void> {
+    await this.getTeamUser(adminId, id);
+    await this.deps.accounts.delete(id);
+  }
+
+  private async createAccount(username: string, password: string, fields: Pick<Account, 'id' | 'role' | 'owner' | 'permissions' | 'allowedApps'>): Promise<Account> {
+    checkUsername(username);
+    checkPasswordPolicy(password);
+    const { hash, salt } = await this.deps.hasher.hash(password);
+    const now = this.deps.clock.now();
+    return this.deps.accounts.create({ ...fields, username, passwordHash: hash, passwordSalt: salt, createdAt: now, updatedAt: now });
+  }
+
+  /** Deduplicated; every id must be an app the admin owns (a foreign app looks like a missing one). */
+  private async checkAllowedApps(adminId: string, ids: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    for (const id of unique) {
+      const app = await this.deps.apps.getApp(id);
+      if (app === null || app.owner !== adminId) throw new ValidationError(`allowed_apps: no app "${id}" under this account`, 'unknown_app');
+    }
+    return unique;
+  }
+
+  private requireIssuer(): TokenIssuer {
+    if (this.deps.issuer === null) {
+      throw new NotSupportedError('sign-in is disabled: tokens come from an external issuer (JWT_PUBLIC_KEY without JWT_SECRET)', 'login_disabled');
+    }
+    return this.deps.issuer;
+  }
+
+  private dummy(): Promise<{ hash: string; salt: string }> {
+    this.dummyHash ??= this.deps.hasher.hash(this.deps.newId());
+    return this.dummyHash;
+  }
+}
+
+export const DEFAULT_TEAM_USER_PERMISSIONS: AppPermissions = { ...NO_APP_PERMISSIONS, download: true };
+
+/** The public shape of an account: never its password hash or salt. */
+export function accountView(account: Account) {
+  return {
+    id: account.id,
+    username: account.username,
+    role: account.role,
+    owner: account.owner,
+    permissions: { apps: { ...account.permissions.apps } },
+    allowed_apps: [...account.allowedApps],
+    createdAt: account.createdAt.toISOString(),
+    updatedAt: account.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,117 @@
+import request from 'supertest';
+import { harness, type Harness } from '../fixtures/harness';
+
+async function signIn(h: Harness, username: string, password = 'correct horse'): Promise<string> {
+  const res = await request(h.app).post('/auth/login').send({ username, password });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+describe('/users (team users of the calling admin)', () => {
+  let h: Harness;
+  let alice: { id: string; token: string; appId: string };
+  let bob: { id: string; token: string; appId: string };
+  const as = (token: string) => ({
+    post: (path: string, body: object) => request(h.app).post(path).set('Authorization', `Bearer ${token}`).send(body),
+    get: (path: string) => request(h.app).get(path).set('Authorization', `Bearer ${token}`),
+    patch: (path: string, body: object) => request(h.app).patch(path).set('Authorization', `Bearer ${token}`).send(body),
+    delete: (path: string) => request(h.app).delete(path).set('Authorization', `Bearer ${token}`),
+  });
+
+  beforeEach(async () => {
+    h = await harness();
+    const makeAdmin = async (username: string) => {
+      const admin = await h.identity.createAdmin({ username, password: 'correct horse' });
+      const { appId } = await h.createApp(`${username}-app`, admin.id);
+      return { id: admin.id, token: await signIn(h, username), appId };
+    };
+    alice = await makeAdmin('alice');
+    bob = await makeAdmin('bob');
+  });
+
+  it('POST /users — 201 creates a team user under the caller, without exposing its password hash', async () => {
+    const res = await as(alice.token).post('/users', {
+      username: 'carol',
+      password: 'carol password',
+      permissions: { apps: { download: true, edit: true } },
+      allowed_apps: [alice.appId],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      username: 'carol',
+      role: 'user',
+      owner: alice.id,
+      permissions: { apps: { create: false, edit: true, delete: false, download: true } },
+      allowed_apps: [alice.appId],
+      createdAt: h.clock.now().toISOString(),
+      updatedAt: h.clock.now().toISOString(),
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/scrypt|salt|password/i);
+    expect((await request(h.app).post('/auth/login').send({ username: 'carol', password: 'carol password' })).status).toBe(200);
+  });
+
+  it('POST /users — without permissions, a team user gets download only', async () => {
+    const res = await as(alice.token).post('/users', { username: 'carol', password: 'carol password' });
+    expect(res.body.permissions).toEqual({ apps: { create: false, edit: false, delete: false, download: true } });
+    expect(res.body.allowed_apps).toEqual([]);
+  });
+
+  it('POST /users — 400 for another admin’s app in allowed_apps, an unknown app, a weak password or an unknown field', async () => {
+    const base = { username: 'carol', password: 'carol password' };
+    expect((await as(alice.token).post('/users', { ...base, allowed_apps: [bob.appId] })).body.code).toBe('unknown_app');
+    expect((await as(alice.token).post('/users', { ...base, allowed_apps: ['no-such-app'] })).body.code).toBe('unknown_app');
+    expect((await as(alice.token).post('/users', { ...base, password: 'short' })).body.code).toBe('invalid_password');
+    expect((await as(alice.token).post('/users', { ...base, permissions: { apps: { root: true } } })).status).toBe(400);
+    expect((await as(alice.token).post('/users', { ...base, role: 'admin' })).status).toBe(400);
+    expect((await as(alice.token).get('/users')).body.items).toEqual([]);
+  });
+
+  it('POST /users — 409 when the username is taken in any letter case, even by another admin', async () => {
+    expect((await as(alice.token).post('/users', { username: 'BOB', password: 'carol password' })).status).toBe(409);
+  });
+
+  it('GET/PATCH/DELETE /users/:id — an admin manages its own team users', async () => {
+    const id = (await as(alice.token).post('/users', { username: 'carol', password: 'carol password' })).body.id as string;
+    expect((await as(alice.token).get('/users')).body.items.map((u: { id: string }) => u.id)).toEqual([id]);
+    expect((await as(alice.token).get(`/users/${id}`)).body.username).toBe('carol');
+
+    h.clock.advance(1000);
+    const patched = await as(alice.token).patch(`/users/${id}`, { permissions: { apps: { edit: true } }, allowed_apps: [alice.appId] });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      permissions: { apps: { create: false, edit: true, delete: false, download: true } },
+      allowed_apps: [alice.appId],
+      updatedAt: h.clock.now().toISOString(),
+    });
+    expect((await as(alice.token).patch(`/users/${id}`, {})).status).toBe(400);
+
+    expect((await as(alice.token).delete(`/users/${id}`)).status).toBe(204);
+    expect((await as(alice.token).get(`/users/${id}`)).status).toBe(404);
+    expect(await h.accounts.findById(id)).toBeNull();
+  });
+
+  it('another admin’s team user is 404 on every route, and is left untouched', async () => {
+    const carol = (await as(alice.token).post('/users', { username: 'carol', password: 'carol password', allowed_apps: [alice.appId] })).body;
+    expect((await as(bob.token).get('/users')).body.items).toEqual([]);
+    expect((await as(bob.token).get(`/users/${carol.id}`)).status).toBe(404);
+    expect((await as(bob.token).patch(`/users/${carol.id}`, { password: 'taken over!' })).status).toBe(404);
+    expect((await as(bob.token).delete(`/users/${carol.id}`)).status).toBe(404);
+    expect(await h.accounts.findById(carol.id)).toMatchObject({ owner: alice.id, allowedApps: [alice.appId] });
+  });
+
+  it('an admin is not a team user: /users/:id with an admin’s id is 404', async () => {
+    expect((await as(alice.token).get(`/users/${alice.id}`)).status).toBe(404);
+    expect((await as(alice.token).delete(`/users/${bob.id}`)).status).toBe(404);
+    expect(await h.accounts.findById(bob.id)).not.toBeNull();
+  });
+
+  it('a team user, whatever its permissions, gets 403 from every /users route; no token gets 401', async () => {
+    await as(alice.token).post('/users', { username: 'carol', password: 'carol password', permissions: { apps: { create: true, edit: true, delete: true, download: true } } });
+    const carol = await signIn(h, 'carol', 'carol password');
+    expect((await as(carol).get('/users')).status).toBe(403);
+    expect((await as(carol).post('/users', { username: 'dave', password: 'dave password' })).body).toEqual({ error: 'only an admin may manage team users', code: 'admin_required' });
+    expect((await as(carol).delete(`/users/${alice.id}`)).status).toBe(403);
+    expect((await request(h.app).get('/users')).status).toBe(401);
+  });
+});

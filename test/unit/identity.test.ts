@@ -1,0 +1,97 @@
+import { MemoryAccountRepository } from '../../src/adapters/memory/memory-account-repository';
+import { MemoryAppDirectory } from '../../src/adapters/memory/memory-app-directory';
+import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
+import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { Identity } from '../../src/app/identity';
+import { NO_APP_PERMISSIONS } from '../../src/domain/account';
+import { AuthenticationError, NotSupportedError, ValidationError } from '../../src/domain/errors';
+import type { PasswordHash, PasswordHasher } from '../../src/ports/password-hasher';
+import type { TokenIssuer } from '../../src/ports/token-issuer';
+
+/** Plain-text "hashing" that records which stored hashes were checked. */
+class RecordingHasher implements PasswordHasher {
+  readonly verified: string[] = [];
+  private next = 0;
+  async hash(password: string): Promise<PasswordHash> {
+    return { hash: `plain:${password}`, salt: `salt-${this.next++}` };
+  }
+  async verify(password: string, hash: string): Promise<boolean> {
+    this.verified.push(hash);
+    return hash === `plain:${password}`;
+  }
+}
+
+const issuer: TokenIssuer = { issue: async (subject, ttl) => `token-for-${subject}-${ttl}` };
+
+function identity(overrides: { issuer?: TokenIssuer | null } = {}) {
+  const clock = new ManualClock();
+  const hasher = new RecordingHasher();
+  const apps = new MemoryAppDirectory();
+  let id = 0;
+  const service = new Identity({
+    accounts: new MemoryAccountRepository(),
+    hasher,
+    issuer: overrides.issuer === undefined ? issuer : overrides.issuer,
+    apps,
+    limiter: new MemoryRateLimiter(clock),
+    clock,
+    newId: () => `id-${id++}`,
+    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: 100 },
+  });
+  return { service, hasher, apps, clock };
+}
+
+describe('Identity', () => {
+  it('when the user is unknown, then a stored-looking hash is still verified, so the answer costs the same', async () => {
+    const { service, hasher } = identity();
+    await expect(service.login('ghost', 'whatever-pass', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    expect(hasher.verified).toHaveLength(1);
+    expect(hasher.verified[0]).toMatch(/^plain:/);
+  });
+
+  it('when the password is right, then the token names the account and uses the configured TTL', async () => {
+    const { service } = identity();
+    const admin = await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    await expect(service.login('ALICE', 'correct horse', '1.2.3.4')).resolves.toBe(`token-for-${admin.id}-900`);
+  });
+
+  it('when no issuer is configured, then login and token issuing are NotSupportedError', async () => {
+    const { service } = identity({ issuer: null });
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toBeInstanceOf(NotSupportedError);
+    await expect(service.issueToken('alice', 3600)).rejects.toBeInstanceOf(NotSupportedError);
+  });
+
+  it('when a password breaks the policy or a username its pattern, then nothing is created', async () => {
+    const { service } = identity();
+    await expect(service.createAdmin({ username: 'alice', password: 'short' })).rejects.toMatchObject({ code: 'invalid_password' });
+    await expect(service.createAdmin({ username: 'a b', password: 'long enough' })).rejects.toMatchObject({ code: 'invalid_username' });
+    await expect(service.findAdmin('alice')).rejects.toMatchObject({ code: 'admin_not_found' });
+  });
+
+  it('when a team user’s allowed apps include an app of another admin, then it is a ValidationError', async () => {
+    const { service, apps, clock } = identity();
+    const a = await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    const b = await service.createAdmin({ username: 'bob', password: 'correct horse' });
+    await apps.createApp({ id: 'app-b', owner: b.id, name: 'b-app', reports: true, createdAt: clock.now(), updatedAt: clock.now() });
+    const input = { username: 'carol', password: 'correct horse', permissions: { ...NO_APP_PERMISSIONS, download: true }, allowedApps: ['app-b'] };
+    await expect(service.createTeamUser(a.id, input)).rejects.toBeInstanceOf(ValidationError);
+    await expect(service.createTeamUser(b.id, { ...input, allowedApps: ['app-b', 'app-b'] })).resolves.toMatchObject({ owner: b.id, allowedApps: ['app-b'] });
+  });
+
+  it('when a password is changed, then the old one stops working and the new one signs in', async () => {
+    const { service } = identity();
+    const admin = await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    const user = await service.createTeamUser(admin.id, { username: 'carol', password: 'first password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+    await service.updateTeamUser(admin.id, user.id, { password: 'second password' });
+    await expect(service.login('carol', 'first password', 'ip')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('carol', 'second password', 'ip')).resolves.toBe(`token-for-${user.id}-900`);
+  });
+
+  it('issueToken refuses a TTL outside 60 s to 30 days', async () => {
+    const { service } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    await expect(service.issueToken('alice', 59)).rejects.toMatchObject({ code: 'invalid_ttl' });
+    await expect(service.issueToken('alice', 3600)).resolves.toMatch(/^token-for-/);
+  });
+});

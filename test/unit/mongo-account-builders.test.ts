@@ -1,0 +1,55 @@
+import { find, update } from 'mingo';
+import {
+  ACCOUNT_INDEXES,
+  ACCOUNTS_BY_USERNAME_SORT,
+  accountByIdFilter,
+  accountByUsernameFilter,
+  accountsByOwnerFilter,
+  accountUpdate,
+  fromDocument,
+  toDocument,
+  type AccountDocument,
+} from '../../src/adapters/mongo/mongo-account-builders';
+import { adminAccount, teamUserAccount } from '../fixtures/accounts';
+
+// mingo evaluates the documents the Mongo adapter would send; the unique index itself is a
+// server feature, so only its definition is checked here.
+describe('Mongo account builders (evaluated with mingo)', () => {
+  const admin = adminAccount({ username: 'Alice' });
+  const other = adminAccount({ username: 'zoe' });
+  const docs: AccountDocument[] = [
+    toDocument(admin),
+    toDocument(teamUserAccount(admin.id, { username: 'Bob' })),
+    toDocument(teamUserAccount(admin.id, { username: 'aaron' })),
+    toDocument(other),
+    toDocument(teamUserAccount(other.id, { username: 'bea' })),
+  ];
+  const query = (filter: object) => find<AccountDocument>(docs, filter).all();
+
+  it('a username lookup matches in any letter case, through the lowercased field the unique index covers', () => {
+    expect(query(accountByUsernameFilter('ALICE')).map((d) => d._id)).toEqual([admin.id]);
+    expect(ACCOUNT_INDEXES.find((i) => 'unique' in i && i.unique)?.key).toEqual({ username_lower: 1 });
+  });
+
+  it('an id lookup matches that account only', () => {
+    expect(query(accountByIdFilter(other.id)).map((d) => d.username)).toEqual(['zoe']);
+  });
+
+  it('the owner filter and sort give one admin’s accounts by lowercased username', () => {
+    const names = find<AccountDocument>(docs, accountsByOwnerFilter(admin.id)).sort(ACCOUNTS_BY_USERNAME_SORT).all().map((d) => d.username);
+    expect(names).toEqual(['aaron', 'Alice', 'Bob']);
+  });
+
+  it('the update sets only the given fields and keeps username_lower in step with a rename', () => {
+    const doc = structuredClone(docs[1]!);
+    const at = new Date('2026-03-01T00:00:00.000Z');
+    update(doc as unknown as Record<string, unknown>, accountUpdate({ username: 'Robert', allowedApps: ['x'], updatedAt: at }));
+    expect(doc).toMatchObject({ username: 'Robert', username_lower: 'robert', allowed_apps: ['x'], updatedAt: at });
+    expect(doc.permissions).toEqual(docs[1]!.permissions);
+    expect(doc.password_hash).toBe(docs[1]!.password_hash);
+  });
+
+  it('toDocument and fromDocument round-trip an account', () => {
+    expect(fromDocument(toDocument(admin))).toEqual(admin);
+  });
+});
