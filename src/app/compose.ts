@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Router } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
@@ -8,18 +9,25 @@ import { MemoryMetrics } from '../adapters/memory/memory-metrics';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
 import { systemClock } from '../adapters/memory/system-clock';
+import { logsRoutes } from '../adapters/http/logs-routes';
+import { NoopAppIntegrity } from '../adapters/noop/noop-app-integrity';
+import { PinoClientLogSink } from '../adapters/pino/pino-client-log-sink';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AppDirectory } from '../ports/app-directory';
+import type { AppIntegrity } from '../ports/app-integrity';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
+import type { ClientLogSink } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
+import type { TokenVerifier } from '../ports/token-verifier';
 import { CachedAppDirectory } from './cached-app-directory';
 import { ConfigError, type Config } from './config';
 import type { AppDeps } from './create-app';
 import { FailOpenRateLimiter } from './fail-open-rate-limiter';
+import { LogsIntake } from './logs-intake';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -39,6 +47,9 @@ export interface ComposeOverrides {
   logger?: PinoLogger;
   clock?: Clock;
   metrics?: Metrics;
+  tokenVerifier?: TokenVerifier;
+  clientLogSink?: ClientLogSink;
+  appIntegrity?: AppIntegrity;
 }
 
 export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -106,8 +117,26 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     settings: config.reports,
   });
 
+  const routers: Router[] = [];
+  // Until the JWT verifier is wired, every bearer token is refused and callers fall back to the device id.
+  const tokenVerifier: TokenVerifier = overrides.tokenVerifier ?? { verify: async () => null };
+  // LOGS_ENABLED=false leaves POST /api/v1/logs unmounted: it answers 404 like any unknown route.
+  if (config.logs.enabled) {
+    const sink = overrides.clientLogSink ?? new PinoClientLogSink({ level: config.logLevel, destination: config.logs.destination });
+    closers.push(async () => sink.flush?.());
+    const intake = new LogsIntake({
+      tokenVerifier,
+      appIntegrity: overrides.appIntegrity ?? new NoopAppIntegrity(),
+      sink,
+      metrics,
+      clock,
+      settings: config.logs,
+    });
+    routers.push(logsRoutes({ intake, settings: config.logs, metrics, logger, redis: null }));
+  }
+
   return {
-    deps: { config, logger, ingestion, routers: [] },
+    deps: { config, logger, ingestion, routers },
     directory,
     repository,
     blobStore,
