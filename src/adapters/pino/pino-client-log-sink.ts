@@ -1,3 +1,4 @@
+import { once, type EventEmitter } from 'node:events';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { ClientLogSink, LogLevel } from '../../ports/logger';
 
@@ -8,20 +9,22 @@ import type { ClientLogSink, LogLevel } from '../../ports/logger';
  */
 export class PinoClientLogSink implements ClientLogSink {
   private readonly logger: PinoLogger;
+  private readonly stream: pino.DestinationStream;
 
   constructor(options: { level: string; destination: string }, stream?: pino.DestinationStream) {
-    this.logger = pino(
-      { level: options.level, timestamp: pino.stdTimeFunctions.isoTime },
-      stream ?? destinationOf(options.destination),
-    );
+    this.stream = stream ?? destinationOf(options.destination);
+    this.logger = pino({ level: options.level, timestamp: pino.stdTimeFunctions.isoTime }, this.stream);
   }
 
   write(level: LogLevel, record: object, message: string): void {
     this.logger[level](record, message);
   }
 
-  flush(): Promise<void> {
-    return new Promise((resolve) => this.logger.flush(() => resolve()));
+  async flush(): Promise<void> {
+    // An async file destination opens in the background; flushing before it has an fd writes nothing.
+    const boom = this.stream as Partial<EventEmitter> & { fd?: number };
+    if (boom.fd === -1 && boom.once) await once(boom as EventEmitter, 'ready');
+    await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }
 }
 
