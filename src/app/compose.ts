@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Router } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
 import { authRoutes } from '../adapters/http/auth-routes';
@@ -16,6 +17,9 @@ import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
 import { systemClock } from '../adapters/memory/system-clock';
 import { connectMongo } from '../adapters/mongo/mongo-connection';
+import { logsRoutes } from '../adapters/http/logs-routes';
+import { NoopAppIntegrity } from '../adapters/noop/noop-app-integrity';
+import { PinoClientLogSink } from '../adapters/pino/pino-client-log-sink';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
@@ -23,8 +27,10 @@ import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-reposit
 import { localUrlSigner } from '../domain/signed-url';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
+import type { AppIntegrity } from '../ports/app-integrity';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
+import type { ClientLogSink } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
@@ -38,6 +44,7 @@ import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
 import { readApiRouters } from './read-api';
 import { Identity } from './identity';
+import { LogsIntake } from './logs-intake';
 import { ReportIngestion } from './report-ingestion';
 
 export interface Composition {
@@ -65,6 +72,9 @@ export interface ComposeOverrides {
   logger?: PinoLogger;
   clock?: Clock;
   metrics?: Metrics;
+  tokenVerifier?: TokenVerifier;
+  clientLogSink?: ClientLogSink;
+  appIntegrity?: AppIntegrity;
 }
 
 export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -171,14 +181,31 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   });
   closers.push(() => sweeper.stop());
 
-  const { tokenVerifier, identity } = composeIdentity(config, { accounts, directory, limiter, clock });
+  const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
+  const { identity } = identityParts;
+  const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
+  const routers: Router[] = [authRoutes(identity), usersRoutes(identity, tokenVerifier)];
+  // LOGS_ENABLED=false leaves POST /api/v1/logs unmounted: it answers 404 like any unknown route.
+  if (config.logs.enabled) {
+    const sink = overrides.clientLogSink ?? new PinoClientLogSink({ level: config.logLevel, destination: config.logs.destination });
+    closers.push(async () => sink.flush?.());
+    const intake = new LogsIntake({
+      tokenVerifier,
+      appIntegrity: overrides.appIntegrity ?? new NoopAppIntegrity(),
+      sink,
+      metrics,
+      clock,
+      settings: config.logs,
+    });
+    routers.push(logsRoutes({ intake, settings: config.logs, metrics, logger, redis: null }));
+  }
 
   const composition: Composition = {
     deps: {
       config,
       logger,
       ingestion,
-      routers: [authRoutes(identity), usersRoutes(identity, tokenVerifier)],
+      routers,
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
     },
     sweeper,

@@ -1,0 +1,123 @@
+import type { RequestHandler, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { RateLimitedError } from '../../domain/errors';
+import type { Logger } from '../../ports/logger';
+import type { Metrics } from '../../ports/metrics';
+
+export interface LogsRateLimitOptions {
+  maxRequestsPerMinute: number;
+  metrics: Metrics;
+  logger: Logger;
+  redis?: Redis | null;
+  /** Prefix of the Redis keys; tests give each run its own. */
+  redisPrefix?: string;
+}
+
+/** The seed's key: the signed-in user, else the device, else the address. */
+export function logsRateLimitKey(locals: Response['locals'], ip: string | undefined): string {
+  const user = locals.user as { id: string } | null | undefined;
+  if (user) return `logs:user:${user.id}`;
+  if (typeof locals.deviceId === 'string') return `logs:device:${locals.deviceId}`;
+  return `logs:device:${ipKeyGenerator(ip ?? '')}`;
+}
+
+/** Runs after the guard, which has put user or deviceId on res.locals. */
+export function logsRateLimit(options: LogsRateLimitOptions): RequestHandler {
+  const inner: Store = options.redis
+    ? new RedisStore({
+        sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as Promise<RedisReply>,
+        prefix: options.redisPrefix ?? 'tt:rl:',
+      })
+    : new MemoryStore();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: options.maxRequestsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req, res) => logsRateLimitKey(res.locals, req.ip),
+    // The check reads the generator's source; the IP fallback above does go through ipKeyGenerator.
+    validate: { keyGeneratorIpFallback: false },
+    store: new MeteredStore(inner, options.metrics),
+    // Abuse control, not a trust boundary: a store outage lets traffic through, counted and logged.
+    passOnStoreError: true,
+    logger: throttledLogger(options.logger),
+    handler: (req, _res, next) => {
+      options.metrics.increment('rate_limit_rejections_total', { scope: 'logs' });
+      const resetTime = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : 60;
+      next(new RateLimitedError('logs', Math.max(1, seconds)));
+    },
+  });
+}
+
+/**
+ * Counts store failures, and initialises the inner store again after a failed init: the Redis
+ * store keeps the rejected script load and would otherwise fail every request after Redis returns.
+ */
+class MeteredStore implements Store {
+  private options: Options | undefined;
+  private initFailed = false;
+
+  constructor(
+    private readonly inner: Store,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get localKeys(): boolean | undefined {
+    return this.inner.localKeys;
+  }
+
+  async init(options: Options): Promise<void> {
+    this.options = options;
+    await this.guard(async () => {
+      await this.inner.init?.(options);
+      this.initFailed = false;
+    }, true);
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    if (this.initFailed && this.options) await this.init(this.options);
+    return this.guard(async () => this.inner.increment(key));
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.guard(async () => this.inner.decrement(key));
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.guard(async () => this.inner.resetKey(key));
+  }
+
+  async shutdown(): Promise<void> {
+    await this.inner.shutdown?.();
+  }
+
+  private async guard<T>(run: () => Promise<T>, initialising = false): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (initialising) this.initFailed = true;
+      this.metrics.increment('rate_limiter_errors_total', { op: 'logs' });
+      throw error;
+    }
+  }
+}
+
+/** At most one line per interval, so a Redis outage can't flood the service log. */
+function throttledLogger(logger: Logger, intervalMs = 10_000): Options['logger'] {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  const log = (error: unknown, message?: string) => {
+    const now = Date.now();
+    if (now - lastAt < intervalMs) {
+      suppressed++;
+      return;
+    }
+    logger.warn({ err: { message: error instanceof Error ? error.message : String(error) }, suppressed }, message ?? 'logs rate limiter');
+    lastAt = now;
+    suppressed = 0;
+  };
+  return { error: log, warn: log };
+}

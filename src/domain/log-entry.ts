@@ -1,0 +1,246 @@
+import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
+import { AuthenticationError, SchemaViolationError, ValidationError } from './errors';
+import type { Scrubber } from './privacy';
+import { fieldName } from './report-validation';
+
+export const CLIENT_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type ClientLogLevel = (typeof CLIENT_LOG_LEVELS)[number];
+
+export interface ClientLogEntry {
+  traceId?: string;
+  level: ClientLogLevel;
+  message: string;
+  timestamp: number;
+  context?: {
+    screen?: string;
+    action?: string;
+    error?: { code?: string; stack?: string };
+    metadata?: Record<string, unknown>;
+  };
+}
+
+export interface ClientDevice {
+  platform?: 'ios' | 'android';
+  osVersion?: string;
+  model?: string;
+  appVersion?: string;
+}
+
+export interface ClientLogBatch {
+  logs: ClientLogEntry[];
+  device?: ClientDevice;
+  sessionId?: string;
+}
+
+export interface LogSchemaLimits {
+  maxBatch: number;
+  maxMessageLength: number;
+  maxStackLength: number;
+}
+
+/** Free-form metadata bounds; the container `metadata` itself is depth 1, array items count as keys. */
+export const METADATA_LIMITS = { maxDepth: 8, maxKeys: 200, maxStringLength: 2000 } as const;
+
+export const DEVICE_ID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** The seed's §4 schema, with `additionalProperties: false` wherever it sets it. */
+export function logBatchSchema(limits: LogSchemaLimits): JSONSchemaType<ClientLogBatch> {
+  const schema: JSONSchemaType<ClientLogBatch> = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      logs: {
+        type: 'array',
+        minItems: 1,
+        maxItems: limits.maxBatch,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            traceId: { type: 'string', nullable: true },
+            level: { type: 'string', enum: [...CLIENT_LOG_LEVELS] },
+            message: { type: 'string', minLength: 1, maxLength: limits.maxMessageLength },
+            timestamp: { type: 'integer' },
+            context: {
+              type: 'object',
+              nullable: true,
+              additionalProperties: false,
+              properties: {
+                screen: { type: 'string', nullable: true },
+                action: { type: 'string', nullable: true },
+                error: {
+                  type: 'object',
+                  nullable: true,
+                  additionalProperties: false,
+                  properties: {
+                    code: { type: 'string', nullable: true },
+                    stack: { type: 'string', nullable: true, maxLength: limits.maxStackLength },
+                  },
+                },
+                metadata: { type: 'object', nullable: true, additionalProperties: true, required: [] },
+              },
+            },
+          },
+          required: ['level', 'message', 'timestamp'],
+        },
+      },
+      device: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: false,
+        properties: {
+          platform: { type: 'string', nullable: true, enum: ['ios', 'android'] },
+          osVersion: { type: 'string', nullable: true },
+          model: { type: 'string', nullable: true },
+          appVersion: { type: 'string', nullable: true },
+        },
+      },
+      sessionId: { type: 'string', nullable: true, minLength: 1 },
+    },
+    required: ['logs'],
+  };
+  return withoutNullable(schema);
+}
+
+/**
+ * JSONSchemaType demands `nullable: true` on optional properties, which would let `null` through
+ * where the seed refuses it. The type keeps its check; the compiled schema drops the flag.
+ */
+function withoutNullable<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(withoutNullable) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) if (key !== 'nullable') out[key] = withoutNullable(value);
+  if (Array.isArray(out.enum)) out.enum = out.enum.filter((v) => v !== null);
+  return out as T;
+}
+
+export type LogBatchParser = (body: unknown) => ClientLogBatch;
+
+/** Compiled once per configuration; throws SchemaViolationError listing every failing path. */
+export function compileLogBatchParser(limits: LogSchemaLimits): LogBatchParser {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  const validate = ajv.compile(logBatchSchema(limits));
+  return (body) => {
+    if (!validate(body)) throw new SchemaViolationError('request body does not match the logs schema', unique(validate.errors!.map(pathOf)));
+    const paths: string[] = [];
+    body.logs.forEach((entry, i) => {
+      const metadata = entry.context?.metadata;
+      if (metadata !== undefined) checkMetadata(metadata, `logs.${i}.context.metadata`, paths);
+    });
+    if (paths.length > 0) throw new SchemaViolationError('metadata exceeds its bounds', paths);
+    return body;
+  };
+}
+
+function pathOf(error: ErrorObject): string {
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+  const path = fieldName(error);
+  if (error.keyword === 'additionalProperties' && extra !== undefined) return path === 'body' ? extra : `${path}.${extra}`;
+  return path;
+}
+
+const unique = (paths: string[]) => [...new Set(paths)].slice(0, 50);
+
+/** Pushes the first path that breaks a bound; one is enough to refuse the batch. */
+function checkMetadata(metadata: Record<string, unknown>, base: string, paths: string[]): void {
+  let keys = 0;
+  const visit = (value: unknown, path: string, depth: number): boolean => {
+    if (typeof value === 'string') {
+      if (value.length <= METADATA_LIMITS.maxStringLength) return true;
+      paths.push(`${path} (string longer than ${METADATA_LIMITS.maxStringLength})`);
+      return false;
+    }
+    if (value === null || typeof value !== 'object') return true;
+    if (depth > METADATA_LIMITS.maxDepth) {
+      paths.push(`${path} (deeper than ${METADATA_LIMITS.maxDepth})`);
+      return false;
+    }
+    const children = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    for (const [key, child] of children) {
+      if (++keys > METADATA_LIMITS.maxKeys) {
+        paths.push(`${base} (more than ${METADATA_LIMITS.maxKeys} keys)`);
+        return false;
+      }
+      if (key.length > METADATA_LIMITS.maxStringLength) {
+        paths.push(`${path} (key longer than ${METADATA_LIMITS.maxStringLength})`);
+        return false;
+      }
+      if (!visit(child, `${path}.${key}`, depth + 1)) return false;
+    }
+    return true;
+  };
+  visit(metadata, base, 1);
+}
+
+export type AuthMode = 'authenticated' | 'unauthenticated';
+
+/** Who sent the batch, as the guard established it. */
+export interface LogCaller {
+  authMode: AuthMode;
+  userId: string | null;
+  deviceId: string | null;
+}
+
+/** The unauthenticated half of the guard: a missing id is 401, a malformed one 400. */
+export function requireDeviceId(header: string | undefined): string {
+  const deviceId = header?.trim();
+  if (!deviceId) throw new AuthenticationError('Device ID required', 'device_id_required');
+  if (!DEVICE_ID_V4.test(deviceId)) throw new ValidationError('Invalid device ID format', 'invalid_device_id');
+  return deviceId;
+}
+
+/** What every entry of one batch shares; the batch-level client strings are scrubbed once here. */
+export interface EnrichContext {
+  caller: LogCaller;
+  source: string;
+  requestTraceId: string;
+  serverTimestamp: number;
+  sessionId: string | null;
+  device: Record<string, unknown>;
+  scrub: Scrubber;
+}
+
+export function enrichContext(
+  batch: ClientLogBatch,
+  base: Pick<EnrichContext, 'caller' | 'source' | 'requestTraceId' | 'serverTimestamp' | 'scrub'>,
+): EnrichContext {
+  return {
+    ...base,
+    sessionId: batch.sessionId === undefined ? null : (base.scrub(batch.sessionId) as string),
+    device: batch.device === undefined ? {} : (base.scrub(batch.device) as Record<string, unknown>),
+  };
+}
+
+/** The seed's §7 record; every client-supplied string has passed the privacy filter. */
+export interface ClientLogRecord {
+  source: string;
+  authMode: AuthMode;
+  userId: string | null;
+  deviceId: string | null;
+  sessionId: string | null;
+  traceId: string;
+  clientTimestamp: number;
+  serverTimestamp: number;
+  context: Record<string, unknown>;
+  device: Record<string, unknown>;
+}
+
+export function enrich(entry: ClientLogEntry, ctx: EnrichContext): ClientLogRecord {
+  return {
+    source: ctx.source,
+    authMode: ctx.caller.authMode,
+    userId: ctx.caller.userId,
+    deviceId: ctx.caller.deviceId,
+    sessionId: ctx.sessionId,
+    traceId: entry.traceId === undefined ? ctx.requestTraceId : (ctx.scrub(entry.traceId) as string),
+    clientTimestamp: entry.timestamp,
+    serverTimestamp: ctx.serverTimestamp,
+    context: entry.context === undefined ? {} : (ctx.scrub(entry.context) as Record<string, unknown>),
+    device: ctx.device,
+  };
+}
+
+export function clientMessage(entry: ClientLogEntry, scrub: Scrubber): string {
+  return `[CLIENT] ${scrub(entry.message) as string}`;
+}
