@@ -18,6 +18,7 @@ import { MemoryReportRepository } from '../adapters/memory/memory-report-reposit
 import { systemClock } from '../adapters/memory/system-clock';
 import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { logsRoutes } from '../adapters/http/logs-routes';
+import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
 import { NoopAppIntegrity } from '../adapters/noop/noop-app-integrity';
 import { PinoClientLogSink } from '../adapters/pino/pino-client-log-sink';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
@@ -199,6 +200,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     });
     routers.push(logsRoutes({ intake, settings: config.logs, metrics, logger, redis: null }));
   }
+  const routeDocs = [...authDocs, ...usersDocs, ...appsDocs, ...(config.reports.enabled ? reportsReadDocs : []), ...(config.logs.enabled ? logsDocs(config.logs) : [])];
 
   const composition: Composition = {
     deps: {
@@ -206,6 +208,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       logger,
       ingestion,
       routers,
+      routeDocs,
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
     },
     sweeper,

@@ -13,7 +13,7 @@ export interface RouteDoc {
   /** JSON schema of the request body (the ajv one). */
   body?: object;
   /** JSON schema of the query: an object schema whose properties are the parameters. */
-  query?: { properties?: Record<string, object>; required?: readonly string[] };
+  query?: object;
   headers?: Array<{ name: string; required: boolean; description: string; schema?: object }>;
   responses: Record<number, { description: string; schema?: object }>;
 }
@@ -64,8 +64,9 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
     for (const match of route.path.matchAll(/:([A-Za-z0-9_]+)/g)) {
       parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
     }
-    for (const [name, schema] of Object.entries(route.query?.properties ?? {})) {
-      parameters.push({ name, in: 'query', required: route.query?.required?.includes(name) ?? false, schema: toOpenApiSchema(schema) });
+    const query = route.query as { properties?: Record<string, object>; required?: readonly string[] } | undefined;
+    for (const [name, schema] of Object.entries(query?.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: query?.required?.includes(name) ?? false, schema: toOpenApiSchema(schema) });
     }
     for (const header of route.headers ?? []) {
       parameters.push({ name: header.name, in: 'header', required: header.required, description: header.description, schema: header.schema ?? { type: 'string' } });
