@@ -5,13 +5,26 @@ import { loadConfig } from './app/config';
 import type { Command } from './cli/command';
 import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
 import { reportCommands } from './cli/report-commands';
+import { accountCommands, type AccountCommand } from './cli/account-commands';
 import { ValidationError } from './domain/errors';
 
 // Admin commands: `npm run -s cli -- <command> [options]`. Each prints one JSON value on stdout;
 // failures print {error, code} on stderr and exit 2 for a bad invocation, 1 otherwise.
 const commands: Record<string, Command> = {
   ...reportCommands,
+  'admins create': account('admins create --username <name> --password <password>', ['username', 'password']),
+  'users create': account(
+    'users create --owner <admin id or username> --username <name> --password <password> [--allowed-apps a,b] [--permissions download,edit,create,delete]',
+    ['owner', 'username', 'password', 'allowed-apps', 'permissions'],
+  ),
+  token: account('token --username <name> [--ttl <seconds>]', ['username', 'ttl']),
 };
+
+function account(usage: string, options: string[]): Command {
+  const name = usage.split(' --')[0]!;
+  const run: AccountCommand = accountCommands[name]!;
+  return { usage, options, run: (ctx, args) => run(Object.fromEntries(args.options), ctx.composition) };
+}
 
 function resolve(args: ParsedArgs): { name: string; command: Command } {
   for (const name of [args.words.slice(0, 2).join(' '), args.words[0] ?? '']) {

@@ -106,4 +106,29 @@ describe('npm run cli (spawned against a temp DATA_DIR)', () => {
       { code: 2, stdout: '', error: 'usage' },
     ]);
   });
+
+  it('admins create, then token: the token is accepted by the service configured on the same DATA_DIR', async () => {
+    const admin = await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery');
+    expect(admin.code).toBe(0);
+    expect(json(admin)).toMatchObject({ username: 'alice', role: 'admin' });
+    expect(admin.stdout).not.toMatch(/hash|salt/i);
+    const token = await cli('token', '--username', 'alice', '--ttl', '600');
+    expect(token.code).toBe(0);
+    const { compose } = await import('../../src/app/compose');
+    const { loadConfig } = await import('../../src/app/config');
+    const pino = (await import('pino')).default;
+    const composition = await compose(loadConfig({ DATA_DIR: dataDir, STORAGE_DRIVER: 'memory' }), { logger: pino({ level: 'silent' }) });
+    try {
+      expect(await composition.tokenVerifier.verify(json(token).token as string)).toMatchObject({ username: 'alice', role: 'admin' });
+    } finally {
+      await composition.close();
+    }
+  });
+
+  it('users create refuses an allowed app that is not the admin\'s, exit 2 with a JSON error', async () => {
+    await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery');
+    const run = await cli('users', 'create', '--owner', 'alice', '--username', 'bob', '--password', 'bobspassword1', '--allowed-apps', 'nope');
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stderr)).toEqual({ error: expect.stringContaining('nope'), code: 'unknown_app' });
+  });
 });
