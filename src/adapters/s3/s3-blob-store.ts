@@ -52,7 +52,9 @@ export class S3BlobStore implements BlobStore {
       const status = (error as S3ServiceException).$metadata?.httpStatusCode;
       const detail = `${(error as Error).name}${status ? ` (HTTP ${status})` : ''}`;
       if (status === 404) throw new Error(`S3_BUCKET_NAME_PRIVATE: bucket "${this.bucket}" does not exist: ${detail}`);
-      if (status === 400 || status === 401 || status === 403) {
+      // AWS answers 400 when the signature's region is wrong for the bucket.
+      if (status === 400) throw new Error(`S3_REGION/S3_ACCESS_KEY/S3_SECRET_KEY: the server refused the request for bucket "${this.bucket}": ${detail}`);
+      if (status === 401 || status === 403) {
         throw new Error(`S3_ACCESS_KEY/S3_SECRET_KEY: the server refused these credentials for bucket "${this.bucket}": ${detail}`);
       }
       throw new Error(`S3_ENDPOINT: cannot reach bucket "${this.bucket}": ${(error as Error).message || detail}`);
