@@ -11,6 +11,8 @@ import { JwtTokenVerifier, publicKeyAlgorithm } from '../adapters/jwt/jwt-token-
 import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
 import { MongoAccountRepository } from '../adapters/mongo/mongo-account-repository';
 import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repository';
+import type { Redis } from 'ioredis';
+import { FsBlobStore } from '../adapters/fs/fs-blob-store';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
@@ -25,6 +27,9 @@ import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
+import { connectRedis } from '../adapters/redis/redis-client';
+import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter';
+import { S3BlobStore } from '../adapters/s3/s3-blob-store';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
@@ -54,6 +59,8 @@ export interface Composition {
   repository: ReportRepository;
   blobStore: BlobStore;
   limiter: RateLimiter;
+  /** Set when REDIS_URL is; shared with other Redis users (the logs route's rate-limit-redis store). */
+  redis: Redis | null;
   metrics: Metrics;
   clock: Clock;
   sweeper: RetentionSweeper;
@@ -94,11 +101,20 @@ export function loadOrCreateSecret(dataDir: string, name: string): string {
   return secret;
 }
 
+/** Adapters name the variable to fix at the start of their message ("S3_BUCKET_NAME_PRIVATE: …"). */
+function startupError(error: Error, fallbackVariable: string): ConfigError {
+  const named = /^([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*): ([\s\S]*)$/.exec(error.message);
+  return named ? new ConfigError(named[1]!, named[2]!) : new ConfigError(fallbackVariable, error.message);
+}
+
 export async function compose(config: Readonly<Config>, overrides: ComposeOverrides = {}): Promise<Composition> {
   const logger = overrides.logger ?? createServiceLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const metrics = overrides.metrics ?? new PromMetrics();
   const closers: Array<() => Promise<void>> = [];
+  const closeOpened = async () => {
+    for (const close of [...closers].reverse()) await close().catch(() => undefined);
+  };
 
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
@@ -146,13 +162,49 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     case 'memory':
       blobStore = new MemoryBlobStore(signer);
       break;
+    case 'fs':
+      blobStore = new FsBlobStore(config.dataDir, signer);
+      await blobStore.ping().catch((error: Error) => {
+        throw new ConfigError('DATA_DIR', `cannot write blobs under ${config.dataDir}: ${error.message}`);
+      });
+      break;
+    case 's3': {
+      const s3 = await S3BlobStore.connect(config.storage.s3).catch(async (error: Error) => {
+        await closeOpened();
+        throw startupError(error, 'STORAGE_DRIVER');
+      });
+      if (config.reports.s3Lifecycle) {
+        await s3.applyLifecycle(`${config.reports.storagePrefix}/`, config.reports.blobRetentionDays).catch(async (error: Error) => {
+          await s3.close();
+          await closeOpened();
+          throw new ConfigError('REPORTS_S3_LIFECYCLE', `cannot set the bucket lifecycle: ${error.message}`);
+        });
+      }
+      blobStore = s3;
+      break;
+    }
     default:
       throw new ConfigError('STORAGE_DRIVER', `driver "${config.storage.driver}" is not available in this build`);
   }
   closers.push(() => blobStore.close());
 
-  const rawLimiter: RateLimiter = new MemoryRateLimiter(clock);
-  if (config.reports.enabled) logger.warn('REDIS_URL is not set: rate limits are per process');
+  let redis: Redis | null = null;
+  let rawLimiter: RateLimiter;
+  if (config.redisUrl) {
+    // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
+    const client = await connectRedis(config.redisUrl, (error) => logger.debug({ err: { message: error.message } }, 'redis connection error')).catch(
+      async (error: Error) => {
+        await closeOpened();
+        throw startupError(error, 'REDIS_URL');
+      },
+    );
+    redis = client;
+    closers.push(async () => void (await client.quit()));
+    rawLimiter = new RedisRateLimiter(client);
+  } else {
+    rawLimiter = new MemoryRateLimiter(clock);
+    if (config.reports.enabled) logger.warn('REDIS_URL is not set: rate limits are per process');
+  }
   const limiter = new FailOpenRateLimiter(rawLimiter, { metrics, logger, clock });
   closers.push(() => limiter.close());
 
@@ -173,6 +225,10 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
   ];
+  if (redis) {
+    const client = redis;
+    readinessChecks.push({ name: 'redis', check: async () => void (await client.ping()) });
+  }
   const sweeper = new RetentionSweeper({
     repository,
     blobStore,
@@ -198,7 +254,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       clock,
       settings: config.logs,
     });
-    routers.push(logsRoutes({ intake, settings: config.logs, metrics, logger, redis: null }));
+    routers.push(logsRoutes({ intake, settings: config.logs, metrics, logger, redis }));
   }
   const routeDocs = [...authDocs, ...usersDocs, ...appsDocs, ...(config.reports.enabled ? reportsReadDocs : []), ...(config.logs.enabled ? logsDocs(config.logs) : [])];
 
@@ -217,6 +273,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     repository,
     blobStore,
     limiter,
+    redis,
     metrics,
     clock,
     accounts,
@@ -224,9 +281,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
     tokenVerifier,
     secrets: { urlSigning },
     sqlite,
-    async close() {
-      for (const close of closers.reverse()) await close().catch(() => undefined);
-    },
+    close: closeOpened,
   };
   composition.deps.routers!.push(...readApiRouters(composition, tokenVerifier, randomHex));
   return composition;

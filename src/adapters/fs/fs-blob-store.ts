@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { ValidationError } from '../../domain/errors';
+import type { LocalUrlSigner } from '../../domain/signed-url';
+import type { BlobStore } from '../../ports/blob-store';
+
+const TMP_DIR = '.tmp';
+
+/**
+ * Objects as files under `<dataDir>/blobs`, the key's `/` segments as directories. Writes go to
+ * a temp file in `.tmp` and are renamed into place, so a reader never sees half an object.
+ * Segments may not start with '.', which rules out `..`, `.` and the temp directory at once.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly driver = 'fs';
+  private readonly root: string;
+
+  constructor(dataDir: string, private readonly signer: LocalUrlSigner) {
+    this.root = resolve(dataDir, 'blobs');
+  }
+
+  /** The content type and encoding live in the blob's record; a file keeps only the bytes. */
+  async put(key: string, body: Buffer, _meta?: { contentType: string; contentEncoding?: string }): Promise<void> {
+    const path = this.pathOf(key);
+    const tmpDir = join(this.root, TMP_DIR);
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
+    const file = await open(tmp, 'wx', 0o600);
+    try {
+      await file.writeFile(body);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await this.moveIntoPlace(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      const path = this.pathOf(key);
+      try {
+        await unlink(path);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+        continue;
+      }
+      await this.pruneEmptyDirs(dirname(path));
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    // Walk only the deepest directory the prefix fully names; the rest of the prefix filters names.
+    const cut = prefix.lastIndexOf('/');
+    const dirKey = cut === -1 ? '' : prefix.slice(0, cut);
+    const start = dirKey === '' ? this.root : this.pathOf(dirKey);
+    const keys: string[] = [];
+    await this.walk(start, dirKey === '' ? '' : `${dirKey}/`, prefix, keys);
+    return keys.sort();
+  }
+
+  async signedUrl(key: string, ttlSeconds: number): Promise<string> {
+    this.pathOf(key);
+    return this.signer.url(key, ttlSeconds);
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.R_OK | constants.W_OK);
+  }
+
+  async close(): Promise<void> {}
+
+  private pathOf(key: string): string {
+    const segments = key.split('/');
+    const valid =
+      key.length > 0 &&
+      key.length <= 1024 &&
+      !/[\\\0]/.test(key) &&
+      segments.every((s) => s.length > 0 && s.length <= 255 && !s.startsWith('.'));
+    const path = resolve(this.root, ...segments);
+    if (!valid || !path.startsWith(this.root + sep)) throw new ValidationError(`invalid blob key "${key.slice(0, 80)}"`, 'invalid_blob_key');
+    return path;
+  }
+
+  private async walk(dir: string, keyPrefix: string, filter: string, out: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const key = `${keyPrefix}${entry.name}`;
+      if (entry.isDirectory()) {
+        if (key.startsWith(filter) || filter.startsWith(`${key}/`)) await this.walk(join(dir, entry.name), `${key}/`, filter, out);
+      } else if (entry.isFile() && key.startsWith(filter)) {
+        out.push(key);
+      }
+    }
+  }
+
+  // A concurrent delete may prune the directory between mkdir and rename; then make it again.
+  private async moveIntoPlace(tmp: string, path: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        return await rename(tmp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  // Date-partitioned keys would otherwise leave a trail of empty directories behind retention.
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    while (dir.startsWith(this.root + sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return;
+      }
+      dir = dirname(dir);
+    }
+  }
+}
+
+const isMissing = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');

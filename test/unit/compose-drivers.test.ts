@@ -1,0 +1,53 @@
+import { existsSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { compose } from '../../src/app/compose';
+import { ConfigError, loadConfig } from '../../src/app/config';
+import { dataDirFor, harness } from '../fixtures/harness';
+import { postReport } from '../fixtures/ingest';
+import { gzipDetails, reportBody } from '../fixtures/reports';
+import pino from 'pino';
+
+describe('compose: storage driver and rate limiter', () => {
+  it('when STORAGE_DRIVER=fs, then details of an ingested report land under DATA_DIR/blobs', async () => {
+    const dataDir = dataDirFor();
+    try {
+      const h = await harness({ STORAGE_DRIVER: 'fs', DATA_DIR: dataDir });
+      const { appId, key } = await h.createApp();
+      const res = await postReport(h.app, key, reportBody({ details: gzipDetails({ stack: 'boom' }) }));
+      expect(res.status).toBe(202);
+      expect(res.body.stored_details).toBe(true);
+      const [blob] = await h.repository.listBlobs(appId, res.body.group_hash);
+      expect(blob?.storage.driver).toBe('fs');
+      expect(existsSync(join(dataDir, 'blobs', blob!.storage.key))).toBe(true);
+      await h.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('when STORAGE_DRIVER is unset, then the fs store is the default', () => {
+    expect(loadConfig({}).storage.driver).toBe('fs');
+  });
+
+  it('when REDIS_URL is not set, then the memory limiter is used, redis is null and one warning says limits are per process', async () => {
+    const h = await harness();
+    expect(h.redis).toBeNull();
+    expect(h.log.lines.filter((l) => l.includes('REDIS_URL is not set'))).toHaveLength(1);
+    await h.close();
+  });
+
+  it('when REDIS_URL points where nothing listens, then compose fails fast with a ConfigError naming REDIS_URL', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const config = loadConfig({ REPOSITORY_DRIVER: 'memory', STORAGE_DRIVER: 'memory', DATA_DIR: dataDirFor(), REDIS_URL: `redis://127.0.0.1:${port}` });
+
+    const started = Date.now();
+    const failure = compose(config, { logger: pino({ level: 'silent' }) });
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toMatchObject({ variable: 'REDIS_URL', message: expect.stringContaining('ECONNREFUSED') });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
