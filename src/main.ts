@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import http from 'node:http';
 import { createApp } from './app/create-app';
 import { compose } from './app/compose';
 import { ConfigError, loadConfig } from './app/config';
@@ -20,7 +21,14 @@ async function main(): Promise<void> {
   });
   const { logger } = composition.deps;
   const app = createApp(composition.deps);
-  const server = app.listen(config.port, config.host);
+  let stopping = false;
+  // Once stopping, every response closes its connection, so keep-alive clients can't hold the
+  // server open by sending request after request on a socket that never goes idle.
+  const server = http.createServer((req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
@@ -29,7 +37,6 @@ async function main(): Promise<void> {
   logger.info({ address }, 'telltale listening');
   composition.sweeper.start(config.reports.sweepIntervalMs);
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
