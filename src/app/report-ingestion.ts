@@ -147,7 +147,8 @@ export class ReportIngestion {
       expiresAt: expiresAt(now, this.deps.settings.blobRetentionDays),
     };
     try {
-      await this.deps.blobStore.put(key, details.compressed, { contentType: 'application/json', contentEncoding: 'gzip' });
+      // Stored and served as a .json.gz file, the same whether a signed URL points at S3 or at us.
+      await this.deps.blobStore.put(key, details.compressed, { contentType: 'application/gzip' });
     } catch (error) {
       this.deps.logger.warn({ err: { message: (error as Error).message }, appId }, 'blob store put failed; report counted without details');
       return null;
