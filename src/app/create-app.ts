@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
@@ -28,6 +28,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // API responses are never revalidated, and hashing every body for an ETag costs a digest per request.
+  app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
   if (deps.ops) app.use(opsRoutes(deps.ops));
@@ -39,14 +41,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApi);
   });
   app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      quietReqLogger: true,
-      serializers: { req: requestForLog, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-    }),
-  );
+  app.use(requestLogging(deps.logger));
   if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
   for (const router of deps.routers ?? []) app.use(router);
   app.use(notFoundHandler);
@@ -64,4 +59,33 @@ function requestForLog(req: { id?: unknown; method?: string; url?: string; heade
   const headers: Record<string, unknown> = {};
   for (const name of LOGGED_HEADERS) if (req.headers?.[name] !== undefined) headers[name] = req.headers[name];
   return { id: req.id, method: req.method, path: (req.url ?? '').split('?')[0], headers };
+}
+
+const levelOf = (status: number, failed: boolean) => (failed || status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug');
+
+/**
+ * pino-http when debug lines are wanted. Otherwise successful requests log nothing, and pino-http's
+ * per-request child loggers and serialisation were the largest cost of a minimal ingest in the
+ * profile (docs/benchmarks.md); so then only 4xx/5xx are logged, with the same fields.
+ */
+function requestLogging(logger: PinoLogger): RequestHandler {
+  if (logger.isLevelEnabled('debug')) {
+    return pinoHttp({
+      logger,
+      quietReqLogger: true,
+      serializers: { req: requestForLog, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+      customLogLevel: (_req, res, err) => levelOf(res.statusCode, Boolean(err)),
+    });
+  }
+  return (req, res, next) => {
+    const start = Date.now();
+    res.once('finish', () => {
+      if (res.statusCode < 400) return;
+      logger[levelOf(res.statusCode, false)](
+        { req: requestForLog(req), res: { statusCode: res.statusCode }, responseTime: Date.now() - start },
+        res.statusCode >= 500 ? 'request errored' : 'request completed',
+      );
+    });
+    next();
+  };
 }

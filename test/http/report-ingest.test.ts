@@ -342,6 +342,18 @@ describe('POST /reports/ingest', () => {
     expect(h.log.text).not.toContain('127.0.0.1');
   });
 
+  it('at LOG_LEVEL info, refused requests are logged with their status and still without credentials, accepted ones not at all', async () => {
+    h = await harness({}, { logLevel: 'info' });
+    ({ appId, key } = await h.createApp('my-app'));
+    const device = newDeviceId();
+    expect((await ingest(h, key, reportBody(), device)).status).toBe(202);
+    expect((await ingest(h, key, reportBody({ application: { name: 'nope' } }), device)).status).toBe(403);
+    const lines = h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+    expect(lines).toEqual([expect.objectContaining({ level: 30, req: expect.objectContaining({ method: 'POST', path: '/reports/ingest' }), res: { statusCode: 403 } })]);
+    expect(h.log.text).not.toContain(key);
+    expect(h.log.text).not.toContain(device);
+  });
+
   it('404 when REPORTS_ENABLED=false: the route is not registered', async () => {
     h = await harness({ REPORTS_ENABLED: 'false' });
     const res = await ingest(h, key, reportBody());
