@@ -68,6 +68,8 @@ export class SqliteReportRepository implements ReportRepository {
   private readonly selectBlob: Statement;
   private readonly selectExcessBlobs: Statement;
   private readonly selectExpiring: Statement;
+  private readonly upsertBatch: (events: ReportEvent[]) => void;
+  private pending: Array<{ event: ReportEvent; resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly deleteBlobIds: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -89,6 +91,18 @@ export class SqliteReportRepository implements ReportRepository {
         detailsRejected = detailsRejected + excluded.detailsRejected,
         status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
         updatedAt = excluded.updatedAt`);
+    this.upsertBatch = db.transaction((events: ReportEvent[]) => {
+      for (const event of events) {
+        this.upsertGroup.run({
+          app_id: event.appId,
+          groupHash: event.groupHash,
+          ...toDimensionColumns(event.dimensions),
+          at: event.at.getTime(),
+          stored: event.details === 'stored' ? 1 : 0,
+          rejected: event.details === 'rejected' ? 1 : 0,
+        });
+      }
+    });
     this.selectGroup = db.prepare('SELECT * FROM report_groups WHERE app_id = ? AND groupHash = ?');
     // SQLite evaluates every SET expression against the old row, so the CASEs see the old status.
     this.triage = db.prepare(`
@@ -117,18 +131,29 @@ export class SqliteReportRepository implements ReportRepository {
     this.deleteBlobIds = db.prepare('DELETE FROM report_blobs WHERE id IN (SELECT value FROM json_each(?))');
   }
 
-  async recordEvent(event: ReportEvent): Promise<void> {
-    this.writes++;
-    guarded('recordEvent', () =>
-      this.upsertGroup.run({
-        app_id: event.appId,
-        groupHash: event.groupHash,
-        ...toDimensionColumns(event.dimensions),
-        at: event.at.getTime(),
-        stored: event.details === 'stored' ? 1 : 0,
-        rejected: event.details === 'rejected' ? 1 : 0,
-      }),
-    );
+  /**
+   * Still one upsert per report, but the upserts that arrive within one turn of the event loop
+   * commit together: a commit, not the statement, was the largest cost of a minimal report
+   * (docs/benchmarks.md). The promise settles only after its batch has committed.
+   */
+  recordEvent(event: ReportEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  private commitPending(): void {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      guarded('recordEvent', () => this.upsertBatch(batch.map((p) => p.event)));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    this.writes += batch.length;
+    for (const p of batch) p.resolve();
   }
 
   async findGroup(appId: string, groupHash: string): Promise<ReportGroup | null> {
