@@ -33,7 +33,9 @@ async function main() {
   const server = createApp(composition.deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const stats = http
-    .createServer((_req, res) => {
+    .createServer((req, res) => {
+      // ?gc=1 collects first (with --expose-gc), so RSS readings compare live memory, not garbage.
+      if (req.url?.includes('gc=1')) (globalThis as { gc?: () => void }).gc?.();
       counts.redisRoundTrips = limiter?.roundTrips ?? 0;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ ...counts, rss: process.memoryUsage().rss, redis: redis ? true : false }));
