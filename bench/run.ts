@@ -246,15 +246,16 @@ async function main() {
         A.push(await load(baseline.info.port, scenario.path, spec));
         B.push(await load(telltale.info.port, scenario.path, spec));
       }
-      const stats = (await (await fetch(`http://127.0.0.1:${telltale.info.statsPort}/`)).json()) as { repositoryWrites: number; reportsAccepted: number; redisRoundTrips: number; rss: number };
+      const stats = (await (await fetch(`http://127.0.0.1:${telltale.info.statsPort}/`)).json()) as { repositoryWrites: number; redisRoundTrips: number; rss: number };
       const avg = (ms: Measure[], k: 'rps' | 'p50' | 'p99') => ms.reduce((s, m) => s + m[k], 0) / ms.length;
       const [rpsA, rpsB, p50A, p50B, p99A, p99B] = [avg(A, 'rps'), avg(B, 'rps'), avg(A, 'p50'), avg(B, 'p50'), avg(A, 'p99'), avg(B, 'p99')];
       const statuses = B.reduce<Record<string, number>>((acc, m) => {
         for (const [c, n] of Object.entries(m.statuses)) acc[c] = (acc[c] ?? 0) + n;
         return acc;
       }, {});
-      const perReport = stats.reportsAccepted > 0 ? stats.repositoryWrites / stats.reportsAccepted : 0;
-      const redisPerReport = stats.reportsAccepted > 0 ? stats.redisRoundTrips / stats.reportsAccepted : 0;
+      const accepted = statuses['202'] ?? 0;
+      const perReport = accepted > 0 ? stats.repositoryWrites / accepted : 0;
+      const redisPerReport = accepted > 0 ? stats.redisRoundTrips / accepted : 0;
       rows.push(
         `${scenario.name.padEnd(8)} baseline ${fmt(rpsA).padStart(6)} req/s p50 ${fmt(p50A, 1)} ms p99 ${fmt(p99A, 1)} ms | telltale ${fmt(rpsB).padStart(6)} req/s p50 ${fmt(p50B, 1)} ms p99 ${fmt(p99B, 1)} ms | ratio req/s ${fmt(rpsB / rpsA, 2)}x p50 ${fmt(p50B / Math.max(p50A, 0.001), 2)}x p99 ${fmt(p99B / Math.max(p99A, 0.001), 2)}x | statuses ${JSON.stringify(statuses)}` +
           (scenario.path === '/reports/ingest'

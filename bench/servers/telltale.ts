@@ -11,16 +11,9 @@ import { createServiceLogger } from '../../src/adapters/pino/pino-logger';
 async function main() {
   const config = loadConfig();
   const composition = await compose(config, { logger: createServiceLogger('warn') });
-  const repo = composition.repository as unknown as Record<string, unknown>;
-  const counts = { repositoryWrites: 0, reportsAccepted: 0, redisRoundTrips: 0 };
-  for (const method of ['recordEvent', 'insertBlob', 'trimBlobs', 'deleteBlobs']) {
-    const original = repo[method] as (...args: unknown[]) => Promise<unknown>;
-    repo[method] = (...args: unknown[]) => {
-      counts.repositoryWrites++;
-      if (method === 'recordEvent') counts.reportsAccepted++;
-      return original.apply(composition.repository, args);
-    };
-  }
+  // Writes are the adapter's own count of statements it executed; reports are counted by the
+  // load generator from its 202 answers, so writes per report is a measurement, not a tautology.
+  const repository = composition.repository as unknown as { writes?: number };
   const redis = (composition as unknown as { redis?: { on(event: string, cb: (...a: unknown[]) => void): void; monitor?: unknown } }).redis;
   const limiter = (composition.limiter as unknown as { inner?: { roundTrips?: number } }).inner;
 
@@ -36,9 +29,10 @@ async function main() {
     .createServer((req, res) => {
       // ?gc=1 collects first (with --expose-gc), so RSS readings compare live memory, not garbage.
       if (req.url?.includes('gc=1')) (globalThis as { gc?: () => void }).gc?.();
-      counts.redisRoundTrips = limiter?.roundTrips ?? 0;
+      const counts = { repositoryWrites: repository.writes ?? -1, redisRoundTrips: limiter?.roundTrips ?? 0 };
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ ...counts, rss: process.memoryUsage().rss, redis: redis ? true : false }));
+      const memory = process.memoryUsage();
+      res.end(JSON.stringify({ ...counts, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, redis: redis ? true : false }));
     })
     .listen(0, '127.0.0.1');
   await new Promise((resolve) => stats.once('listening', resolve));

@@ -14,7 +14,14 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, Window>();
   private sweptAt = 0;
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * maxWindows bounds memory under a flood of made-up device ids: past it, the oldest windows are
+   * forgotten (their keys may then pass again). Redis has no such bound; use it in production.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxWindows = 200_000,
+  ) {}
 
   async peek(rule: LimitRule): Promise<LimitVerdict> {
     return this.check([rule], this.clock.now().getTime());
@@ -29,7 +36,10 @@ export class MemoryRateLimiter implements RateLimiter {
       const id = windowId(rule);
       const window = this.live(id, now);
       if (window) window.count++;
-      else this.windows.set(id, { count: 1, resetAt: now + rule.windowSeconds * 1000 });
+      else {
+        if (this.windows.size >= this.maxWindows) this.evict(now);
+        this.windows.set(id, { count: 1, resetAt: now + rule.windowSeconds * 1000 });
+      }
     }
     return verdict;
   }
@@ -56,6 +66,17 @@ export class MemoryRateLimiter implements RateLimiter {
       return undefined;
     }
     return window;
+  }
+
+  private evict(now: number): void {
+    this.sweptAt = now;
+    for (const [id, window] of this.windows) if (window.resetAt <= now) this.windows.delete(id);
+    // Still full: drop the oldest tenth (a Map iterates in insertion order).
+    let excess = this.windows.size - Math.floor(this.maxWindows * 0.9);
+    for (const id of this.windows.keys()) {
+      if (excess-- <= 0) break;
+      this.windows.delete(id);
+    }
   }
 
   // Expired windows are dropped at most once a second, so memory stays bounded by live keys.
