@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
+import { bearerToken } from '../../app/report-ingestion';
 import { AuthenticationError } from '../../domain/errors';
 import type { PromMetrics } from '../prometheus/prom-metrics';
-import { bearerOf } from './authenticate';
 import { errorSchema, type RouteDoc } from './openapi';
 
 export interface ReadinessCheck {
@@ -54,7 +54,7 @@ export function opsRoutes(opts: OpsOptions): Router {
 function metricsAuth(token: string | null): RequestHandler {
   return (req, _res, next) => {
     if (token === null) return next();
-    const given = Buffer.from(bearerOf(req) ?? '');
+    const given = Buffer.from(bearerToken(req.headers.authorization) ?? '');
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new AuthenticationError('a valid metrics token is required', 'invalid_metrics_token');
