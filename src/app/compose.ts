@@ -276,7 +276,7 @@ async function assemble(
       ingestion,
       routers,
       routeDocs,
-      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
+      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
     },
     sweeper,
     readinessChecks,
