@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/access';
 import { NotFoundError } from '../domain/errors';
-import type { App, ReportKey } from '../ports/app-directory';
+import type { App, AppDirectory, ReportKey } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
 import type { ReportRepository } from '../ports/report-repository';
@@ -32,21 +32,8 @@ export class AppManagement {
   async create(p: Principal, input: { name: string; reports: boolean }): Promise<{ app: App; key: ReportKey }> {
     requirePermission(p, 'create');
     const now = this.deps.clock.now();
-    const app = await this.deps.directory.createApp({
-      id: this.deps.randomHex(12),
-      owner: p.owner,
-      name: input.name,
-      reports: input.reports,
-      createdAt: now,
-      updatedAt: now,
-    });
-    try {
-      const key = await this.deps.directory.setReportKey(app.id, this.newKey(), now);
-      return { app, key };
-    } catch (error) {
-      await this.deps.directory.deleteApp(app.id).catch(() => undefined);
-      throw error;
-    }
+    const app = { id: this.deps.randomHex(12), owner: p.owner, name: input.name, reports: input.reports, createdAt: now, updatedAt: now };
+    return createAppWithKey(this.deps.directory, app, newReportKey(this.deps.randomHex));
   }
 
   list(p: Principal): Promise<App[]> {
@@ -86,11 +73,21 @@ export class AppManagement {
   /** The old key stops resolving at once in this process (CachedAppDirectory), elsewhere within its TTL. */
   async regenerateKey(p: Principal, appId: string): Promise<{ app: App; key: ReportKey }> {
     const app = await this.scope.byId(p, 'edit', appId);
-    const key = await this.deps.directory.setReportKey(app.id, this.newKey(), this.deps.clock.now());
+    const key = await this.deps.directory.setReportKey(app.id, newReportKey(this.deps.randomHex), this.deps.clock.now());
     return { app, key };
   }
+}
 
-  private newKey(): string {
-    return `rpk_${this.deps.randomHex(32)}`;
+/** `rpk_` and 64 hex digits. */
+export const newReportKey = (randomHex: (bytes: number) => string) => `rpk_${randomHex(32)}`;
+
+/** Creates the app and its one report key; when the key can't be set, the app is removed again. */
+export async function createAppWithKey(directory: AppDirectory, app: App, key: string): Promise<{ app: App; key: ReportKey }> {
+  const created = await directory.createApp(app);
+  try {
+    return { app: created, key: await directory.setReportKey(created.id, key, app.createdAt) };
+  } catch (error) {
+    await directory.deleteApp(created.id).catch(() => undefined);
+    throw error;
   }
 }

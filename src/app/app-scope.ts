@@ -1,9 +1,8 @@
-import type { Principal } from '../domain/access';
-import { hasAppPermission, isInReach, type AppAction } from '../domain/app-actions';
+import { hasAppPermission, isInReach, type AppAction, type Principal } from '../domain/access';
 import { ForbiddenError, NotFoundError } from '../domain/errors';
 import type { App, AppDirectory } from '../ports/app-directory';
 
-/** Which apps a principal may act on, with the 403/404 split of domain/app-actions. */
+/** Which apps a principal may act on, with the 403/404 split of domain/access. */
 export class AppScope {
   constructor(private readonly directory: AppDirectory) {}
 

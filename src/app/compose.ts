@@ -108,13 +108,28 @@ function startupError(error: Error, fallbackVariable: string): ConfigError {
 }
 
 export async function compose(config: Readonly<Config>, overrides: ComposeOverrides = {}): Promise<Composition> {
-  const logger = overrides.logger ?? createServiceLogger(config.logLevel);
-  const clock = overrides.clock ?? systemClock;
-  const metrics = overrides.metrics ?? new PromMetrics();
   const closers: Array<() => Promise<void>> = [];
   const closeOpened = async () => {
     for (const close of [...closers].reverse()) await close().catch(() => undefined);
   };
+  try {
+    return await assemble(config, overrides, closers, closeOpened);
+  } catch (error) {
+    // A step that fails at startup must not leave the clients opened before it behind.
+    await closeOpened();
+    throw error;
+  }
+}
+
+async function assemble(
+  config: Readonly<Config>,
+  overrides: ComposeOverrides,
+  closers: Array<() => Promise<void>>,
+  closeOpened: () => Promise<void>,
+): Promise<Composition> {
+  const logger = overrides.logger ?? createServiceLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const metrics = overrides.metrics ?? new PromMetrics();
 
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
@@ -169,14 +184,12 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       });
       break;
     case 's3': {
-      const s3 = await S3BlobStore.connect(config.storage.s3).catch(async (error: Error) => {
-        await closeOpened();
+      const s3 = await S3BlobStore.connect(config.storage.s3).catch((error: Error) => {
         throw startupError(error, 'STORAGE_DRIVER');
       });
       if (config.reports.s3Lifecycle) {
         await s3.applyLifecycle(`${config.reports.storagePrefix}/`, config.reports.blobRetentionDays).catch(async (error: Error) => {
           await s3.close();
-          await closeOpened();
           throw new ConfigError('REPORTS_S3_LIFECYCLE', `cannot set the bucket lifecycle: ${error.message}`);
         });
       }
@@ -192,12 +205,10 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   let rawLimiter: RateLimiter;
   if (config.redisUrl) {
     // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
-    const client = await connectRedis(config.redisUrl, (error) => logger.debug({ err: { message: error.message } }, 'redis connection error')).catch(
-      async (error: Error) => {
-        await closeOpened();
-        throw startupError(error, 'REDIS_URL');
-      },
-    );
+    const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis connection error');
+    const client = await connectRedis(config.redisUrl, onError).catch((error: Error) => {
+      throw startupError(error, 'REDIS_URL');
+    });
     redis = client;
     closers.push(async () => void (await client.quit()));
     rawLimiter = new RedisRateLimiter(client);
@@ -265,7 +276,7 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
       ingestion,
       routers,
       routeDocs,
-      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken },
+      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
     },
     sweeper,
     readinessChecks,

@@ -6,9 +6,6 @@ import { AppManagement } from './app-management';
 import type { Composition } from './compose';
 import { ReportGroups } from './report-groups';
 
-/** Until an identity provider is composed, every JWT route answers 401. */
-export const rejectingTokenVerifier: TokenVerifier = { verify: async () => null };
-
 type Parts = Pick<Composition, 'deps' | 'directory' | 'repository' | 'blobStore' | 'clock' | 'secrets'>;
 
 /** The read API and app management routers; compose mounts them, tests build them with a fake verifier. */

@@ -1,5 +1,4 @@
-import type { Principal } from '../domain/access';
-import type { AppAction } from '../domain/app-actions';
+import type { AppAction, Principal } from '../domain/access';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import { GROUP_HASH_PATTERN } from '../domain/group-hash';
 import type { GroupFilter, SummaryDimension } from '../domain/group-query';

@@ -41,10 +41,3 @@ export const accountCommands: Record<string, AccountCommand> = {
     return { token: await identity.issueToken(text(flags, 'username'), ttl) };
   },
 };
-
-/** Runs one command and prints its result as one line of JSON. */
-export async function runAccountCommand(name: string, flags: Flags, composition: Composition, write: (line: string) => void = (line) => process.stdout.write(line)): Promise<void> {
-  const command = accountCommands[name];
-  if (!command) throw new ValidationError(`unknown command "${name}"`, 'unknown_command');
-  write(`${JSON.stringify(await command(flags, composition))}\n`);
-}

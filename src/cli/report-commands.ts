@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createAppWithKey, newReportKey } from '../app/app-management';
 import { randomHex } from '../app/compose';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { REPORT_FIELD_LIMITS } from '../domain/report-validation';
 import type { App } from '../ports/app-directory';
 import type { CliContext, Command } from './command';
 import { flag, intOption, requiredOption, UsageError } from './parse-args';
-
-export const newReportKey = () => `rpk_${randomBytes(32).toString('hex')}`;
 
 const APP_NAME = REPORT_FIELD_LIMITS['application.name'];
 const OWNER_MAX_LENGTH = 128;
@@ -33,15 +31,10 @@ export const reportCommands: Record<string, Command> = {
       if (owner.length > OWNER_MAX_LENGTH) throw new ValidationError(`--owner must be at most ${OWNER_MAX_LENGTH} characters`, 'invalid_owner');
       const now = ctx.composition.clock.now();
       const { directory } = ctx.composition;
-      const app = await directory.createApp({ id: randomHex(12), owner, name, reports: true, createdAt: now, updatedAt: now });
-      try {
-        const key = await directory.setReportKey(app.id, newReportKey(), now);
-        const { app_id, ...rest } = appView(app);
-        return { app_id, report_key: key.key, ...rest };
-      } catch (error) {
-        await directory.deleteApp(app.id).catch(() => undefined);
-        throw error;
-      }
+      const app = { id: randomHex(12), owner, name, reports: true, createdAt: now, updatedAt: now };
+      const created = await createAppWithKey(directory, app, newReportKey(randomHex));
+      const { app_id, ...rest } = appView(created.app);
+      return { app_id, report_key: created.key.key, ...rest };
     },
   },
 
@@ -63,7 +56,7 @@ export const reportCommands: Record<string, Command> = {
     options: ['app'],
     async run(ctx, args) {
       const app = await existingApp(ctx, requiredOption(args, 'app'));
-      const key = await ctx.composition.directory.setReportKey(app.id, newReportKey(), ctx.composition.clock.now());
+      const key = await ctx.composition.directory.setReportKey(app.id, newReportKey(randomHex), ctx.composition.clock.now());
       return { app_id: app.id, report_key: key.key };
     },
   },

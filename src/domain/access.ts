@@ -21,15 +21,25 @@ export interface Principal {
 
 export const ALL_APP_PERMISSIONS: AppPermissions = { create: true, edit: true, delete: true, download: true };
 
-export function canReadApp(p: Principal, app: { id: string; owner: string }): boolean {
-  if (app.owner !== p.owner) return false;
-  if (p.role === 'admin') return true;
-  return p.permissions.apps.download && p.allowedApps.includes(app.id);
+export type AppAction = keyof AppPermissions;
+
+// Two separate questions, so the HTTP answer never depends on whether a resource exists:
+// lacking the permission for an action is 403 whatever the target, while an app outside the
+// caller's reach (another owner's, or not in a team user's allowed_apps) is 404, like a missing one.
+
+/** Admins may do everything on their own account; team users need the apps.<action> flag. */
+export function hasAppPermission(p: Principal, action: AppAction): boolean {
+  return p.role === 'admin' || p.permissions.apps[action];
 }
 
-/** The subset of `apps` the principal may read, in their order. */
-export function readableApps<T extends { id: string; owner: string }>(p: Principal, apps: readonly T[]): T[] {
-  return apps.filter((app) => canReadApp(p, app));
+/** The app belongs to the caller's account and, for a team user, is in allowed_apps. */
+export function isInReach(p: Principal, app: { id: string; owner: string }): boolean {
+  if (app.owner !== p.owner) return false;
+  return p.role === 'admin' || p.allowedApps.includes(app.id);
+}
+
+export function canReadApp(p: Principal, app: { id: string; owner: string }): boolean {
+  return hasAppPermission(p, 'download') && isInReach(p, app);
 }
 
 export function isAdmin(p: Principal): boolean {

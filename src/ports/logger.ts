@@ -1,3 +1,5 @@
+import type { ClientLogLevel } from '../domain/log-entry';
+
 export interface Logger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
@@ -5,11 +7,8 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 /** Where enriched client log entries go; kept apart from the service's own logger. */
 export interface ClientLogSink {
-  write(level: LogLevel, record: object, message: string): void;
+  write(level: ClientLogLevel, record: object, message: string): void;
   flush?(): Promise<void>;
 }

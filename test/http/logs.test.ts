@@ -230,6 +230,16 @@ describe('POST /api/v1/logs — records', () => {
     expect(h.records().map((r) => r.traceId)).toEqual(['app-7f3a9b2c', 'tx_own']);
   });
 
+  it('when X-Trace-Id looks like a JWT, then a generated trace id replaces it, so the token reaches no record', async () => {
+    const h = await logsHarness();
+    const shortJwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
+    const res = await post(h, { 'X-Device-Id': newDeviceId(), 'X-Trace-Id': shortJwt });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-trace-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(h.records()[0]!.traceId).toBe(res.headers['x-trace-id']);
+    expect(h.clientLog.text).not.toContain(shortJwt);
+  });
+
   it('when no usable X-Trace-Id is sent, then one is generated, returned, and used, also on refusals', async () => {
     const h = await logsHarness();
     const res = await post(h, { 'X-Device-Id': newDeviceId() });

@@ -26,6 +26,22 @@ describe('operations routes', () => {
     expect(JSON.stringify(res.body)).not.toContain('secret');
   });
 
+  it('GET /readyz — when a check starts failing, then the service log gets its reason once, and one line when it recovers', async () => {
+    const h = await harness();
+    const ping = h.blobStore.ping;
+    h.blobStore.ping = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:9000');
+    };
+    await request(h.app).get('/readyz');
+    await request(h.app).get('/readyz');
+    const failing = h.log.lines.filter((l) => l.includes('readiness check failing'));
+    expect(failing).toHaveLength(1);
+    expect(JSON.parse(failing[0]!)).toMatchObject({ check: 'blob_store', err: { message: 'connect ECONNREFUSED 10.0.0.5:9000' } });
+    h.blobStore.ping = ping;
+    expect((await request(h.app).get('/readyz')).status).toBe(200);
+    expect(h.log.lines.filter((l) => l.includes('readiness check recovered'))).toHaveLength(1);
+  });
+
   it('GET /readyz is 503 when a check hangs past its timeout', async () => {
     const h = await harness();
     h.repository.ping = () => new Promise(() => undefined);

@@ -51,6 +51,14 @@ describe('/users (team users of the calling admin)', () => {
     expect((await request(h.app).post('/auth/login').send({ username: 'carol', password: 'carol password' })).status).toBe(200);
   });
 
+  it('POST /users — 400 names the first bad field, like every other JSON body of the API', async () => {
+    const res = await as(alice.token).post('/users', { username: 'carol', password: 'carol password', permissions: { apps: { root: true } } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'unknown field permissions.apps.root', code: 'unknown_field', details: { field: 'permissions.apps.root' } });
+    const missing = await request(h.app).post('/auth/login').send({ username: 'alice' });
+    expect(missing.body).toEqual({ error: 'missing field password', code: 'missing_field', details: { field: 'password' } });
+  });
+
   it('POST /users — without permissions, a team user gets download only', async () => {
     const res = await as(alice.token).post('/users', { username: 'carol', password: 'carol password' });
     expect(res.body.permissions).toEqual({ apps: { create: false, edit: false, delete: false, download: true } });

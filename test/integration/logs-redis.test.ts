@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { ALICE_TOKEN, logBatch, logsRouterApp, newDeviceId } from '../fixtures/logs';
-import { whyUnreachable } from '../fixtures/reachable';
+import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const REDIS_URL = process.env.REDIS_URL;
-const why = whyUnreachable(REDIS_URL, 'REDIS_URL');
-if (why !== null) process.stdout.write(`logs-redis: skipped, ${why}\n`);
+const describeRedis = describeWhenReachable('logs rate limit on real Redis', unreachableReason('REDIS_URL', REDIS_URL, 6379));
 
-(why === null ? describe : describe.skip)('logs rate limit on real Redis (rate-limit-redis)', () => {
+describeRedis('logs rate limit on real Redis (rate-limit-redis)', () => {
   let redis: Redis;
   const prefix = `tt:test:${randomBytes(6).toString('hex')}:`;
 

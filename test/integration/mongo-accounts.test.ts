@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { MongoAccountRepository } from '../../src/adapters/mongo/mongo-account-repository';
 import { accountRepositoryContract } from '../contract/account-repository.contract';
+import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const mongoUrl = process.env.MONGO_URL;
+const describeMongo = describeWhenReachable('AccountRepository contract: mongo', unreachableReason('MONGO_URL', mongoUrl, 27017));
 
-if (mongoUrl) {
+describeMongo('AccountRepository on MongoDB', () => {
   let client: MongoClient;
   beforeAll(async () => {
-    client = await new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 3000 }).connect();
+    client = await new MongoClient(mongoUrl!, { serverSelectionTimeoutMS: 3000 }).connect();
   });
   afterAll(async () => client?.close());
 
@@ -18,9 +20,4 @@ if (mongoUrl) {
     await repo.ensureIndexes();
     return { repo, cleanup: async () => void (await db.dropDatabase()) };
   });
-} else {
-  process.stdout.write('mongo-accounts: skipped, MONGO_URL is not set (no MongoDB reachable)\n');
-  describe.skip('AccountRepository contract: mongo (MONGO_URL is not set)', () => {
-    it('runs against a reachable MongoDB', () => undefined);
-  });
-}
+});

@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteDatabase, SQLITE_FILE_NAME } from '../../src/adapters/sqlite/sqlite-database';
+import { SqliteAccountRepository } from '../../src/adapters/sqlite/sqlite-account-repository';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
 import { UnavailableError } from '../../src/domain/errors';
+import { adminAccount } from '../fixtures/accounts';
 import { appRecord, at, reportEvent } from '../fixtures/groups';
 import { newReportKey } from '../fixtures/reports';
 import { tempSqlite } from '../fixtures/sqlite';
@@ -100,6 +102,31 @@ describe('SQLite database (embedded default)', () => {
     await expect(repo.recordEvent(reportEvent())).rejects.toBeInstanceOf(UnavailableError);
     await expect(repo.ping()).rejects.toBeInstanceOf(UnavailableError);
     await expect(directory.findByReportKey(newReportKey())).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('when the database is closed, then the account repository rejects with UnavailableError, so a JWT route answers 503 rather than 500', async () => {
+    const { db } = temp();
+    const accounts = new SqliteAccountRepository(db);
+    const admin = await accounts.create(adminAccount());
+    db.close();
+    await expect(accounts.findById(admin.id)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(accounts.findByUsername(admin.username)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(accounts.create(adminAccount())).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('when another connection holds the write lock past the busy timeout, then an account update rejects with UnavailableError', async () => {
+    const { db, dataDir } = temp({ busyTimeoutMs: 50 });
+    const accounts = new SqliteAccountRepository(db);
+    const admin = await accounts.create(adminAccount());
+    const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(accounts.update(admin.id, { username: 'renamed', updatedAt: at(1) })).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await accounts.update(admin.id, { username: 'renamed', updatedAt: at(1) }))?.username).toBe('renamed');
   });
 
   it('when an app is deleted behind the adapter’s back, then its key goes with it (foreign key cascade)', async () => {

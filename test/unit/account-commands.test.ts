@@ -2,19 +2,15 @@ import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { compose, type Composition } from '../../src/app/compose';
 import { loadConfig } from '../../src/app/config';
-import { runAccountCommand } from '../../src/cli/account-commands';
+import { accountCommands } from '../../src/cli/account-commands';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { dataDirFor } from '../fixtures/harness';
 
 describe('CLI account commands', () => {
   let composition: Composition;
   let dataDir: string;
-  const run = async (name: string, flags: Record<string, string>) => {
-    const lines: string[] = [];
-    await runAccountCommand(name, flags, composition, (line) => lines.push(line));
-    expect(lines).toHaveLength(1);
-    return JSON.parse(lines[0]!);
-  };
+  // What the CLI prints: the command's result as JSON.
+  const run = async (name: string, flags: Record<string, string>) => JSON.parse(JSON.stringify(await accountCommands[name]!(flags, composition)));
 
   beforeEach(async () => {
     dataDir = dataDirFor();

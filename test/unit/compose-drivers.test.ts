@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { compose } from '../../src/app/compose';
@@ -49,5 +49,36 @@ describe('compose: storage driver and rate limiter', () => {
     await expect(failure).rejects.toThrow(ConfigError);
     await expect(failure).rejects.toMatchObject({ variable: 'REDIS_URL', message: expect.stringContaining('ECONNREFUSED') });
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe('compose: a startup failure closes what it had opened', () => {
+  const openDatabaseFiles = (dataDir: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(join(dataDir, 'telltale.db'));
+      } catch {
+        return false;
+      }
+    }).length;
+  const silent = pino({ level: 'silent' });
+
+  const blobsIsAFile = (dataDir: string) => writeFileSync(join(dataDir, 'blobs'), '');
+  const noSetup = () => undefined;
+
+  it.each([
+    ['DATA_DIR/blobs is not a directory', {}, blobsIsAFile],
+    ['JWT_PUBLIC_KEY is no usable key', { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----' }, noSetup],
+  ])('when %s, then compose fails and the SQLite database it opened is closed again', async (_why, env, setup) => {
+    const dataDir = dataDirFor();
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      setup(dataDir);
+      const config = loadConfig({ REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'fs', DATA_DIR: dataDir, ...env });
+      await expect(compose(config, { logger: silent })).rejects.toBeInstanceOf(ConfigError);
+      expect(openDatabaseFiles(dataDir)).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

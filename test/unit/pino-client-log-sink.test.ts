@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PinoClientLogSink } from '../../src/adapters/pino/pino-client-log-sink';
-import { LOG_LEVELS } from '../../src/ports/logger';
+import { CLIENT_LOG_LEVELS } from '../../src/domain/log-entry';
 import { CapturedLog } from '../fixtures/harness';
 
 describe('PinoClientLogSink', () => {
   it('when each level is written, then pino writes it at the same level, fatal included', () => {
     const out = new CapturedLog();
     const sink = new PinoClientLogSink({ level: 'debug', destination: 'stdout' }, out);
-    for (const level of LOG_LEVELS) sink.write(level, { source: 'client-app' }, `[CLIENT] ${level}`);
+    for (const level of CLIENT_LOG_LEVELS) sink.write(level, { source: 'client-app' }, `[CLIENT] ${level}`);
     expect(out.lines.map((line) => JSON.parse(line).level)).toEqual([20, 30, 40, 50, 60]);
   });
 

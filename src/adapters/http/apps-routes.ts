@@ -3,15 +3,14 @@ import type { AppManagement } from '../../app/app-management';
 import type { App, ReportKey } from '../../ports/app-directory';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
+import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
 import {
   appCreateBodySchema,
   appPatchBodySchema,
-  bodyParser,
   emptyQuerySchema,
   keyRegenerateBodySchema,
   MAX_ADMIN_BODY_BYTES,
-  queryParser,
 } from './read-api-schemas';
 
 const parseNoQuery = queryParser(emptyQuerySchema);

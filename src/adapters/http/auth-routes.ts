@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { JSONSchemaType } from 'ajv';
 import type { Identity } from '../../app/identity';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password';
-import { bodyValidator } from './body-schema';
+import { bodyParser } from './body-schema';
 import { readJsonBody } from './json-body';
 
 export interface LoginBody {
@@ -24,7 +24,7 @@ const LOGIN_MAX_BODY_BYTES = 16 * 1024;
 
 export function authRoutes(identity: Identity): Router {
   const router = Router();
-  const validate = bodyValidator(LOGIN_BODY_SCHEMA);
+  const validate = bodyParser(LOGIN_BODY_SCHEMA);
   router.post('/auth/login', async (req, res) => {
     const body = validate(await readJsonBody(req, LOGIN_MAX_BODY_BYTES));
     const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');

@@ -1,14 +1,46 @@
-import Ajv, { type JSONSchemaType } from 'ajv';
+import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { ValidationError } from '../../domain/errors';
+import { fieldName } from '../../domain/report-validation';
 
-const ajv = new Ajv({ allErrors: true });
+// Every JSON body and query string of the HTTP API is checked here; a refusal names the first
+// bad field. Query strings are all text, so their schemas coerce ("2" → 2); JSON bodies must have
+// the right types.
+const queryAjv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: true });
+const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: true });
 
-/** Compiles a body schema once; the returned function gives the typed body or throws a 400 listing every problem. */
-export function bodyValidator<T>(schema: JSONSchemaType<T>): (body: unknown) => T {
-  const validate = ajv.compile(schema);
-  return (body) => {
-    if (validate(body)) return body;
-    const details = (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'is invalid' }));
-    throw new ValidationError('invalid request body', 'invalid_body', details);
+type Parser<T> = (input: unknown) => T;
+
+export function queryParser<T>(schema: JSONSchemaType<T>): Parser<T> {
+  return parser(queryAjv.compile(schema), 'query parameter');
+}
+
+export function bodyParser<T>(schema: JSONSchemaType<T>): Parser<T> {
+  return parser(bodyAjv.compile(schema), 'field');
+}
+
+function parser<T>(validate: ((data: unknown) => data is T) & { errors?: ErrorObject[] | null }, what: string): Parser<T> {
+  return (input) => {
+    const data = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : input;
+    if (!validate(data)) throw refusal(validate.errors![0]!, what);
+    // Coercion turns an empty query value into null; an empty value is not a filter.
+    const empty = Object.entries(data as object).find(([, v]) => v === null);
+    if (empty) throw new ValidationError(`invalid ${what} ${empty[0]}`, 'invalid_value', { field: empty[0] });
+    return data;
   };
+}
+
+function refusal(error: ErrorObject, what: string): ValidationError {
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    const path = fieldName(error);
+    const name = path === 'body' ? extra : `${path}.${extra}`;
+    return new ValidationError(`unknown ${what} ${name}`, 'unknown_field', { field: name });
+  }
+  const name = fieldName(error);
+  if (error.keyword === 'required') return new ValidationError(`missing ${what} ${name}`, 'missing_field', { field: name });
+  if (name === 'body') {
+    if (error.keyword === 'minProperties') return new ValidationError('nothing to update', 'empty_update');
+    return new ValidationError('body must be a JSON object', 'invalid_body');
+  }
+  return new ValidationError(`invalid ${what} ${name}`, 'invalid_value', { field: name });
 }

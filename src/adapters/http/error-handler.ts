@@ -31,7 +31,8 @@ export function statusOf(error: unknown): number {
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (raised, req, res, _next) => {
+    const error = fromExpress(raised);
     const status = statusOf(error);
     if (res.headersSent) {
       res.destroy();
@@ -61,6 +62,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, res) => {
   res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
 };
+
+/**
+ * Express and its router raise their own errors for a malformed request, e.g. a path parameter
+ * that is not valid percent-encoding, marked with a 4xx `status`. They are the client's fault,
+ * so they become a ValidationError; their message, which echoes the raw input, is not sent.
+ */
+function fromExpress(error: unknown): unknown {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && statusOf(error) === 500) {
+    return new ValidationError('malformed request', 'bad_request');
+  }
+  return error;
+}
 
 function serializeError(error: unknown): object {
   if (error instanceof Error) return { type: error.name, message: error.message, stack: error.stack };

@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../app/config';
 import type { LogsIntake } from '../../app/logs-intake';
+import { looksLikeSecret } from '../../domain/privacy';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
 import { readJsonBody } from './json-body';
@@ -17,7 +18,8 @@ export interface LogsRoutesDeps {
   redisPrefix?: string;
 }
 
-// Echoed into a response header, so only a short token of visible ASCII is taken as is.
+// Echoed into a response header, so only a short token of visible ASCII is taken as is; one that
+// looks like a credential is replaced, since it would be written into every record unscrubbed.
 const TRACE_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
@@ -29,7 +31,7 @@ export function logsRoutes(deps: LogsRoutesDeps): Router {
 
   const traceId: RequestHandler = (req, res, next) => {
     const given = req.get('x-trace-id');
-    res.locals.traceId = given !== undefined && TRACE_ID.test(given) ? given : randomUUID();
+    res.locals.traceId = given !== undefined && TRACE_ID.test(given) && !looksLikeSecret(given) ? given : randomUUID();
     res.setHeader('X-Trace-Id', res.locals.traceId as string);
     next();
   };

@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
+import { bearerToken } from '../../app/report-ingestion';
 import { AuthenticationError } from '../../domain/errors';
+import type { Logger } from '../../ports/logger';
 import type { PromMetrics } from '../prometheus/prom-metrics';
-import { bearerOf } from './authenticate';
 import { errorSchema, type RouteDoc } from './openapi';
 
 export interface ReadinessCheck {
@@ -15,6 +16,8 @@ export interface OpsOptions {
   checkTimeoutMs?: number;
   metrics?: PromMetrics;
   metricsToken?: string | null;
+  /** Told when a check starts failing (with its reason) and when it recovers. */
+  logger?: Logger;
 }
 
 /** Liveness, readiness and Prometheus metrics. */
@@ -23,22 +26,27 @@ export function opsRoutes(opts: OpsOptions): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Probes poll every few seconds, so only a change of state is logged.
+  const failing = new Set<string>();
   router.get('/readyz', async (_req, res) => {
     const timeout = opts.checkTimeoutMs ?? 1000;
     const results = await Promise.all(
       opts.checks.map(async ({ name, check }) => {
         try {
           await withTimeout(check(), timeout);
+          if (failing.delete(name)) opts.logger?.info({ check: name }, 'readiness check recovered');
           return { name, ok: true };
-        } catch {
-          // The reason stays in our own log, not in the body: it can hold hosts or credentials.
+        } catch (error) {
+          // The reason goes to our own log, not the body: it can name hosts.
+          if (!failing.has(name)) opts.logger?.warn({ check: name, err: { message: (error as Error).message } }, 'readiness check failing');
+          failing.add(name);
           return { name, ok: false };
         }
       }),
     );
-    const failing = results.filter((r) => !r.ok).map((r) => r.name);
+    const failingNow = results.filter((r) => !r.ok).map((r) => r.name);
     const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : 'failing']));
-    if (failing.length > 0) res.status(503).json({ status: 'unavailable', failing, checks });
+    if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks });
     else res.json({ status: 'ready', checks });
   });
   if (opts.metrics) {
@@ -54,7 +62,7 @@ export function opsRoutes(opts: OpsOptions): Router {
 function metricsAuth(token: string | null): RequestHandler {
   return (req, _res, next) => {
     if (token === null) return next();
-    const given = Buffer.from(bearerOf(req) ?? '');
+    const given = Buffer.from(bearerToken(req.headers.authorization) ?? '');
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new AuthenticationError('a valid metrics token is required', 'invalid_metrics_token');

@@ -1,13 +1,12 @@
-import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
+import type { JSONSchemaType } from 'ajv';
 import { SUMMARY_DIMENSIONS, type GroupFilter } from '../../domain/group-query';
 import { EVENT_TYPES, GROUP_STATUSES, type GroupStatus } from '../../domain/report';
-import { REPORT_FIELD_LIMITS, fieldName } from '../../domain/report-validation';
-import { ValidationError } from '../../domain/errors';
+import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { RFC3339_PATTERN } from '../../domain/rfc3339';
 
-// The wire shapes of the read API and app management, one schema each: ajv validates with them,
-// the TypeScript types below are what they produce, and the OpenAPI document is generated from
-// `readApiSchemas`. A filter value that could never match is refused, not ignored.
+// The wire shapes of the read API and app management, one schema each: ajv validates with them
+// (body-schema.ts), the TypeScript types below are what they produce, and route-docs.ts builds the
+// OpenAPI document from them. A filter value that could never match is refused, not ignored.
 
 export const TAG_PATTERN = '^[a-zA-Z0-9._-]{1,64}$';
 export const MAX_TAGS = 20;
@@ -165,60 +164,3 @@ export const keyRegenerateBodySchema: JSONSchemaType<KeyRegenerateBody> = {
   required: ['app_id'],
   properties: { app_id: { type: 'string', minLength: 1, maxLength: 128 } },
 };
-
-/** Everything an OpenAPI generator needs, by route. */
-export const readApiSchemas = {
-  'GET /reports/groups': { query: groupListQuerySchema },
-  'GET /reports/summary': { query: summaryQuerySchema },
-  'GET /reports/groups/{groupHash}': { query: groupRefQuerySchema },
-  'GET /reports/groups/{groupHash}/blobs': { query: groupRefQuerySchema },
-  'PATCH /reports/groups/{groupHash}': { query: groupRefQuerySchema, body: groupPatchBodySchema },
-  'DELETE /reports/groups/{groupHash}': { query: groupRefQuerySchema },
-  'GET /reports/blobs/download': { query: blobDownloadQuerySchema },
-  'GET /reports/keys': { query: emptyQuerySchema },
-  'POST /reports/keys/regenerate': { body: keyRegenerateBodySchema },
-  'GET /apps': { query: emptyQuerySchema },
-  'POST /apps': { body: appCreateBodySchema },
-  'GET /apps/{id}': { query: emptyQuerySchema },
-  'PATCH /apps/{id}': { body: appPatchBodySchema },
-  'DELETE /apps/{id}': { query: emptyQuerySchema },
-} as const;
-
-// Query strings are all text, so their schemas coerce ("2" → 2); JSON bodies must have the right types.
-const queryAjv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: true });
-const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: true });
-
-type Parser<T> = (input: unknown) => T;
-
-export function queryParser<T>(schema: JSONSchemaType<T>): Parser<T> {
-  return parser(queryAjv.compile(schema), 'query parameter');
-}
-
-export function bodyParser<T>(schema: JSONSchemaType<T>): Parser<T> {
-  return parser(bodyAjv.compile(schema), 'field');
-}
-
-function parser<T>(validate: ((data: unknown) => data is T) & { errors?: ErrorObject[] | null }, what: string): Parser<T> {
-  return (input) => {
-    const data = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : input;
-    if (!validate(data)) throw refusal(validate.errors![0]!, what);
-    // Coercion turns an empty query value into null; an empty value is not a filter.
-    const empty = Object.entries(data as object).find(([, v]) => v === null);
-    if (empty) throw new ValidationError(`invalid ${what} ${empty[0]}`, 'invalid_value', { field: empty[0] });
-    return data;
-  };
-}
-
-function refusal(error: ErrorObject, what: string): ValidationError {
-  if (error.keyword === 'additionalProperties') {
-    const name = (error.params as { additionalProperty: string }).additionalProperty;
-    return new ValidationError(`unknown ${what} ${name}`, 'unknown_field', { field: name });
-  }
-  const name = fieldName(error);
-  if (error.keyword === 'required') return new ValidationError(`missing ${what} ${name}`, 'missing_field', { field: name });
-  if (name === 'body') {
-    if (error.keyword === 'minProperties') return new ValidationError('nothing to update', 'empty_update');
-    return new ValidationError('body must be a JSON object', 'invalid_body');
-  }
-  return new ValidationError(`invalid ${what} ${name}`, 'invalid_value', { field: name });
-}

@@ -8,15 +8,14 @@ import { parseRfc3339 } from '../../domain/rfc3339';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import type { SummaryBucket } from '../../ports/report-repository';
 import { authenticate, principalOf } from './authenticate';
+import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
 import {
   blobDownloadQuerySchema,
-  bodyParser,
   groupListQuerySchema,
   groupPatchBodySchema,
   groupRefQuerySchema,
   MAX_ADMIN_BODY_BYTES,
-  queryParser,
   summaryQuerySchema,
 } from './read-api-schemas';
 

@@ -7,7 +7,7 @@ import { ForbiddenError } from '../../domain/errors';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
-import { bodyValidator } from './body-schema';
+import { bodyParser } from './body-schema';
 import { readJsonBody } from './json-body';
 
 interface PermissionsBody {
@@ -81,8 +81,8 @@ const adminOnly: RequestHandler = (_req, res, next) => {
 export function usersRoutes(identity: Identity, verifier: TokenVerifier): Router {
   const router = Router();
   const guard = [authenticate(verifier), adminOnly];
-  const validateCreate = bodyValidator(CREATE_USER_BODY_SCHEMA);
-  const validateUpdate = bodyValidator(UPDATE_USER_BODY_SCHEMA);
+  const validateCreate = bodyParser(CREATE_USER_BODY_SCHEMA);
+  const validateUpdate = bodyParser(UPDATE_USER_BODY_SCHEMA);
   const adminId = (res: { locals: Record<string, unknown> }) => principalOf(res).id;
 
   router.post('/users', ...guard, async (req, res) => {

@@ -13,8 +13,7 @@ import {
   toDocument,
   type AccountDocument,
 } from './mongo-account-builders';
-
-const DUPLICATE_KEY = 11000;
+import { guarded, isDuplicateKey } from './mongo-errors';
 
 export class MongoAccountRepository implements AccountRepository {
   private readonly accounts: Collection<AccountDocument>;
@@ -29,47 +28,58 @@ export class MongoAccountRepository implements AccountRepository {
   }
 
   async create(account: Account): Promise<Account> {
-    try {
-      await this.accounts.insertOne(toDocument(account));
-    } catch (error) {
-      throw conflictOr(error);
-    }
-    return (await this.findById(account.id))!;
+    return guarded('create', async () => {
+      try {
+        await this.accounts.insertOne(toDocument(account));
+      } catch (error) {
+        throw conflictOr(error);
+      }
+      return (await this.findById(account.id))!;
+    });
   }
 
   async findById(id: string): Promise<Account | null> {
-    const doc = await this.accounts.findOne(accountByIdFilter(id));
-    return doc ? fromDocument(doc) : null;
+    return guarded('findById', async () => {
+      const doc = await this.accounts.findOne(accountByIdFilter(id));
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async findByUsername(username: string): Promise<Account | null> {
-    const doc = await this.accounts.findOne(accountByUsernameFilter(username));
-    return doc ? fromDocument(doc) : null;
+    return guarded('findByUsername', async () => {
+      const doc = await this.accounts.findOne(accountByUsernameFilter(username));
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async listByOwner(owner: string): Promise<Account[]> {
-    const docs = await this.accounts.find(accountsByOwnerFilter(owner)).sort(ACCOUNTS_BY_USERNAME_SORT).toArray();
-    return docs.map(fromDocument);
+    return guarded('listByOwner', async () => {
+      const docs = await this.accounts.find(accountsByOwnerFilter(owner)).sort(ACCOUNTS_BY_USERNAME_SORT).toArray();
+      return docs.map(fromDocument);
+    });
   }
 
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
-    try {
-      const doc = await this.accounts.findOneAndUpdate(accountByIdFilter(id), accountUpdate(changes), { returnDocument: 'after' });
-      return doc ? fromDocument(doc) : null;
-    } catch (error) {
-      throw conflictOr(error);
-    }
+    return guarded('update', async () => {
+      try {
+        const doc = await this.accounts.findOneAndUpdate(accountByIdFilter(id), accountUpdate(changes), { returnDocument: 'after' });
+        return doc ? fromDocument(doc) : null;
+      } catch (error) {
+        throw conflictOr(error);
+      }
+    });
   }
 
   async delete(id: string): Promise<boolean> {
-    const result = await this.accounts.deleteOne(accountByIdFilter(id));
-    return result.deletedCount > 0;
+    return guarded('delete', async () => {
+      const result = await this.accounts.deleteOne(accountByIdFilter(id));
+      return result.deletedCount > 0;
+    });
   }
 }
 
 function conflictOr(error: unknown): unknown {
-  const { code, keyPattern } = error as { code?: number; keyPattern?: Record<string, unknown> };
-  if (code !== DUPLICATE_KEY) return error;
-  if (keyPattern && '_id' in keyPattern) return new ConflictError('an account with this id already exists', 'account_exists');
+  if (!isDuplicateKey(error)) return error;
+  if (error.keyPattern && '_id' in error.keyPattern) return new ConflictError('an account with this id already exists', 'account_exists');
   return new ConflictError('username already taken', 'username_taken');
 }

@@ -13,7 +13,8 @@ import {
   type AppDocument,
   type ReportKeyDocument,
 } from './mongo-builders';
-import { ensureIndexes, isDuplicateKey } from './mongo-indexes';
+import { guarded, isDuplicateKey } from './mongo-errors';
+import { ensureIndexes } from './mongo-indexes';
 
 function toDocument(app: App): AppDocument {
   return { _id: app.id, owner: app.owner, name: app.name, reports: app.reports, createdAt: app.createdAt, updatedAt: app.updatedAt };
@@ -45,69 +46,87 @@ export class MongoAppDirectory implements AppDirectory {
   }
 
   async createApp(app: App): Promise<App> {
-    try {
-      await this.apps.insertOne(toDocument(app));
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      if (violates(error, '_id')) throw new ConflictError('an app with this id already exists', 'app_exists');
-      throw new ConflictError('an app with this name already exists', 'app_exists');
-    }
-    return { ...app };
+    return guarded('createApp', async () => {
+      try {
+        await this.apps.insertOne(toDocument(app));
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        if (violates(error, '_id')) throw new ConflictError('an app with this id already exists', 'app_exists');
+        throw new ConflictError('an app with this name already exists', 'app_exists');
+      }
+      return { ...app };
+    });
   }
 
   async getApp(id: string): Promise<App | null> {
-    const doc = await this.apps.findOne(appFilter(id));
-    return doc ? fromDocument(doc) : null;
+    return guarded('getApp', async () => {
+      const doc = await this.apps.findOne(appFilter(id));
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async listApps(owner: string): Promise<App[]> {
-    const docs = await this.apps.find(appsOfOwnerFilter(owner)).sort(APPS_BY_NAME).toArray();
-    return docs.map(fromDocument);
+    return guarded('listApps', async () => {
+      const docs = await this.apps.find(appsOfOwnerFilter(owner)).sort(APPS_BY_NAME).toArray();
+      return docs.map(fromDocument);
+    });
   }
 
   async setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null> {
-    const doc = await this.apps.findOneAndUpdate(appFilter(id), reportsEnabledUpdate(enabled, at), { returnDocument: 'after' });
-    return doc ? fromDocument(doc) : null;
+    return guarded('setReportsEnabled', async () => {
+      const doc = await this.apps.findOneAndUpdate(appFilter(id), reportsEnabledUpdate(enabled, at), { returnDocument: 'after' });
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async deleteApp(id: string): Promise<boolean> {
-    const [result] = await Promise.all([this.apps.deleteOne(appFilter(id)), this.keys.deleteOne(keyOfAppFilter(id))]);
-    return result.deletedCount > 0;
+    return guarded('deleteApp', async () => {
+      const [result] = await Promise.all([this.apps.deleteOne(appFilter(id)), this.keys.deleteOne(keyOfAppFilter(id))]);
+      return result.deletedCount > 0;
+    });
   }
 
   async findByReportKey(key: string): Promise<AppContext | null> {
-    this.keyLookups++;
-    const record = await this.keys.findOne(keyFilter(key));
-    const app = record ? await this.apps.findOne(appFilter(record.app_id)) : null;
-    return app ? { appId: app._id, owner: app.owner, name: app.name, reports: app.reports } : null;
+    return guarded('findByReportKey', async () => {
+      this.keyLookups++;
+      const record = await this.keys.findOne(keyFilter(key));
+      const app = record ? await this.apps.findOne(appFilter(record.app_id)) : null;
+      return app ? { appId: app._id, owner: app.owner, name: app.name, reports: app.reports } : null;
+    });
   }
 
   async getReportKey(appId: string): Promise<ReportKey | null> {
-    const doc = await this.keys.findOne(keyOfAppFilter(appId));
-    return doc ? fromKeyDocument(doc) : null;
+    return guarded('getReportKey', async () => {
+      const doc = await this.keys.findOne(keyOfAppFilter(appId));
+      return doc ? fromKeyDocument(doc) : null;
+    });
   }
 
   async setReportKey(appId: string, key: string, at: Date): Promise<ReportKey> {
-    if (!(await this.apps.findOne(appFilter(appId), { projection: { _id: 1 } }))) throw new ConflictError('no such app', 'app_missing');
-    const write = () =>
-      this.keys.findOneAndUpdate(keyOfAppFilter(appId), setReportKeyUpdate(appId, key, at), { upsert: true, returnDocument: 'after' });
-    let doc: ReportKeyDocument | null;
-    try {
-      doc = await write().catch((error: unknown) => {
-        // Two first keys for one app race on the app_id index; the second attempt replaces the winner's.
-        if (violates(error, 'app_id')) return write();
+    return guarded('setReportKey', async () => {
+      if (!(await this.apps.findOne(appFilter(appId), { projection: { _id: 1 } }))) throw new ConflictError('no such app', 'app_missing');
+      const write = () =>
+        this.keys.findOneAndUpdate(keyOfAppFilter(appId), setReportKeyUpdate(appId, key, at), { upsert: true, returnDocument: 'after' });
+      let doc: ReportKeyDocument | null;
+      try {
+        doc = await write().catch((error: unknown) => {
+          // Two first keys for one app race on the app_id index; the second attempt replaces the winner's.
+          if (violates(error, 'app_id')) return write();
+          throw error;
+        });
+      } catch (error) {
+        if (violates(error, 'key')) throw new ConflictError('report key already in use', 'key_exists');
         throw error;
-      });
-    } catch (error) {
-      if (violates(error, 'key')) throw new ConflictError('report key already in use', 'key_exists');
-      throw error;
-    }
-    // An upsert that returns the document "after" always has one.
-    return fromKeyDocument(doc!);
+      }
+      // An upsert that returns the document "after" always has one.
+      return fromKeyDocument(doc!);
+    });
   }
 
   async ping(): Promise<void> {
-    await this.db.command({ ping: 1 });
+    return guarded('ping', async () => {
+      await this.db.command({ ping: 1 });
+    });
   }
 
   async close(): Promise<void> {}

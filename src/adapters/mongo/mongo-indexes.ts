@@ -1,4 +1,4 @@
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { INDEXES } from './mongo-builders';
 
 /** createIndex is a no-op when an identical index exists, so this runs at every startup. */
@@ -12,5 +12,3 @@ export async function ensureIndexes(db: Db, collections: readonly string[]): Pro
   }
 }
 
-/** A write broke one of the unique indexes above (E11000). */
-export const isDuplicateKey = (error: unknown): error is MongoServerError => error instanceof MongoServerError && error.code === 11000;

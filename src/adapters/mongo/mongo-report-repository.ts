@@ -20,7 +20,8 @@ import {
   type BlobDocument,
   type GroupDocument,
 } from './mongo-builders';
-import { ensureIndexes, isDuplicateKey } from './mongo-indexes';
+import { guarded, isDuplicateKey } from './mongo-errors';
+import { ensureIndexes } from './mongo-indexes';
 
 export function toDocument(g: ReportGroup): GroupDocument {
   return {
@@ -88,98 +89,126 @@ export class MongoReportRepository implements ReportRepository {
   }
 
   async recordEvent(event: ReportEvent): Promise<void> {
-    const write = () => {
-      this.writes++;
-      return this.groups.updateOne(groupKeyFilter(event.appId, event.groupHash), recordEventUpdate(event), { upsert: true });
-    };
-    try {
-      await write();
-    } catch (error) {
-      // Two first reports of one group can both miss and both insert; the unique index lets one
-      // through. The loser's write did not apply, so repeating it now updates the winner's document.
-      if (!isDuplicateKey(error)) throw error;
-      await write();
-    }
+    return guarded('recordEvent', async () => {
+      const write = () => {
+        this.writes++;
+        return this.groups.updateOne(groupKeyFilter(event.appId, event.groupHash), recordEventUpdate(event), { upsert: true });
+      };
+      try {
+        await write();
+      } catch (error) {
+        // Two first reports of one group can both miss and both insert; the unique index lets one
+        // through. The loser's write did not apply, so repeating it now updates the winner's document.
+        if (!isDuplicateKey(error)) throw error;
+        await write();
+      }
+    });
   }
 
   async findGroup(appId: string, groupHash: string): Promise<ReportGroup | null> {
-    const doc = await this.groups.findOne(groupKeyFilter(appId, groupHash));
-    return doc ? fromDocument(doc) : null;
+    return guarded('findGroup', async () => {
+      const doc = await this.groups.findOne(groupKeyFilter(appId, groupHash));
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async listGroups(filter: GroupFilter, page: number, limit: number): Promise<GroupPage> {
-    const query = groupListFilter(filter);
-    const window = pageWindow(page, limit);
-    // limit(0) means "no limit" to MongoDB, not an empty page.
-    const [docs, total] = await Promise.all([
-      window.limit > 0 ? this.groups.find(query).sort(GROUP_SORT).skip(window.skip).limit(window.limit).toArray() : [],
-      this.groups.countDocuments(query),
-    ]);
-    return { items: docs.map(fromDocument), total };
+    return guarded('listGroups', async () => {
+      const query = groupListFilter(filter);
+      const window = pageWindow(page, limit);
+      // limit(0) means "no limit" to MongoDB, not an empty page.
+      const [docs, total] = await Promise.all([
+        window.limit > 0 ? this.groups.find(query).sort(GROUP_SORT).skip(window.skip).limit(window.limit).toArray() : [],
+        this.groups.countDocuments(query),
+      ]);
+      return { items: docs.map(fromDocument), total };
+    });
   }
 
   async summarize(query: SummaryQuery): Promise<SummaryBucket[]> {
-    const rows = await this.groups.aggregate<{ _id: SummaryBucket['key']; count: number; groups: number; lastSeen: Date }>(summaryPipeline(query)).toArray();
-    return rows.map((r) => ({ key: { ...r._id }, count: r.count, groups: r.groups, lastSeen: r.lastSeen }));
+    return guarded('summarize', async () => {
+      const rows = await this.groups.aggregate<{ _id: SummaryBucket['key']; count: number; groups: number; lastSeen: Date }>(summaryPipeline(query)).toArray();
+      return rows.map((r) => ({ key: { ...r._id }, count: r.count, groups: r.groups, lastSeen: r.lastSeen }));
+    });
   }
 
   async updateTriage(appId: string, groupHash: string, update: TriageUpdate): Promise<ReportGroup | null> {
-    this.writes++;
-    const doc = await this.groups.findOneAndUpdate(groupKeyFilter(appId, groupHash), triageUpdate(update), { returnDocument: 'after' });
-    return doc ? fromDocument(doc) : null;
+    return guarded('updateTriage', async () => {
+      this.writes++;
+      const doc = await this.groups.findOneAndUpdate(groupKeyFilter(appId, groupHash), triageUpdate(update), { returnDocument: 'after' });
+      return doc ? fromDocument(doc) : null;
+    });
   }
 
   async deleteGroup(appId: string, groupHash: string): Promise<boolean> {
-    this.writes++;
-    const result = await this.groups.deleteOne(groupKeyFilter(appId, groupHash));
-    await this.blobs.deleteMany(blobsOfGroupFilter(appId, groupHash));
-    return result.deletedCount > 0;
+    return guarded('deleteGroup', async () => {
+      this.writes++;
+      const result = await this.groups.deleteOne(groupKeyFilter(appId, groupHash));
+      await this.blobs.deleteMany(blobsOfGroupFilter(appId, groupHash));
+      return result.deletedCount > 0;
+    });
   }
 
   async deleteAppData(appId: string): Promise<void> {
-    this.writes++;
-    await Promise.all([this.groups.deleteMany({ app_id: { $eq: appId } }), this.blobs.deleteMany({ app_id: { $eq: appId } })]);
+    return guarded('deleteAppData', async () => {
+      this.writes++;
+      await Promise.all([this.groups.deleteMany({ app_id: { $eq: appId } }), this.blobs.deleteMany({ app_id: { $eq: appId } })]);
+    });
   }
 
   async insertBlob(record: BlobRecord): Promise<void> {
-    this.writes++;
-    await this.blobs.insertOne(toBlobDocument(record));
+    return guarded('insertBlob', async () => {
+      this.writes++;
+      await this.blobs.insertOne(toBlobDocument(record));
+    });
   }
 
   async listBlobs(appId: string, groupHash: string): Promise<BlobRecord[]> {
-    const docs = await this.blobs.find(blobsOfGroupFilter(appId, groupHash)).sort(BLOB_NEWEST_FIRST).toArray();
-    return docs.map(fromBlobDocument);
+    return guarded('listBlobs', async () => {
+      const docs = await this.blobs.find(blobsOfGroupFilter(appId, groupHash)).sort(BLOB_NEWEST_FIRST).toArray();
+      return docs.map(fromBlobDocument);
+    });
   }
 
   async findBlob(appId: string, id: string): Promise<BlobRecord | null> {
-    const doc = await this.blobs.findOne(blobFilter(appId, id));
-    return doc ? fromBlobDocument(doc) : null;
+    return guarded('findBlob', async () => {
+      const doc = await this.blobs.findOne(blobFilter(appId, id));
+      return doc ? fromBlobDocument(doc) : null;
+    });
   }
 
   async trimBlobs(appId: string, groupHash: string, keep: number): Promise<BlobRecord[]> {
-    const q = trimQuery(appId, groupHash, keep);
-    const excess = await this.blobs.find(q.filter).sort(q.sort).skip(q.skip).toArray();
-    if (excess.length === 0) return [];
-    this.writes++;
-    await this.blobs.deleteMany(blobIdsFilter(excess.map((d) => d._id)));
-    return excess.map(fromBlobDocument);
+    return guarded('trimBlobs', async () => {
+      const q = trimQuery(appId, groupHash, keep);
+      const excess = await this.blobs.find(q.filter).sort(q.sort).skip(q.skip).toArray();
+      if (excess.length === 0) return [];
+      this.writes++;
+      await this.blobs.deleteMany(blobIdsFilter(excess.map((d) => d._id)));
+      return excess.map(fromBlobDocument);
+    });
   }
 
   async blobsExpiringBy(at: Date, limit: number): Promise<BlobRecord[]> {
-    if (limit <= 0) return [];
-    const q = expiringBlobsQuery(at, limit);
-    const docs = await this.blobs.find(q.filter).sort(q.sort).limit(q.limit).toArray();
-    return docs.map(fromBlobDocument);
+    return guarded('blobsExpiringBy', async () => {
+      if (limit <= 0) return [];
+      const q = expiringBlobsQuery(at, limit);
+      const docs = await this.blobs.find(q.filter).sort(q.sort).limit(q.limit).toArray();
+      return docs.map(fromBlobDocument);
+    });
   }
 
   async deleteBlobs(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    this.writes++;
-    await this.blobs.deleteMany(blobIdsFilter(ids));
+    return guarded('deleteBlobs', async () => {
+      if (ids.length === 0) return;
+      this.writes++;
+      await this.blobs.deleteMany(blobIdsFilter(ids));
+    });
   }
 
   async ping(): Promise<void> {
-    await this.db.command({ ping: 1 });
+    return guarded('ping', async () => {
+      await this.db.command({ ping: 1 });
+    });
   }
 
   /** The connection owns the client (see mongo-connection.ts); closing one adapter must not cut off the other. */

@@ -1,6 +1,7 @@
 import { once, type EventEmitter } from 'node:events';
 import pino, { type Logger as PinoLogger } from 'pino';
-import type { ClientLogSink, LogLevel } from '../../ports/logger';
+import type { ClientLogLevel } from '../../domain/log-entry';
+import type { ClientLogSink } from '../../ports/logger';
 
 /**
  * Client log entries on a pino instance of their own, never the service logger: its own
@@ -16,7 +17,7 @@ export class PinoClientLogSink implements ClientLogSink {
     this.logger = pino({ level: options.level, timestamp: pino.stdTimeFunctions.isoTime }, this.stream);
   }
 
-  write(level: LogLevel, record: object, message: string): void {
+  write(level: ClientLogLevel, record: object, message: string): void {
     this.logger[level](record, message);
   }
 

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { usernameKey, type Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
+import { guarded, uniqueViolation } from './sqlite-database';
 
 interface AccountRow {
   id: string;
@@ -89,7 +90,7 @@ export class SqliteAccountRepository implements AccountRepository {
 
   async create(account: Account): Promise<Account> {
     try {
-      this.statements.insert.run(toRow(account));
+      guarded('createAccount', () => this.statements.insert.run(toRow(account)));
     } catch (error) {
       throw conflictOr(error);
     }
@@ -97,17 +98,17 @@ export class SqliteAccountRepository implements AccountRepository {
   }
 
   async findById(id: string): Promise<Account | null> {
-    const row = this.statements.byId.get(id);
+    const row = guarded('findAccountById', () => this.statements.byId.get(id));
     return row ? fromRow(row) : null;
   }
 
   async findByUsername(username: string): Promise<Account | null> {
-    const row = this.statements.byUsername.get(usernameKey(username));
+    const row = guarded('findAccountByUsername', () => this.statements.byUsername.get(usernameKey(username)));
     return row ? fromRow(row) : null;
   }
 
   async listByOwner(owner: string): Promise<Account[]> {
-    return this.statements.byOwner.all(owner).map(fromRow);
+    return guarded('listAccounts', () => this.statements.byOwner.all(owner)).map(fromRow);
   }
 
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
@@ -129,21 +130,21 @@ export class SqliteAccountRepository implements AccountRepository {
       return next;
     });
     try {
-      return apply.immediate();
+      return guarded('updateAccount', () => apply.immediate());
     } catch (error) {
       throw conflictOr(error);
     }
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.statements.remove.run(id).changes > 0;
+    return guarded('deleteAccount', () => this.statements.remove.run(id).changes > 0);
   }
 }
 
+/** The id is the primary key and username_key the table's one UNIQUE column. */
 function conflictOr(error: unknown): unknown {
-  const code = (error as { code?: string }).code;
-  const message = (error as Error).message ?? '';
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new ConflictError('an account with this id already exists', 'account_exists');
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' && message.includes('username_key')) return new ConflictError('username already taken', 'username_taken');
+  const violation = uniqueViolation(error);
+  if (violation === 'primary_key') return new ConflictError('an account with this id already exists', 'account_exists');
+  if (violation === 'unique') return new ConflictError('username already taken', 'username_taken');
   return error;
 }
