@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     app(req, res);
   });
   server.listen(config.port, config.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch(async (error: Error) => {
+    await composition.close();
+    throw error;
+  });
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;

@@ -49,7 +49,8 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-trace-id'];
+// Not X-Trace-Id: clients choose it freely, and some put tokens there.
+const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent'];
 
 /**
  * What a request log line may hold: no Authorization, cookies, device ids, client IPs or query

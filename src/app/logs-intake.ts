@@ -16,7 +16,7 @@ import type { ClientLogSink } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { TokenVerifier } from '../ports/token-verifier';
 import type { Config } from './config';
-import { bearerToken } from './report-ingestion';
+import { bearerToken } from '../domain/bearer-token';
 
 export interface LogsIntakeDeps {
   tokenVerifier: TokenVerifier;

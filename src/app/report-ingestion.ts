@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkDetails } from '../domain/details-policy';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
+import { bearerToken } from '../domain/bearer-token';
 import { groupHash } from '../domain/group-hash';
 import { dimensionsOf, type BlobRecord, type DetailsOutcome } from '../domain/report';
 import { parseReportInput } from '../domain/report-validation';
@@ -14,7 +15,7 @@ import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { Config } from './config';
 
-export const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
+const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
 const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ReportIngestionDeps {
@@ -198,11 +199,6 @@ export class ReportIngestion {
   }
 }
 
-export function bearerToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1]! : null;
-}
 
 /** Limiter keys hold a digest, never the device id itself. */
 function deviceDigest(deviceId: string): string {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { bearerToken } from '../../app/report-ingestion';
+import { bearerToken } from '../../domain/bearer-token';
 import type { Principal } from '../../domain/access';
 import { AuthenticationError } from '../../domain/errors';
 import type { TokenVerifier } from '../../ports/token-verifier';

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
-import { bearerToken } from '../../app/report-ingestion';
+import { bearerToken } from '../../domain/bearer-token';
 import { AuthenticationError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { PromMetrics } from '../prometheus/prom-metrics';
