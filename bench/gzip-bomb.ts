@@ -2,13 +2,12 @@
 // server's RSS before and after. Run: node -r @swc-node/register bench/gzip-bomb.ts
 // Two configurations: the defaults (the compressed cap refuses the ~1 MiB bomb before inflating),
 // and a compressed cap raised to 2 MiB so the bomb reaches the inflater and its 1 MiB output cap.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { constants, createGzip } from 'node:zlib';
+import { serverStats, startServer } from './start-server';
 
 const ROUNDS = Number(process.env.BOMBS ?? 20);
 
@@ -27,22 +26,9 @@ async function bomb(inflatedBytes: number): Promise<Buffer> {
 
 async function run(label: string, env: Record<string, string>, payload: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bomb-'));
-  const child = spawn(process.execPath, ['--expose-gc', '-r', '@swc-node/register', 'bench/servers/telltale.ts'], {
-    cwd: join(__dirname, '..'),
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', REPORTS_RATE_LIMIT_PER_DEVICE_GROUP_PER_HOUR: '1000000', REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '1000000', REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const info = await new Promise<{ port: number; statsPort: number; key: string }>((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line);
-        if (parsed.ready) resolve(parsed);
-      } catch {
-        /* log line */
-      }
-    });
-  });
-  const rss = async () => ((await (await fetch(`http://127.0.0.1:${info.statsPort}/?gc=1`)).json()) as { rss: number }).rss;
+  const server = await startServer('bench/servers/telltale.ts', { DATA_DIR: dataDir, LOG_LEVEL: 'warn', REPORTS_RATE_LIMIT_PER_DEVICE_GROUP_PER_HOUR: '1000000', REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '1000000', REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000', ...env });
+  const { info } = server;
+  const rss = async () => (await serverStats(info)).rss;
   const body = JSON.stringify({
     application: { name: 'bench-app', version: '1.0.0', channel: 'stable' },
     system: { platform: 'linux', arch: 'amd64' },
@@ -62,8 +48,7 @@ async function run(label: string, env: Record<string, string>, payload: string) 
   let last = await send();
   for (let i = 1; i < ROUNDS; i++) last = await send();
   const after = await rss();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write(
     `${label}: ${ROUNDS} bombs, answer ${last.status} ${last.body.details_error?.code ?? ''}, body ${(body.length / 1048576).toFixed(2)} MiB, RSS before ${(before / 1048576).toFixed(1)} MiB, after ${(after / 1048576).toFixed(1)} MiB, extra ${((after - before) / 1048576).toFixed(2)} MiB\n`,

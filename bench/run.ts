@@ -2,51 +2,20 @@
 // in the same run (A B A B …), because absolute numbers on a shared CI machine mean little.
 // Not a test: nothing here asserts a target. Options via env:
 //   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
+import { canPin, serverStats, startServer, type ServerInfo } from './start-server';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,redis,details,logs').split(',');
-const root = join(__dirname, '..');
-const hasTaskset = existsSync('/usr/bin/taskset');
 const cores = require('node:os').cpus().length as number;
-
-interface Started {
-  child: ChildProcess;
-  info: { port: number; statsPort?: number; key?: string; appId?: string };
-}
-
-/** Server on core 0, load generator (this process) on core 1, where taskset and 2 cores exist. */
-function start(script: string, env: Record<string, string>): Promise<Started> {
-  const args = ['-r', '@swc-node/register', script];
-  const [cmd, argv] = hasTaskset && cores >= 2 ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(cmd, argv as string[], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const info = JSON.parse(line);
-        if (info.ready) resolve({ child, info });
-      } catch {
-        /* a log line */
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-async function stop(s: Started) {
-  s.child.kill('SIGTERM');
-  await new Promise((resolve) => s.child.once('exit', resolve));
-}
 
 interface Measure {
   rps: number;
@@ -131,7 +100,7 @@ end
 `,
   );
   const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, url];
-  const [cmd, argv] = hasTaskset && cores >= 2 ? ['taskset', ['-c', '1', 'wrk', ...args]] : ['wrk', args];
+  const [cmd, argv] = canPin ? ['taskset', ['-c', '1', 'wrk', ...args]] : ['wrk', args];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -178,7 +147,7 @@ interface Scenario {
   name: string;
   env: Record<string, string>;
   path: string;
-  load: (info: Started['info']) => LoadSpec;
+  load: (info: ServerInfo) => LoadSpec;
   skip?: () => string | null;
 }
 
@@ -192,7 +161,7 @@ const highLimits = {
   LOGS_DESTINATION: '/dev/null',
 };
 
-const reportLoad = (bodies: string[]) => (info: Started['info']): LoadSpec => ({
+const reportLoad = (bodies: string[]) => (info: ServerInfo): LoadSpec => ({
   headers: { authorization: `Bearer ${info.key}` },
   bodies,
   freshDevice: true,
@@ -225,9 +194,9 @@ const fmt = (n: number, d = 0) => n.toFixed(d);
 
 async function main() {
   process.stdout.write(
-    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${hasWrk ? 'wrk' : 'autocannon'}, ${cores} cores, ${hasTaskset && cores >= 2 ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
+    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${hasWrk ? 'wrk' : 'autocannon'}, ${cores} cores, ${canPin ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
   );
-  if (hasTaskset && cores >= 2) spawn('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  if (canPin) spawn('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const rows: string[] = [];
   for (const scenario of scenarios.filter((s) => wanted.includes(s.name))) {
     const why = scenario.skip?.();
@@ -236,8 +205,8 @@ async function main() {
       continue;
     }
     const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
-    const baseline = await start('bench/servers/baseline.ts', {});
-    const telltale = await start('bench/servers/telltale.ts', { ...highLimits, ...scenario.env, DATA_DIR: dataDir, PORT: '0' });
+    const baseline = await startServer('bench/servers/baseline.ts', {});
+    const telltale = await startServer('bench/servers/telltale.ts', { ...highLimits, ...scenario.env, DATA_DIR: dataDir, PORT: '0' });
     const A: Measure[] = [];
     const B: Measure[] = [];
     try {
@@ -246,7 +215,7 @@ async function main() {
         A.push(await load(baseline.info.port, scenario.path, spec));
         B.push(await load(telltale.info.port, scenario.path, spec));
       }
-      const stats = (await (await fetch(`http://127.0.0.1:${telltale.info.statsPort}/`)).json()) as { repositoryWrites: number; redisRoundTrips: number; rss: number };
+      const stats = await serverStats(telltale.info);
       const avg = (ms: Measure[], k: 'rps' | 'p50' | 'p99') => ms.reduce((s, m) => s + m[k], 0) / ms.length;
       const [rpsA, rpsB, p50A, p50B, p99A, p99B] = [avg(A, 'rps'), avg(B, 'rps'), avg(A, 'p50'), avg(B, 'p50'), avg(A, 'p99'), avg(B, 'p99')];
       const statuses = B.reduce<Record<string, number>>((acc, m) => {
@@ -264,8 +233,8 @@ async function main() {
           ` | server RSS ${fmt(stats.rss / 1048576)} MiB`,
       );
     } finally {
-      await stop(baseline);
-      await stop(telltale);
+      await baseline.stop();
+      await telltale.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }

@@ -1,16 +1,15 @@
 // RSS over a soak at a fixed rate (default: 80% of the peak measured first, by wrk when installed).
 // Run: node -r @swc-node/register bench/soak.ts   (SOAK_SECONDS=600 SOAK_RATE=<req/s>)
 // Reports RSS after the first minute and at the end (both after a forced GC), and the growth.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { canPin, serverStats, startServer } from './start-server';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 600);
-const pin = existsSync('/usr/bin/taskset') && require('node:os').cpus().length >= 2;
 
 const body = JSON.stringify({
   application: { name: 'bench-app', version: '1.4.2', channel: 'stable' },
@@ -23,31 +22,17 @@ function peakWithWrk(port: number, key: string): number {
   const script = join(dir, 'p.lua');
   writeFileSync(script, `wrk.method="POST"\nwrk.headers["content-type"]="application/json"\nwrk.headers["authorization"]="Bearer ${key}"\nwrk.body=${JSON.stringify(body)}\nfunction request() wrk.headers["x-device-id"]=string.format("%08x-0000-4000-8000-%012x", math.random(0,0xffffffff), math.random(0,0xffffffffffff)) return wrk.format() end\n`);
   const args = ['-t1', '-c32', '-d10s', '-s', script, `http://127.0.0.1:${port}/reports/ingest`];
-  const out = spawnSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '1', 'wrk', ...args] : args, { encoding: 'utf8' }).stdout;
+  const out = spawnSync(canPin ? 'taskset' : 'wrk', canPin ? ['-c', '1', 'wrk', ...args] : args, { encoding: 'utf8' }).stdout;
   rmSync(dir, { recursive: true, force: true });
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
 }
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-soak-'));
-  const args = ['--expose-gc', '-r', '@swc-node/register', 'bench/servers/telltale.ts'];
-  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, {
-    cwd: join(__dirname, '..'),
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000000', REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '1000000000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const info = await new Promise<{ port: number; statsPort: number; key: string }>((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line);
-        if (parsed.ready) resolve(parsed);
-      } catch {
-        /* log line */
-      }
-    });
-  });
-  const rss = async () => ((await (await fetch(`http://127.0.0.1:${info.statsPort}/?gc=1`)).json()) as { rss: number }).rss / 1048576;
-  const peak = existsSync('/usr/bin/wrk') ? peakWithWrk(info.port, info.key) : 0;
+  const server = await startServer('bench/servers/telltale.ts', { DATA_DIR: dataDir, LOG_LEVEL: 'warn', REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000000', REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '1000000000' });
+  const { info } = server;
+  const rss = async () => (await serverStats(info)).rss / 1048576;
+  const peak = existsSync('/usr/bin/wrk') ? peakWithWrk(info.port, info.key!) : 0;
   const rate = Number(process.env.SOAK_RATE ?? Math.floor(peak * 0.8)) || 1000;
   process.stdout.write(`soak: peak ${peak.toFixed(0)} req/s, soaking at ${rate} req/s for ${seconds} s\n`);
   const samples: Array<{ t: number; rss: number }> = [];
@@ -61,14 +46,13 @@ async function main() {
     connections: 32,
     duration: seconds,
     overallRate: rate,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${info.key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${info.key!}` },
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-device-id': randomUUID() }, body }) } as autocannon.Request],
   });
   clearInterval(timer);
   const end = await rss();
   const afterMinute = samples.find((s) => s.t >= 60)?.rss ?? samples[0]?.rss ?? end;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, (v as { count: number }).count]));
   process.stdout.write(
