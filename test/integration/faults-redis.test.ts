@@ -5,9 +5,9 @@ import pino from 'pino';
 import { compose, randomHex, type Composition } from '../../src/app/compose';
 import { loadConfig } from '../../src/app/config';
 import { createApp } from '../../src/app/create-app';
-import { eventually, loadStream, pause, readiness, scrapeCounter } from '../fixtures/faults';
+import { addApp, eventually, loadStream, pause, readiness, scrapeCounter } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
-import { newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
+import { newDeviceId, reportBody } from '../fixtures/reports';
 import { TcpProxy } from '../fixtures/tcp-proxy';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
@@ -44,11 +44,7 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
 
   it('when Redis is cut mid-load, then ingest keeps answering 202 (fail-open, counted) and /readyz names redis; when it is back, limits apply again without a restart', async () => {
     const app = createApp(composition.deps);
-    const appId = randomHex(12);
-    const key = newReportKey();
-    const now = new Date();
-    await composition.directory.createApp({ id: appId, owner: 'o', name: 'my-app', reports: true, createdAt: now, updatedAt: now });
-    await composition.directory.setReportKey(appId, key, now);
+    const { appId, key } = await addApp(composition.directory);
     const body = reportBody({ event: { reason: `redis-fault-${randomHex(4)}` } });
 
     const repeat = newDeviceId();

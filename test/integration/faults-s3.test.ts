@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { S3BlobStore, s3Client } from '../../src/adapters/s3/s3-blob-store';
-import { compose, randomHex, type Composition } from '../../src/app/compose';
+import { compose, type Composition } from '../../src/app/compose';
 import { loadConfig } from '../../src/app/config';
 import { createApp } from '../../src/app/create-app';
-import { eventually, loadStream, pause, readiness } from '../fixtures/faults';
+import { addApp, eventually, loadStream, pause, readiness } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
-import { gzipDetails, newReportKey, reportBody } from '../fixtures/reports';
+import { gzipDetails, reportBody } from '../fixtures/reports';
 import { TcpProxy } from '../fixtures/tcp-proxy';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
@@ -68,11 +68,7 @@ describeS3('faults: the S3 server goes away under load and comes back', () => {
 
   it('when S3 is cut, then reports with details are still counted with stored_details:false, never a 5xx, /readyz names blob_store; when it is back, details are stored again', async () => {
     const app = createApp(composition.deps);
-    const appId = randomHex(12);
-    const key = newReportKey();
-    const now = new Date();
-    await composition.directory.createApp({ id: appId, owner: 'o', name: 'my-app', reports: true, createdAt: now, updatedAt: now });
-    await composition.directory.setReportKey(appId, key, now);
+    const { appId, key } = await addApp(composition.directory);
     const body = reportBody({ details: gzipDetails({ stack: 'at main()' }) });
 
     const first = await postReport(app, key, body);
