@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import pino from 'pino';
-import { S3BlobStore, s3Client } from '../../src/adapters/s3/s3-blob-store';
 import { compose, type Composition } from '../../src/app/compose';
 import { loadConfig } from '../../src/app/config';
 import { createApp } from '../../src/app/create-app';
 import { addApp, eventually, loadStream, pause, readiness } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
 import { gzipDetails, reportBody } from '../fixtures/reports';
+import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
 import { TcpProxy } from '../fixtures/tcp-proxy';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
@@ -19,36 +17,20 @@ const describeS3 = describeWhenReachable('S3 fault suite', unreachableReason('S3
 
 type Phase = 'up' | 'cut' | 'restored';
 
-const s3Env = (bucket: string, endpoint: string) => {
-  const pick = (name: string) => (process.env[name] ? { [name]: process.env[name]! } : {});
-  return {
-    ...pick('S3_REGION'),
-    ...pick('S3_ACCESS_KEY'),
-    ...pick('S3_SECRET_KEY'),
-    ...pick('S3_FORCE_PATH_STYLE'),
-    ...pick('S3_CHECKSUM_MODE'),
-    STORAGE_DRIVER: 's3',
-    S3_ENDPOINT: endpoint,
-    S3_BUCKET_NAME_PRIVATE: bucket,
-  };
-};
-
 // The shared RGW keeps running; Telltale reaches it through a proxy that resets connections.
 describeS3('faults: the S3 server goes away under load and comes back', () => {
-  const bucket = `telltale-fault-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  let admin: S3Client;
+  const bucket = testBucket('fault');
   let proxy: TcpProxy;
   let dataDir: string;
   let composition: Composition;
 
   beforeAll(async () => {
-    admin = s3Client(loadConfig({ ...s3Env(bucket, S3_ENDPOINT!), REPOSITORY_DRIVER: 'memory' }).storage.s3);
-    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    await bucket.create();
     proxy = TcpProxy.forUrl(S3_ENDPOINT!, 443);
     await proxy.start();
     dataDir = mkdtempSync(join(tmpdir(), 'telltale-fault-s3-'));
     const config = loadConfig({
-      ...s3Env(bucket, proxy.urlFor(S3_ENDPOINT!)),
+      ...s3TestEnv(bucket.name, proxy.urlFor(S3_ENDPOINT!)),
       DATA_DIR: dataDir,
       REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
       REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '1000000',
@@ -59,10 +41,7 @@ describeS3('faults: the S3 server goes away under load and comes back', () => {
   afterAll(async () => {
     await composition?.close();
     await proxy?.close();
-    const store = new S3BlobStore(admin, bucket);
-    await store.delete(await store.list(''));
-    await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
-    admin.destroy();
+    await bucket.remove();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
