@@ -7,7 +7,7 @@ import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const { REDIS_URL, S3_ENDPOINT } = process.env;
 const describeBoth = describeWhenReachable(
-  'tenant isolation on SQLite + S3 + Redis',
+  'S3 + Redis tenant isolation suite (SQLite + S3 + Redis)',
   unreachableReason('REDIS_URL', REDIS_URL, 6379) ?? unreachableReason('S3_ENDPOINT', S3_ENDPOINT, 443),
 );
 
