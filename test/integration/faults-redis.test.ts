@@ -16,7 +16,7 @@ const describeRedis = describeWhenReachable('Redis fault suite', unreachableReas
 
 type Phase = 'up' | 'cut' | 'restored';
 
-// The shared Redis keeps running: the outage is a proxy between Telltale and it that resets
+// The shared Redis keeps running: the outage is a proxy between Telltale and it that closes
 // every connection, which is what a crashed or partitioned Redis looks like to the client.
 describeRedis('faults: Redis goes away under load and comes back', () => {
   let proxy: TcpProxy;

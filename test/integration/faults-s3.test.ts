@@ -17,7 +17,7 @@ const describeS3 = describeWhenReachable('S3 fault suite', unreachableReason('S3
 
 type Phase = 'up' | 'cut' | 'restored';
 
-// The shared RGW keeps running; Telltale reaches it through a proxy that resets connections.
+// The shared RGW keeps running; Telltale reaches it through a proxy that closes connections.
 describeS3('faults: the S3 server goes away under load and comes back', () => {
   const bucket = testBucket('fault');
   let proxy: TcpProxy;
