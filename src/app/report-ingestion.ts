@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { checkDetails } from '../domain/details-policy';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
 import { bearerToken } from '../domain/bearer-token';
+import { pseudonym } from '../domain/privacy';
 import { groupHash } from '../domain/group-hash';
 import { dimensionsOf, type BlobRecord, type DetailsOutcome } from '../domain/report';
 import { parseReportInput } from '../domain/report-validation';
@@ -79,7 +79,7 @@ export class ReportIngestion {
       { scope: 'group', key: `${app.appId}:${hash}`, limit: this.deps.settings.rateLimitPerGroupPerMinute, windowSeconds: 60 },
       {
         scope: 'device',
-        key: `${app.appId}:${deviceDigest(ticket.deviceId)}:${hash}`,
+        key: `${app.appId}:${pseudonym(ticket.deviceId)}:${hash}`,
         limit: this.deps.settings.rateLimitPerDeviceGroupPerHour,
         windowSeconds: 3600,
       },
@@ -152,6 +152,9 @@ export class ReportIngestion {
       await this.deps.blobStore.put(key, details.compressed, { contentType: 'application/gzip' });
     } catch (error) {
       this.deps.logger.warn({ err: { message: (error as Error).message }, appId }, 'blob store put failed; report counted without details');
+      // The upload may have landed before the connection failed; without a record nothing
+      // would ever delete it. During an outage this fails too: REPORTS_S3_LIFECYCLE covers that.
+      await this.deps.blobStore.delete([key]).catch(() => undefined);
       return null;
     }
     try {
@@ -199,8 +202,3 @@ export class ReportIngestion {
   }
 }
 
-
-/** Limiter keys hold a digest, never the device id itself. */
-function deviceDigest(deviceId: string): string {
-  return createHash('sha256').update(deviceId).digest('base64url').slice(0, 22);
-}

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 export const FILTERED = '[Filtered]';
 
 /** Copies a value with its secrets replaced by FILTERED; the input is never changed. */
@@ -11,6 +13,14 @@ const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
 // Nesting beyond this is hostile or cyclic; the schema already bounds client metadata far below it.
 const MAX_DEPTH = 64;
+
+/**
+ * A stable stand-in for an identifier that must not be stored as such (a device id or IP in a
+ * rate-limit key): equal inputs give equal outputs, and the input can't be read back.
+ */
+export function pseudonym(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}
 
 export function looksLikeSecret(text: string): boolean {
   return JWT.test(text) || BEARER.test(text);
@@ -34,10 +44,14 @@ export function compileScrubber(keys: readonly string[]): Scrubber {
       return out;
     }
     const out: Record<string, unknown> = {};
+    let filteredKeys = 0;
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const inner = (value as Record<string, unknown>)[key];
-      put(out, key, sensitiveKey !== null && sensitiveKey.test(key) ? FILTERED : scrub(inner, depth + 1));
+      // A key can be a secret too (a token used as a map key); it is renamed, numbered so that
+      // two such keys don't overwrite each other.
+      const name = looksLikeSecret(key) ? `${FILTERED}${filteredKeys++ === 0 ? '' : filteredKeys}` : key;
+      put(out, name, sensitiveKey !== null && sensitiveKey.test(key) ? FILTERED : scrub(inner, depth + 1));
     }
     return out;
   };

@@ -1,3 +1,4 @@
+import { pseudonym } from '../../src/domain/privacy';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -23,7 +24,7 @@ describeRedis('logs rate limit on real Redis (rate-limit-redis)', () => {
 
   const app = (max: number) => logsRouterApp({ env: { LOGS_RATE_LIMIT_MAX_REQUESTS_PER_MINUTE: String(max) }, redis, redisPrefix: prefix }).app;
 
-  it('when a device passes the limit, then 429, and its counter lives in Redis under logs:device with a TTL', async () => {
+  it('when a device passes the limit, then 429, and its counter lives in Redis under logs:device:<pseudonym> with a TTL, never the raw id', async () => {
     const server = app(2);
     const deviceId = newDeviceId();
     const send = () => request(server).post('/api/v1/logs').set('X-Device-Id', deviceId).send(logBatch());
@@ -33,8 +34,9 @@ describeRedis('logs rate limit on real Redis (rate-limit-redis)', () => {
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'rate_limited', scope: 'logs' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    const key = `${prefix}logs:device:${deviceId}`;
+    const key = `${prefix}logs:device:${pseudonym(deviceId)}`;
     expect(await redis.get(key)).toBe('3');
+    expect(await redis.keys(`*${deviceId}*`)).toEqual([]);
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);

@@ -1,4 +1,4 @@
-import { compileScrubber, FILTERED, looksLikeSecret } from '../../src/domain/privacy';
+import { compileScrubber, FILTERED, looksLikeSecret, pseudonym } from '../../src/domain/privacy';
 
 const DEFAULT_KEYS = ['password', 'passwd', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'session', 'private_key'];
 const scrub = compileScrubber(DEFAULT_KEYS);
@@ -80,5 +80,26 @@ describe('privacy filter', () => {
     expect(JSON.stringify(out)).not.toMatch(/pw-\d|abcdefghijklmnopq\d/);
     expect(out.entries[19_999]).toEqual({ id: 19_999, screen: 'S19999', password: FILTERED, tags: ['a', 'b', FILTERED] });
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('secrets used as keys', () => {
+  it('when a metadata key is itself a JWT or bearer token, then the key is renamed and the value kept', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const scrub = compileScrubber(['password']);
+    const out = scrub({ metadata: { [jwt]: 'v1', [`Bearer ${'a'.repeat(20)}`]: 'v2', plain: 'v3' } }) as { metadata: Record<string, unknown> };
+    expect(JSON.stringify(out)).not.toContain(jwt);
+    expect(JSON.stringify(out)).not.toContain('a'.repeat(20));
+    expect(Object.values(out.metadata).sort()).toEqual(['v1', 'v2', 'v3']);
+  });
+});
+
+describe('pseudonym', () => {
+  it('is stable, short and does not contain its input', () => {
+    const id = '550e8400-e29b-41d4-a716-446655440000';
+    expect(pseudonym(id)).toBe(pseudonym(id));
+    expect(pseudonym(id)).not.toBe(pseudonym(`${id}x`));
+    expect(pseudonym(id)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(pseudonym(id)).not.toContain(id.slice(0, 8));
   });
 });

@@ -1,3 +1,4 @@
+import { pseudonym } from '../../domain/privacy';
 import type { RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
@@ -19,8 +20,9 @@ export interface LogsRateLimitOptions {
 export function logsRateLimitKey(locals: Response['locals'], ip: string | undefined): string {
   const user = locals.user as { id: string } | null | undefined;
   if (user) return `logs:user:${user.id}`;
-  if (typeof locals.deviceId === 'string') return `logs:device:${locals.deviceId}`;
-  return `logs:device:${ipKeyGenerator(ip ?? '')}`;
+  // Device ids and IPs are kept in the limiter's store only as pseudonyms.
+  if (typeof locals.deviceId === 'string') return `logs:device:${pseudonym(locals.deviceId)}`;
+  return `logs:device:${pseudonym(ipKeyGenerator(ip ?? ''))}`;
 }
 
 /** Runs after the guard, which has put user or deviceId on res.locals. */
