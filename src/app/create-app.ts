@@ -32,6 +32,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
+  app.use(requestLogging(deps.logger));
+  if (deps.config.corsOrigins.length > 0) {
+    app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
+  }
+  // The ingest route comes first: it carries nearly all the traffic, and every layer before it
+  // is work each report pays for.
+  if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
   if (deps.ops) app.use(opsRoutes(deps.ops));
   const openApi = buildOpenApiDocument(
     [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.routeDocs ?? [])],
@@ -40,9 +47,6 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
-  app.use(requestLogging(deps.logger));
-  if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
   for (const router of deps.routers ?? []) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
