@@ -24,16 +24,18 @@ export class MemoryRateLimiter implements RateLimiter {
   ) {}
 
   async peek(rule: LimitRule): Promise<LimitVerdict> {
-    return this.check([rule], this.clock.now().getTime());
+    return this.check([rule], [windowId(rule)], this.clock.now().getTime());
   }
 
   async consume(rules: LimitRule[]): Promise<LimitVerdict> {
     const now = this.clock.now().getTime();
     this.sweep(now);
-    const verdict = this.check(rules, now);
+    const ids = rules.map(windowId);
+    const verdict = this.check(rules, ids, now);
     if (!verdict.allowed) return verdict;
-    for (const rule of rules) {
-      const id = windowId(rule);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const id = ids[i]!;
       const window = this.live(id, now);
       if (window) window.count++;
       else {
@@ -48,9 +50,10 @@ export class MemoryRateLimiter implements RateLimiter {
     this.windows.clear();
   }
 
-  private check(rules: LimitRule[], now: number): LimitVerdict {
-    for (const rule of rules) {
-      const window = this.live(windowId(rule), now);
+  private check(rules: LimitRule[], ids: string[], now: number): LimitVerdict {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const window = this.live(ids[i]!, now);
       if (window && window.count >= rule.limit) {
         return { allowed: false, scope: rule.scope, retryAfterSeconds: Math.max(1, Math.ceil((window.resetAt - now) / 1000)) };
       }
