@@ -6,6 +6,7 @@ import { ConflictError } from '../../src/domain/errors';
 import { dimensionsOf, type ReportEvent } from '../../src/domain/report';
 import { appDirectoryContract } from '../contract/app-directory.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
+import { ingestConcurrencySuite } from '../contract/ingest-concurrency.contract';
 import { reportBody } from '../fixtures/reports';
 
 // jest registers tests synchronously, so whether a MongoDB is reachable is settled first, in a
@@ -92,6 +93,11 @@ if (target.kind === 'none') {
   appDirectoryContract('mongo', async () => {
     const { conn, cleanup } = await open();
     return { directory: conn.directory, cleanup };
+  });
+
+  ingestConcurrencySuite('mongo', async () => {
+    const { conn, cleanup } = await open();
+    return { repository: conn.repository, directory: conn.directory, cleanup };
   });
 
   describe('MongoReportRepository on a real server', () => {
