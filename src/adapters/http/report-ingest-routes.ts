@@ -10,12 +10,15 @@ export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: num
     const ticket = await ingestion.authorize(req.headers.authorization, req.get('x-device-id'));
     const body = await readJsonBody(req, maxBodyBytes);
     const result = await ingestion.ingest(ticket, body);
-    res.status(202).json({
+    // Written directly rather than through res.json(): the hottest response of the service.
+    const answer = JSON.stringify({
       status: 'accepted',
       group_hash: result.groupHash,
       stored_details: result.storedDetails,
       ...(result.detailsError ? { details_error: result.detailsError } : {}),
     });
+    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer) });
+    res.end(answer);
   });
   return router;
 }
