@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, DeleteBucketCommand, GetBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore, s3Client } from '../../src/adapters/s3/s3-blob-store';
+import { GetBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { compose } from '../../src/app/compose';
 import { ConfigError, loadConfig } from '../../src/app/config';
 import { dataDirFor, harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
+import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
 import { gzipDetails, reportBody } from '../fixtures/reports';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 import pino from 'pino';
@@ -16,33 +16,18 @@ const describeBoth = describeWhenReachable(
 );
 
 describeBoth('compose with REDIS_URL and STORAGE_DRIVER=s3 against real servers', () => {
-  const bucket = `telltale-compose-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const testS3 = testBucket('compose');
+  const bucket = testS3.name;
   const prefix = `reports-${randomBytes(4).toString('hex')}`;
-  const env = () => {
-    const pick = (name: string) => (process.env[name] ? { [name]: process.env[name]! } : {});
-    return {
-      ...pick('REDIS_URL'),
-      ...pick('S3_ENDPOINT'),
-      ...pick('S3_REGION'),
-      ...pick('S3_ACCESS_KEY'),
-      ...pick('S3_SECRET_KEY'),
-      ...pick('S3_FORCE_PATH_STYLE'),
-      STORAGE_DRIVER: 'minio',
-      S3_BUCKET_NAME_PRIVATE: bucket,
-      REPORTS_STORAGE_PREFIX: prefix,
-    };
-  };
-  let admin: S3Client;
-  beforeAll(async () => {
-    admin = s3Client(loadConfig({ ...env(), REPOSITORY_DRIVER: 'memory' }).storage.s3);
-    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+  // 'minio' rather than 's3': faynoSync's flavour names must select the same driver.
+  const env = () => ({
+    ...(REDIS_URL ? { REDIS_URL } : {}),
+    ...s3TestEnv(bucket),
+    STORAGE_DRIVER: 'minio',
+    REPORTS_STORAGE_PREFIX: prefix,
   });
-  afterAll(async () => {
-    const store = new S3BlobStore(admin, bucket);
-    await store.delete(await store.list(''));
-    await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
-    admin.destroy();
-  });
+  beforeAll(() => testS3.create());
+  afterAll(() => testS3.remove());
 
   it('when a report with details arrives, then the object is in the private bucket and the limiter is in Redis', async () => {
     const h = await harness(env());
@@ -80,7 +65,7 @@ describeBoth('compose with REDIS_URL and STORAGE_DRIVER=s3 against real servers'
 
   it('when REPORTS_S3_LIFECYCLE=true, then startup puts an expiry rule for the storage prefix', async () => {
     const h = await harness({ ...env(), REPORTS_S3_LIFECYCLE: 'true', REPORTS_BLOB_RETENTION_DAYS: '12' });
-    const { Rules } = await admin.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+    const { Rules } = await testS3.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
     expect(Rules).toEqual([expect.objectContaining({ ID: `telltale-expire-${prefix}/`, Status: 'Enabled', Expiration: expect.objectContaining({ Days: 12 }) })]);
     await h.close();
   });

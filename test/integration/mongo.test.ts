@@ -8,6 +8,7 @@ import { appDirectoryContract } from '../contract/app-directory.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
 import { ingestConcurrencySuite } from '../contract/ingest-concurrency.contract';
 import { reportBody } from '../fixtures/reports';
+import { describeWhenReachable } from './service-probe';
 
 // jest registers tests synchronously, so whether a MongoDB is reachable is settled first, in a
 // short-lived child process: MONGO_URL when it is set, else mongodb-memory-server-core if it can
@@ -56,12 +57,7 @@ function findMongo(): Target {
 
 const target = findMongo();
 
-if (target.kind === 'none') {
-  process.stdout.write(`mongo integration skipped: ${target.reason}\n`);
-  describe.skip('MongoDB adapters (no MongoDB reachable)', () => {
-    it('runs the shared contracts against MongoDB', () => undefined);
-  });
-} else {
+describeWhenReachable('mongo integration', target.kind === 'none' ? target.reason : null)('MongoDB adapters on a real server', () => {
   let server: Promise<MongoMemoryServer> | undefined;
   const serverUrl = async () => {
     if (target.kind === 'url') return target.url;
@@ -159,4 +155,4 @@ if (target.kind === 'none') {
       await expect(conn.directory.createApp({ ...app, id: 'a4', owner: 'o2' })).resolves.toMatchObject({ id: 'a4' });
     });
   });
-}
+});
