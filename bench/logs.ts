@@ -7,7 +7,7 @@ import { MemoryMetrics } from '../src/adapters/memory/memory-metrics';
 import { systemClock } from '../src/adapters/memory/system-clock';
 import { NoopAppIntegrity } from '../src/adapters/noop/noop-app-integrity';
 import { PinoClientLogSink } from '../src/adapters/pino/pino-client-log-sink';
-import { loadConfig } from '../src/app/config';
+import { loadConfig } from '../src/composition/config';
 import { LogsIntake } from '../src/app/logs-intake';
 import { enrich, enrichContext, type ClientLogBatch } from '../src/domain/log-entry';
 import { compileScrubber } from '../src/domain/privacy';

@@ -1,7 +1,6 @@
 import pino from 'pino';
 import { createServiceLogger } from './adapters/pino/pino-logger';
-import { compose } from './app/compose';
-import { loadConfig } from './app/config';
+import { CannotStartError, start } from './composition/start';
 import type { Command } from './cli/command';
 import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
 import { reportCommands } from './cli/report-commands';
@@ -41,10 +40,9 @@ async function main(argv: readonly string[]): Promise<unknown> {
   for (const option of args.options.keys()) {
     if (!command.options.includes(option)) throw new UsageError(`${name} does not take --${option}; usage: ${command.usage}`);
   }
-  const config = loadConfig();
   // stdout carries the command's JSON only, so the service log goes to stderr, errors only.
   const logger = createServiceLogger('error', pino.destination({ dest: 2, sync: true }));
-  const composition = await compose(config, { logger });
+  const { config, composition } = await start({ logger });
   try {
     return await command.run({ config, composition }, args);
   } finally {
@@ -56,7 +54,8 @@ main(process.argv.slice(2)).then(
   (result) => {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
-  (error: Error & { code?: unknown }) => {
+  (thrown: Error) => {
+    const error: Error & { code?: unknown } = thrown instanceof CannotStartError ? thrown.cause : thrown;
     const usage = error instanceof UsageError || error instanceof ValidationError;
     const code = typeof error.code === 'string' ? error.code : error.name === 'ConfigError' ? 'config' : 'internal';
     process.stderr.write(`${JSON.stringify({ error: error.message, code })}\n`);

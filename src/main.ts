@@ -1,22 +1,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import { createApp } from './app/create-app';
-import { compose } from './app/compose';
-import { ConfigError, loadConfig } from './app/config';
+import { ConfigError } from './composition/config';
+import { createApp } from './composition/create-app';
+import { CannotStartError, start } from './composition/start';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`telltale: configuration error: ${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
-  const composition = await compose(config).catch((error: Error) => {
-    process.stderr.write(`telltale: cannot start: ${error.message}\n`);
+  const { config, composition } = await start().catch((error: Error) => {
+    if (!(error instanceof ConfigError || error instanceof CannotStartError)) throw error;
+    const what = error instanceof ConfigError ? 'configuration error' : 'cannot start';
+    process.stderr.write(`telltale: ${what}: ${error.message}\n`);
     process.exit(78);
   });
   const { logger } = composition.deps;

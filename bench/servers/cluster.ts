@@ -2,9 +2,9 @@
 // when REDIS_URL is set, one Redis. Prints {ready, port, key} once every worker listens.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { compose } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
-import { createApp } from '../../src/app/create-app';
+import { compose } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
+import { createApp } from '../../src/composition/create-app';
 import { createServiceLogger } from '../../src/adapters/pino/pino-logger';
 
 const workers = Number(process.env.WORKERS ?? 2);

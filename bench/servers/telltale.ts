@@ -3,9 +3,9 @@
 // on a second port so the measured server does nothing extra.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { compose } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
-import { createApp } from '../../src/app/create-app';
+import { compose } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
+import { createApp } from '../../src/composition/create-app';
 import { createServiceLogger } from '../../src/adapters/pino/pino-logger';
 
 async function main() {

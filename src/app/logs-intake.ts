@@ -15,8 +15,21 @@ import type { Clock } from '../ports/clock';
 import type { ClientLogSink } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { TokenVerifier } from '../ports/token-verifier';
-import type { Config } from './config';
 import { bearerToken } from '../domain/bearer-token';
+
+export interface LogsSettings {
+  enabled: boolean;
+  maxRequestsPerMinute: number;
+  maxBatch: number;
+  maxMessageLength: number;
+  maxStackLength: number;
+  maxBodyBytes: number;
+  appIntegrityEnabled: boolean;
+  source: string;
+  /** 'stdout', 'stderr' or a file path. */
+  destination: string;
+  scrubKeys: string[];
+}
 
 export interface LogsIntakeDeps {
   tokenVerifier: TokenVerifier;
@@ -24,7 +37,7 @@ export interface LogsIntakeDeps {
   sink: ClientLogSink;
   metrics: Metrics;
   clock: Clock;
-  settings: Config['logs'];
+  settings: LogsSettings;
 }
 
 export interface LogsRequest {

@@ -13,10 +13,26 @@ import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
-import type { Config } from './config';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
 const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ReportSettings {
+  enabled: boolean;
+  maxBodyBytes: number;
+  maxDetailsCompressedBytes: number;
+  maxDetailsDecompressedBytes: number;
+  blobRetentionDays: number;
+  maxBlobsPerGroup: number;
+  storagePrefix: string;
+  rateLimitPerKeyPerMinute: number;
+  rateLimitPerGroupPerMinute: number;
+  rateLimitPerDeviceGroupPerHour: number;
+  keyCacheTtlMs: number;
+  signedUrlTtlSeconds: number;
+  sweepIntervalMs: number;
+  s3Lifecycle: boolean;
+}
 
 export interface ReportIngestionDeps {
   directory: AppDirectory;
@@ -27,7 +43,7 @@ export interface ReportIngestionDeps {
   metrics: Metrics;
   logger: Logger;
   randomHex: (bytes: number) => string;
-  settings: Config['reports'];
+  settings: ReportSettings;
 }
 
 /** What authorize() established before the body was read. */

@@ -1,4 +1,4 @@
-import type { Composition } from '../app/compose';
+import type { Composition } from '../composition/compose';
 import { accountView, DEFAULT_TEAM_USER_PERMISSIONS } from '../app/identity';
 import { parsePermissionNames } from '../domain/account';
 import { ValidationError } from '../domain/errors';

@@ -1,5 +1,5 @@
-import type { Composition } from '../app/compose';
-import type { Config } from '../app/config';
+import type { Composition } from '../composition/compose';
+import type { Config } from '../composition/config';
 import type { ParsedArgs } from './parse-args';
 
 export interface CliContext {

@@ -1,5 +1,5 @@
 import { createAppWithKey, newReportKey } from '../app/app-management';
-import { randomHex } from '../app/compose';
+import { randomHex } from '../composition/compose';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { REPORT_FIELD_LIMITS } from '../domain/report-validation';
 import type { App } from '../ports/app-directory';

@@ -114,8 +114,8 @@ describe('npm run cli (spawned against a temp DATA_DIR)', () => {
     expect(admin.stdout).not.toMatch(/hash|salt/i);
     const token = await cli('token', '--username', 'alice', '--ttl', '600');
     expect(token.code).toBe(0);
-    const { compose } = await import('../../src/app/compose');
-    const { loadConfig } = await import('../../src/app/config');
+    const { compose } = await import('../../src/composition/compose');
+    const { loadConfig } = await import('../../src/composition/config');
     const pino = (await import('pino')).default;
     const composition = await compose(loadConfig({ DATA_DIR: dataDir, STORAGE_DRIVER: 'memory' }), { logger: pino({ level: 'silent' }) });
     try {

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { randomHex } from '../../src/app/compose';
+import { randomHex } from '../../src/composition/compose';
 import type { Principal } from '../../src/domain/access';
 import { adminOf, teamUser, type ReadApiHarness } from '../fixtures/read-api';
 import { gzipDetails, reportBody } from '../fixtures/reports';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
-import { loadConfig } from '../../src/app/config';
+import { loadConfig } from '../../src/composition/config';
 import { ALICE_TOKEN, logsHarness, type LogsHarness } from '../fixtures/logs';
 
 // Property-based fuzzing of POST /api/v1/logs. FUZZ_RUNS sets the number of cases

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
-import { compose } from '../../src/app/compose';
-import { ConfigError, loadConfig } from '../../src/app/config';
+import { compose } from '../../src/composition/compose';
+import { ConfigError, loadConfig } from '../../src/composition/config';
 import { dataDirFor, harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';

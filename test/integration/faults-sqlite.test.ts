@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import request from 'supertest';
-import { compose, type Composition } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
-import { createApp } from '../../src/app/create-app';
+import { compose, type Composition } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
+import { createApp } from '../../src/composition/create-app';
 import { SQLITE_FILE_NAME } from '../../src/adapters/sqlite/sqlite-database';
 import { newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
 

@@ -6,8 +6,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { compose } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
+import { compose } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
 import { reportBody } from '../fixtures/reports';
 
 const root = join(__dirname, '..', '..');

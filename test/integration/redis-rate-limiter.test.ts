@@ -8,8 +8,8 @@ import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-
 import { ManualClock } from '../../src/adapters/memory/system-clock';
 import { connectRedis, createRedisClient } from '../../src/adapters/redis/redis-client';
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from '../../src/adapters/redis/redis-rate-limiter';
-import { randomHex } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
+import { randomHex } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
 import { FailOpenRateLimiter } from '../../src/app/fail-open-rate-limiter';
 import { ReportIngestion } from '../../src/app/report-ingestion';
 import { contractUrlSigner } from '../contract/blob-store.contract';

@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { S3BlobStore, s3Client, type S3Settings } from '../../src/adapters/s3/s3-blob-store';
-import { loadConfig } from '../../src/app/config';
+import { loadConfig } from '../../src/composition/config';
 import { blobStoreContract } from '../contract/blob-store.contract';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 

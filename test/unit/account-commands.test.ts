@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import pino from 'pino';
-import { compose, type Composition } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
+import { compose, type Composition } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
 import { accountCommands } from '../../src/cli/account-commands';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { dataDirFor } from '../fixtures/harness';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { compose } from '../../src/app/compose';
-import { ConfigError, loadConfig } from '../../src/app/config';
+import { compose } from '../../src/composition/compose';
+import { ConfigError, loadConfig } from '../../src/composition/config';
 import { dataDirFor, harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
 import { gzipDetails, reportBody } from '../fixtures/reports';

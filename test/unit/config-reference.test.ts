@@ -6,7 +6,7 @@ const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
 /** Every variable name config.ts reads: the string literals passed to its readers. */
 function variablesReadByConfig(): string[] {
-  const source = read('src/app/config.ts');
+  const source = read('src/composition/config.ts');
   const names = new Set<string>();
   for (const match of source.matchAll(/\b(?:int|bool|oneOf|url|present|fileDefault)\((?:env|logsEnv), '([A-Z][A-Z0-9_]+)'/g)) names.add(match[1]!);
   for (const match of source.matchAll(/\b([A-Z][A-Z0-9_]+): fileDefault\(/g)) names.add(match[1]!);

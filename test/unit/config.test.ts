@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/app/config';
+import { ConfigError, loadConfig } from '../../src/composition/config';
 
 const fails = (env: Record<string, string>, variable: string) => {
   try {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/app/config';
+import { ConfigError, loadConfig } from '../../src/composition/config';
 
 function configFile(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'telltale-logs-config-')), 'config.json');

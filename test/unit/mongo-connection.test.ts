@@ -1,6 +1,6 @@
 import { connectMongo, redactMongoUrl } from '../../src/adapters/mongo/mongo-connection';
-import { compose } from '../../src/app/compose';
-import { loadConfig } from '../../src/app/config';
+import { compose } from '../../src/composition/compose';
+import { loadConfig } from '../../src/composition/config';
 import { UnavailableError } from '../../src/domain/errors';
 import { dataDirFor } from '../fixtures/harness';
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import type { Config } from '../../app/config';
-import type { LogsIntake } from '../../app/logs-intake';
+import type { LogsIntake, LogsSettings } from '../../app/logs-intake';
 import { looksLikeSecret } from '../../domain/privacy';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
@@ -11,7 +10,7 @@ import { logsRateLimit } from './logs-rate-limit';
 
 export interface LogsRoutesDeps {
   intake: LogsIntake;
-  settings: Config['logs'];
+  settings: LogsSettings;
   metrics: Metrics;
   logger: Logger;
   redis?: Redis | null;

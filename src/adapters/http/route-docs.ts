@@ -1,4 +1,4 @@
-import type { Config } from '../../app/config';
+import type { LogsSettings } from '../../app/logs-intake';
 import { logBatchSchema } from '../../domain/log-entry';
 import { LOGIN_BODY_SCHEMA } from './auth-routes';
 import { errorSchema, type RouteDoc } from './openapi';
@@ -77,7 +77,7 @@ export const reportsReadDocs: RouteDoc[] = [
   { method: 'get', path: '/reports/blobs/download', summary: 'Download details through a signed URL (fs and memory blob stores)', tag: 'reports', auth: 'signed_url', query: blobDownloadQuerySchema, responses: { 200: { description: 'The gzip-compressed JSON details' }, 400: error('Malformed query'), 403: error('Tampered or expired signature'), 404: error('Object gone') } },
 ];
 
-export function logsDocs(logs: Config['logs']): RouteDoc[] {
+export function logsDocs(logs: LogsSettings): RouteDoc[] {
   return [
     {
       method: 'post',

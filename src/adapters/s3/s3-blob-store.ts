@@ -11,10 +11,17 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Config } from '../../app/config';
 import type { BlobStore } from '../../ports/blob-store';
 
-export type S3Settings = Readonly<Config['storage']['s3']>;
+export interface S3Settings {
+  readonly bucket: string | null;
+  readonly endpoint: string | null;
+  readonly region: string;
+  readonly accessKeyId: string | null;
+  readonly secretAccessKey: string | null;
+  readonly forcePathStyle: boolean;
+  readonly checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+}
 
 /** S3 allows at most this many keys in one DeleteObjects request. */
 const DELETE_BATCH = 1000;

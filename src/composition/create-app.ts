@@ -6,7 +6,7 @@ import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-in
 import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
 import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
-import type { ReportIngestion } from './report-ingestion';
+import type { ReportIngestion } from '../app/report-ingestion';
 import type { Config } from './config';
 
 const VERSION: string = require('../../package.json').version;

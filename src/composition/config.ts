@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { S3Settings } from '../adapters/s3/s3-blob-store';
+import type { LogsSettings } from '../app/logs-intake';
+import type { ReportSettings } from '../app/report-ingestion';
 
 // Reads the environment once into a typed, frozen object. A bad value throws a ConfigError
 // naming the variable, so a misconfigured service fails at startup and not on first use.
@@ -9,6 +12,12 @@ export class ConfigError extends Error {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Adapters name the variable to fix at the start of their message ("S3_BUCKET_NAME_PRIVATE: …"). */
+export function startupError(error: Error, fallbackVariable: string): ConfigError {
+  const named = /^([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*): ([\s\S]*)$/.exec(error.message);
+  return named ? new ConfigError(named[1]!, named[2]!) : new ConfigError(fallbackVariable, error.message);
 }
 
 export type RepositoryDriver = 'sqlite' | 'mongo' | 'memory';
@@ -26,36 +35,13 @@ export interface Config {
   corsOrigins: string[];
   metricsToken: string | null;
 
-  reports: {
-    enabled: boolean;
-    maxBodyBytes: number;
-    maxDetailsCompressedBytes: number;
-    maxDetailsDecompressedBytes: number;
-    blobRetentionDays: number;
-    maxBlobsPerGroup: number;
-    storagePrefix: string;
-    rateLimitPerKeyPerMinute: number;
-    rateLimitPerGroupPerMinute: number;
-    rateLimitPerDeviceGroupPerHour: number;
-    keyCacheTtlMs: number;
-    signedUrlTtlSeconds: number;
-    sweepIntervalMs: number;
-    s3Lifecycle: boolean;
-  };
+  reports: ReportSettings;
 
   repository: { driver: RepositoryDriver; mongoUrl: string | null; mongoDb: string };
 
   storage: {
     driver: StorageDriver;
-    s3: {
-      bucket: string | null;
-      endpoint: string | null;
-      region: string;
-      accessKeyId: string | null;
-      secretAccessKey: string | null;
-      forcePathStyle: boolean;
-      checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
-    };
+    s3: S3Settings;
   };
 
   redisUrl: string | null;
@@ -69,19 +55,7 @@ export interface Config {
     loginRateLimitPerMinute: number;
   };
 
-  logs: {
-    enabled: boolean;
-    maxRequestsPerMinute: number;
-    maxBatch: number;
-    maxMessageLength: number;
-    maxStackLength: number;
-    maxBodyBytes: number;
-    appIntegrityEnabled: boolean;
-    source: string;
-    /** 'stdout', 'stderr' or a file path. */
-    destination: string;
-    scrubKeys: string[];
-  };
+  logs: LogsSettings;
 }
 
 type Env = Record<string, string | undefined>;

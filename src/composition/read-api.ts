@@ -1,15 +1,26 @@
 import type { Router } from 'express';
 import { appsRoutes } from '../adapters/http/apps-routes';
 import { reportsReadRoutes } from '../adapters/http/reports-read-routes';
+import { AppManagement } from '../app/app-management';
+import type { CachedAppDirectory } from '../app/cached-app-directory';
+import { ReportGroups } from '../app/report-groups';
+import type { BlobStore } from '../ports/blob-store';
+import type { Clock } from '../ports/clock';
+import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
-import { AppManagement } from './app-management';
-import type { Composition } from './compose';
-import { ReportGroups } from './report-groups';
+import type { Config } from './config';
 
-type Parts = Pick<Composition, 'deps' | 'directory' | 'repository' | 'blobStore' | 'clock' | 'secrets'>;
+export interface ReadApiParts {
+  deps: { config: Readonly<Config> };
+  directory: CachedAppDirectory;
+  repository: ReportRepository;
+  blobStore: BlobStore;
+  clock: Clock;
+  secrets: { urlSigning: string };
+}
 
 /** The read API and app management routers; compose mounts them, tests build them with a fake verifier. */
-export function readApiRouters(c: Parts, verifier: TokenVerifier, randomHex: (bytes: number) => string): Router[] {
+export function readApiRouters(c: ReadApiParts, verifier: TokenVerifier, randomHex: (bytes: number) => string): Router[] {
   const { config } = c.deps;
   const apps = new AppManagement({
     directory: c.directory,

@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import type { Logger as PinoLogger } from 'pino';
+import { systemClock } from '../adapters/memory/system-clock';
+import { createServiceLogger } from '../adapters/pino/pino-logger';
+import { PromMetrics } from '../adapters/prometheus/prom-metrics';
+import type { ReadinessCheck } from '../adapters/http/ops-routes';
+import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
+import { CachedAppDirectory } from '../app/cached-app-directory';
+import type { Identity } from '../app/identity';
+import { RetentionSweeper } from '../app/retention-sweeper';
+import { localUrlSigner } from '../domain/signed-url';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppIntegrity } from '../ports/app-integrity';
+import type { BlobStore } from '../ports/blob-store';
+import type { Clock } from '../ports/clock';
+import type { ClientLogSink } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { ReportRepository } from '../ports/report-repository';
+import type { TokenVerifier } from '../ports/token-verifier';
+import { composeBlobStore } from './blob-store';
+import { Closers } from './closers';
+import type { Config } from './config';
+import type { AppDeps } from './create-app';
+import { composeIdentity } from './identity';
+import { composeLogsIntake, composeReportIngestion } from './intakes';
+import { composeLimiter } from './limiter';
+import { apiRoutes } from './routes';
+import { loadOrCreateSecret, randomHex } from './secrets';
+import { composeStorage } from './storage';
+
+export { loadOrCreateSecret, randomHex } from './secrets';
+
+export interface Composition {
+  deps: AppDeps;
+  directory: CachedAppDirectory;
+  repository: ReportRepository;
+  blobStore: BlobStore;
+  limiter: RateLimiter;
+  /** Set when REDIS_URL is; shared with other Redis users (the logs route's rate-limit-redis store). */
+  redis: Redis | null;
+  metrics: Metrics;
+  clock: Clock;
+  sweeper: RetentionSweeper;
+  readinessChecks: ReadinessCheck[];
+  accounts: AccountRepository;
+  identity: Identity;
+  /** Verifies bearer JWTs for every authenticated route (read API, /users, logs). */
+  tokenVerifier: TokenVerifier;
+  secrets: { urlSigning: string };
+  /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
+  sqlite: SqliteDatabase | null;
+  /** Closes every client the composition opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+export interface ComposeOverrides {
+  logger?: PinoLogger;
+  clock?: Clock;
+  metrics?: Metrics;
+  tokenVerifier?: TokenVerifier;
+  clientLogSink?: ClientLogSink;
+  appIntegrity?: AppIntegrity;
+}
+
+/** Builds every adapter and use case from the config, one port family at a time. */
+export async function compose(config: Readonly<Config>, overrides: ComposeOverrides = {}): Promise<Composition> {
+  const closers = new Closers();
+  try {
+    return await assemble(config, overrides, closers);
+  } catch (error) {
+    // A step that fails at startup must not leave the clients opened before it behind.
+    await closers.closeAll();
+    throw error;
+  }
+}
+
+async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, closers: Closers): Promise<Composition> {
+  const logger = overrides.logger ?? createServiceLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const metrics = overrides.metrics ?? new PromMetrics();
+
+  const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
+  const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
+
+  const storage = await composeStorage(config, closers);
+  const { repository, accounts, sqlite } = storage;
+  const blobStore = await composeBlobStore(config, signer, closers);
+  const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
+  const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
+
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger });
+  const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
+  const { identity } = identityParts;
+  const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
+  const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
+
+  const readinessChecks: ReadinessCheck[] = [
+    { name: 'repository', check: () => repository.ping() },
+    { name: 'blob_store', check: () => blobStore.ping() },
+    ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+  ];
+  const sweeper = new RetentionSweeper({
+    repository,
+    blobStore,
+    clock,
+    logger,
+    lookaheadMs: storage.expiresMetadataItself ? config.reports.sweepIntervalMs + 60_000 : 0,
+  });
+  closers.add(() => sweeper.stop());
+
+  const secrets = { urlSigning };
+  const { routers, routeDocs } = apiRoutes(config, {
+    deps: { config },
+    directory,
+    repository,
+    blobStore,
+    clock,
+    secrets,
+    identity,
+    tokenVerifier,
+    logsIntake,
+    metrics,
+    logger,
+    redis,
+  });
+
+  return {
+    deps: {
+      config,
+      logger,
+      ingestion,
+      routers,
+      routeDocs,
+      ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
+    },
+    sweeper,
+    readinessChecks,
+    directory,
+    repository,
+    blobStore,
+    limiter,
+    redis,
+    metrics,
+    clock,
+    accounts,
+    identity,
+    tokenVerifier,
+    secrets,
+    sqlite,
+    close: () => closers.closeAll(),
+  };
+}

@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import type { Logger as PinoLogger } from 'pino';
+import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
+import { connectRedis } from '../adapters/redis/redis-client';
+import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter';
+import { FailOpenRateLimiter } from '../app/fail-open-rate-limiter';
+import type { Clock } from '../ports/clock';
+import type { Metrics } from '../ports/metrics';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { Closers } from './closers';
+import { startupError, type Config } from './config';
+
+export interface Limiting {
+  limiter: RateLimiter;
+  /** Set when REDIS_URL is; shared with other Redis users (the logs route's rate-limit-redis store). */
+  redis: Redis | null;
+}
+
+/** Rate limits in Redis when REDIS_URL is set, else per process; either way failing open, and counted. */
+export async function composeLimiter(
+  config: Readonly<Config>,
+  deps: { logger: PinoLogger; metrics: Metrics; clock: Clock },
+  closers: Closers,
+): Promise<Limiting> {
+  const { logger, metrics, clock } = deps;
+  let redis: Redis | null = null;
+  let raw: RateLimiter;
+  if (config.redisUrl) {
+    // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
+    const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis connection error');
+    const client = await connectRedis(config.redisUrl, onError).catch((error: Error) => {
+      throw startupError(error, 'REDIS_URL');
+    });
+    redis = client;
+    closers.add(async () => void (await client.quit()));
+    raw = new RedisRateLimiter(client);
+  } else {
+    raw = new MemoryRateLimiter(clock);
+    if (config.reports.enabled) logger.warn('REDIS_URL is not set: rate limits are per process');
+  }
+  const limiter = new FailOpenRateLimiter(raw, { metrics, logger, clock });
+  closers.add(() => limiter.close());
+  return { limiter, redis };
+}

@@ -1,0 +1,46 @@
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
+import type { TokenVerifier } from '../ports/token-verifier';
+import { authRoutes } from '../adapters/http/auth-routes';
+import { logsRoutes } from '../adapters/http/logs-routes';
+import type { RouteDoc } from '../adapters/http/openapi';
+import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
+import { usersRoutes } from '../adapters/http/users-routes';
+import type { Identity } from '../app/identity';
+import type { LogsIntake } from '../app/logs-intake';
+import type { Config } from './config';
+import { readApiRouters, type ReadApiParts } from './read-api';
+import { randomHex } from './secrets';
+
+export interface RouteParts extends ReadApiParts {
+  identity: Identity;
+  tokenVerifier: TokenVerifier;
+  logsIntake: LogsIntake | null;
+  metrics: Metrics;
+  logger: Logger;
+  redis: Redis | null;
+}
+
+/**
+ * Every router behind the ingest and ops routes, in the order createApp mounts them, with their
+ * OpenAPI entries. The ingest and ops routes are createApp's own, since they go first.
+ */
+export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { routers: Router[]; routeDocs: RouteDoc[] } {
+  const { identity, tokenVerifier, logsIntake } = parts;
+  const routers: Router[] = [
+    authRoutes(identity),
+    usersRoutes(identity, tokenVerifier),
+    ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
+    ...readApiRouters(parts, tokenVerifier, randomHex),
+  ];
+  const routeDocs = [
+    ...authDocs,
+    ...usersDocs,
+    ...appsDocs,
+    ...(config.reports.enabled ? reportsReadDocs : []),
+    ...(config.logs.enabled ? logsDocs(config.logs) : []),
+  ];
+  return { routers, routeDocs };
+}

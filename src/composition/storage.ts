@@ -1,0 +1,69 @@
+import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
+import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
+import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
+import { MongoAccountRepository } from '../adapters/mongo/mongo-account-repository';
+import { connectMongo } from '../adapters/mongo/mongo-connection';
+import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repository';
+import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
+import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
+import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppDirectory } from '../ports/app-directory';
+import type { ReportRepository } from '../ports/report-repository';
+import type { Closers } from './closers';
+import { ConfigError, type Config } from './config';
+
+export interface Storage {
+  repository: ReportRepository;
+  /** Uncached; compose wraps it in CachedAppDirectory. */
+  directory: AppDirectory;
+  accounts: AccountRepository;
+  /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
+  sqlite: SqliteDatabase | null;
+  /** MongoDB's TTL index removes expired blob metadata by itself; see RetentionSweeper. */
+  expiresMetadataItself: boolean;
+}
+
+/** The repository family (reports, apps and keys, accounts), all on one store chosen by REPOSITORY_DRIVER. */
+export async function composeStorage(config: Readonly<Config>, closers: Closers): Promise<Storage> {
+  const storage = await open(config, closers);
+  closers.add(
+    () => storage.repository.close(),
+    () => storage.directory.close(),
+  );
+  return storage;
+}
+
+async function open(config: Readonly<Config>, closers: Closers): Promise<Storage> {
+  switch (config.repository.driver) {
+    case 'sqlite': {
+      const db = openSqliteDatabase(config.dataDir);
+      // Added before the adapters' closers, so the shared handle closes after all of them.
+      closers.add(async () => void db.close());
+      return {
+        repository: new SqliteReportRepository(db),
+        directory: new SqliteAppDirectory(db),
+        accounts: new SqliteAccountRepository(db),
+        sqlite: db,
+        expiresMetadataItself: false,
+      };
+    }
+    case 'memory':
+      return {
+        repository: new MemoryReportRepository(),
+        directory: new MemoryAppDirectory(),
+        accounts: new MemoryAccountRepository(),
+        sqlite: null,
+        expiresMetadataItself: false,
+      };
+    case 'mongo': {
+      const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
+      closers.add(() => mongo.close());
+      const accounts = new MongoAccountRepository(mongo.db);
+      await accounts.ensureIndexes();
+      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, expiresMetadataItself: true };
+    }
+    default:
+      throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);
+  }
+}
