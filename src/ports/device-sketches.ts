@@ -1,0 +1,66 @@
+import type { EventType } from '../domain/report';
+
+/** (app, version, channel, platform, arch): where a device was seen. */
+export interface RolloutCell {
+  version: string;
+  channel: string;
+  platform: string;
+  arch: string;
+}
+
+export type SketchGranularity = 'hour' | 'day';
+
+/**
+ * What one sketch counts in its cell and bucket: active devices, affected devices per event type,
+ * arrivals (first launch after updating to the cell's version), first runs (first launch after
+ * install), and devices that failed to update *to* the cell's version (update_failure by target).
+ */
+export type SketchKind = 'active' | `affected:${EventType}` | 'arrivals' | 'first_runs' | 'update_failed_to';
+
+export interface SketchKey {
+  appId: string;
+  cell: RolloutCell;
+  granularity: SketchGranularity;
+  /** Start of the UTC hour or day. */
+  bucket: Date;
+  kind: SketchKind;
+}
+
+export interface SketchEntry {
+  key: SketchKey;
+  /** HyperLogLog registers (precision 14: 16384 bytes), never device ids or digests. */
+  registers: Uint8Array;
+}
+
+export interface SketchQuery {
+  appId: string;
+  granularity: SketchGranularity;
+  /** Buckets starting at or after `from` and before `to`. */
+  from: Date;
+  to: Date;
+  /** Only cells matching every given field. */
+  cell?: Partial<RolloutCell>;
+  kinds?: SketchKind[];
+}
+
+/** HyperLogLog sketches per cell, bucket and kind. Stores merge (register-wise max); they never intersect. */
+export interface DeviceSketchStore {
+  /** Merges each entry into its stored sketch (register-wise max), creating it when missing. */
+  merge(entries: SketchEntry[]): Promise<void>;
+  read(query: SketchQuery): Promise<SketchEntry[]>;
+  /** Removes buckets of `granularity` that start before `before` (stores without a TTL). Returns how many. */
+  expire(granularity: SketchGranularity, before: Date): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The daily HMAC keys of the sketch elements: one random key per UTC day, shared by every
+ * instance, deleted two days later so old digests can't be recomputed.
+ */
+export interface DayKeyStore {
+  /** The day's key; stores `candidate` when the day has none yet (the first instance wins). */
+  keyFor(day: string, candidate: Uint8Array): Promise<Uint8Array>;
+  /** Removes the keys of days before `day` (YYYY-MM-DD). */
+  deleteBefore(day: string): Promise<number>;
+}
