@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
+import { errorSchema, type RouteDoc } from './openapi';
+
+/** Where `npm run build:web` writes: <repo>/dist/web, whether this file runs from src/ or dist/. */
+export const DASHBOARD_DIST_DIR = resolve(__dirname, '../../../dist/web');
 
 export interface DashboardOptions {
   /** The output of `npm run build:web`: index.html and assets/. */
@@ -45,7 +49,7 @@ export function dashboardRoutes({ distDir, verifier }: DashboardOptions): Router
     res.set({ ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
     res.send(html);
   };
-  router.get(['/', '/index.html'], index);
+  router.get('/', index);
 
   router.use(
     '/ui/assets',
@@ -62,3 +66,41 @@ export function dashboardRoutes({ distDir, verifier }: DashboardOptions): Router
   );
   return router;
 }
+
+export const dashboardDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/',
+    summary: 'The dashboard (text/html); its assets are under /ui/assets/',
+    tag: 'dashboard',
+    auth: 'none',
+    responses: { 200: { description: 'The dashboard page' }, 503: { description: 'The dashboard has not been built (npm run build:web)', schema: errorSchema } },
+  },
+  {
+    method: 'get',
+    path: '/auth/me',
+    summary: 'The signed-in account: its role, permissions and allowed apps',
+    tag: 'auth',
+    auth: 'jwt',
+    responses: {
+      200: {
+        description: 'The account behind the token',
+        schema: {
+          type: 'object',
+          required: ['id', 'username', 'role', 'permissions', 'allowed_apps'],
+          properties: {
+            id: { type: 'string' },
+            username: { type: 'string' },
+            role: { type: 'string', enum: ['admin', 'user'] },
+            permissions: {
+              type: 'object',
+              properties: { apps: { type: 'object', properties: Object.fromEntries(['create', 'edit', 'delete', 'download'].map((k) => [k, { type: 'boolean' }])) } },
+            },
+            allowed_apps: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+      401: { description: 'Missing, invalid or expired bearer token', schema: errorSchema },
+    },
+  },
+];
