@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { Router } from 'express';
 import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp } from '../../src/app/create-app';
-import { dashboardRoutes } from '../../src/adapters/http/dashboard-routes';
+import { createApp } from '../../src/composition/create-app';
 import { harness, type Harness } from '../fixtures/harness';
 import { reportEvent, T0 } from '../fixtures/groups';
 import { gzipDetails, newDeviceId, reportBody } from '../fixtures/reports';
@@ -99,7 +98,7 @@ describeBrowser('dashboard in a real browser', () => {
   beforeAll(async () => {
     distDir = mkdtempSync(join(tmpdir(), 'telltale-web-'));
     execFileSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--outdir', distDir], { stdio: 'ignore' });
-    h = await harness({ REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'fs', AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '1000' }, { logLevel: 'warn' });
+    h = await harness({ REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'fs', AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '1000', DASHBOARD_DIR: distDir }, { logLevel: 'warn' });
     const admin = await h.identity.createAdmin(ADMIN);
     const shop = await h.createApp('shop-desktop', admin.id);
     appId = shop.appId;
@@ -121,7 +120,7 @@ describeBrowser('dashboard in a real browser', () => {
         }),
       );
     }
-    const app = createApp({ ...h.deps, routers: [...(h.deps.routers ?? []), rolloutsStandIn(appId), dashboardRoutes({ distDir, verifier: h.tokenVerifier })] });
+    const app = createApp({ ...h.deps, routers: [...(h.deps.routers ?? []), rolloutsStandIn(appId)] });
     const body = reportBody({
       application: { name: 'shop-desktop', version: '1.9.0' },
       event: { type: 'crash', reason: 'access_violation_in_renderer' },

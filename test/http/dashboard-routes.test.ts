@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createApp } from '../../src/app/create-app';
-import { DASHBOARD_CSP, dashboardDocs, dashboardRoutes } from '../../src/adapters/http/dashboard-routes';
+import { createApp } from '../../src/composition/create-app';
+import { DASHBOARD_CSP, dashboardRoutes } from '../../src/adapters/http/dashboard-routes';
 import { adminOf, readApiHarness, teamUser } from '../fixtures/read-api';
 
 async function dashboardApp(distDir: string) {
   const h = await readApiHarness();
-  const app = createApp({ ...h.deps, routers: [...(h.deps.routers ?? []), dashboardRoutes({ distDir, verifier: h.verifier })], routeDocs: [...(h.deps.routeDocs ?? []), ...dashboardDocs] });
+  // First, so its GET /auth/me answers through the harness's fake verifier.
+  const app = createApp({ ...h.deps, routers: [dashboardRoutes({ distDir, verifier: h.verifier }), ...(h.deps.routers ?? [])] });
   return { h, app };
 }
 
