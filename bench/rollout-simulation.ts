@@ -9,6 +9,7 @@
 // Exposures are the expected device counts; affected counts are Binomial draws.
 //
 // Run: node -r @swc-node/register bench/rollout-simulation.ts [--runs 400] [--seed 1] [--json]
+//      [--grid-size 40] [--vitals-min-affected 0]  (the last is a what-if; 0 is the issue's rule)
 import { evaluateCell, rolloutSettings, type CellEvaluation, type EvaluationState, type GatedMetric, type RolloutSettings } from '../src/domain/rollout-verdict';
 import type { EvidenceHour } from '../src/domain/rollout-evidence';
 
@@ -206,16 +207,18 @@ function main(argv: string[]): void {
   const seed = Number(arg('--seed') ?? 1);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
+  const gridSize = arg('--grid-size') === undefined ? undefined : Number(arg('--grid-size'));
+  const vitalsMinAffected = Number(arg('--vitals-min-affected') ?? 0);
   const started = process.hrtime.bigint();
-  const all = runRolloutSimulation({ runs, seed });
-  const crashOnly = runRolloutSimulation({ runs, seed, metrics: ['crash'] });
-  const vitalsWithMinimum = runRolloutSimulation({ runs, seed, vitalsMinAffected: 3 });
+  const all = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected });
+  const crashOnly = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected, metrics: ['crash'] });
+  const vitalsWithMinimum = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected: Math.max(3, vitalsMinAffected) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ runs, seed, hours: HOURS, fleetDailyActive: FLEET_DAILY_ACTIVE, baselineCrashRate: BASELINE_CRASH_RATE, gatedAll: all, gatedCrashOnly: crashOnly, whatIfVitalsMinAffected3: vitalsWithMinimum, seconds }, null, 2)}\n`);
     return;
   }
-  console.log(`rollout simulation: ${runs} runs per scenario, seed ${seed}, ${HOURS} hourly evaluations, share 1% → 50% (geometric), fleet ${FLEET_DAILY_ACTIVE} daily active devices, baseline crash rate ${BASELINE_CRASH_RATE}`);
+  console.log(`rollout simulation: ${runs} runs per scenario, seed ${seed}, grid ${gridSize ?? 'default'}, vitals from ${vitalsMinAffected} affected, ${HOURS} hourly evaluations, share 1% → 50% (geometric), fleet ${FLEET_DAILY_ACTIVE} daily active devices, baseline crash rate ${BASELINE_CRASH_RATE}`);
   console.log();
   console.log(table('Default settings: crash, update_failure, install_failure gated (halt at e ≥ 3/0.01 = 300)', all));
   console.log();
