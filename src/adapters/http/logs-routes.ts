@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-client';
 import type { Config } from '../../app/config';
 import type { LogsIntake } from '../../app/logs-intake';
 import { looksLikeSecret } from '../../domain/privacy';
@@ -14,7 +14,7 @@ export interface LogsRoutesDeps {
   settings: Config['logs'];
   metrics: Metrics;
   logger: Logger;
-  redis?: Redis | null;
+  redis?: RedisConnection | null;
   redisPrefix?: string;
 }
 
