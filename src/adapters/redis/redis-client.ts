@@ -133,7 +133,8 @@ async function clusterState(nodes: readonly ClusterNode[]): Promise<Record<strin
     } catch (error) {
       errors.push(`${node.host}:${node.port}: ${(error as Error).message}`);
     } finally {
-      client.disconnect();
+      // As in connectRedis: disconnecting an already ended client leaves a timer running.
+      if (client.status !== 'end') client.disconnect();
     }
   }
   throw new Error(`no node answers (${errors.join('; ')})`);
