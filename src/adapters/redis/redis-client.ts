@@ -137,7 +137,7 @@ async function clusterState(nodes: readonly ClusterNode[]): Promise<Record<strin
       if (client.status !== 'end') client.disconnect();
     }
   }
-  throw new Error(`no node answers (${errors.join('; ')})`);
+  throw new Error(`no node answered CLUSTER INFO (${errors.join('; ')})`);
 }
 
 /**
