@@ -7,8 +7,11 @@
 #   scripts/test-services.sh env   [DIR]   print the env lines again
 #
 # Typical use:  eval "$(scripts/test-services.sh start)" && npm test; scripts/test-services.sh stop
+# SERVICES="redis cluster s3" (the default) picks what start starts; stop stops whatever runs.
 #
 # Redis:  redis://127.0.0.1:6391 (no persistence)
+# Redis Cluster: three masters, no replicas, on 127.0.0.1:7001-7003 (no persistence); start
+#         waits for cluster_state:ok with all 16384 slots assigned.
 # S3:     http://127.0.0.1:16480, access key testkey, secret testsecret, region us-east-1, path-style.
 #         RGW verifies SigV4, so tampered or expired presigned URLs really get 403. It needs
 #         S3_CHECKSUM_MODE=when_required (printed below; also the service's default).
@@ -22,10 +25,16 @@ DIR=${2:-/tmp/telltale-test-services}
 REDIS_PORT=6391
 S3_PORT=16480
 MON_PORT=16789
+CLUSTER_PORTS=(7001 7002 7003)
+SERVICES=${SERVICES:-redis cluster s3}
 
 print_env() {
-  cat <<EOF
-export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  local service
+  for service in $SERVICES; do
+    case "$service" in
+      redis) echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
+      cluster) echo "export REDIS_CLUSTER_NODES=127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}" ;;
+      s3) cat <<EOF
 export S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export S3_REGION=us-east-1
 export S3_ACCESS_KEY=testkey
@@ -33,15 +42,20 @@ export S3_SECRET_KEY=testsecret
 export S3_FORCE_PATH_STYLE=true
 export S3_CHECKSUM_MODE=when_required
 EOF
+      ;;
+    esac
+  done
 }
 
 install_if_missing() {
   local need=()
   command -v redis-server >/dev/null || need+=(redis-server)
-  command -v radosgw >/dev/null || need+=(radosgw)
-  command -v ceph-mon >/dev/null || need+=(ceph-mon)
-  command -v ceph-osd >/dev/null || need+=(ceph-osd)
-  command -v ceph >/dev/null || need+=(ceph-common)
+  if [[ " $SERVICES " == *" s3 "* ]]; then
+    command -v radosgw >/dev/null || need+=(radosgw)
+    command -v ceph-mon >/dev/null || need+=(ceph-mon)
+    command -v ceph-osd >/dev/null || need+=(ceph-osd)
+    command -v ceph >/dev/null || need+=(ceph-common)
+  fi
   command -v curl >/dev/null || need+=(curl)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
@@ -56,6 +70,33 @@ start_redis() {
     --dir "$DIR/redis" --daemonize yes --pidfile "$DIR/redis/redis.pid" --logfile "$DIR/redis/redis.log"
   for _ in $(seq 1 50); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "redis did not start" >&2; return 1
+}
+
+start_cluster() {
+  local C="$DIR/redis-cluster" port
+  rm -rf "$C"; mkdir -p "$C"
+  for port in "${CLUSTER_PORTS[@]}"; do
+    mkdir -p "$C/$port"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+      --cluster-enabled yes --cluster-config-file "$C/$port/nodes.conf" --cluster-node-timeout 5000 \
+      --dir "$C/$port" --daemonize yes --pidfile "$C/$port/redis.pid" --logfile "$C/$port/redis.log"
+  done
+  for port in "${CLUSTER_PORTS[@]}"; do
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CLUSTER_PORTS[@]}") --cluster-replicas 0 --cluster-yes >"$C/create.log" 2>&1 \
+    || { echo "redis-cli --cluster create failed; see $C/create.log" >&2; tail -n 20 "$C/create.log" >&2; return 1; }
+  # Every node must see the whole cluster, not just the one redis-cli talked to.
+  for _ in $(seq 1 100); do
+    local ready=1
+    for port in "${CLUSTER_PORTS[@]}"; do
+      redis-cli -p "$port" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok' || ready=0
+      redis-cli -p "$port" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_slots_assigned:16384' || ready=0
+    done
+    [ $ready = 1 ] && return 0
+    sleep 0.1
+  done
+  echo "redis cluster did not reach cluster_state:ok; see $C" >&2; return 1
 }
 
 start_ceph() {
@@ -125,8 +166,17 @@ EOF
   return 1
 }
 
+# Waits for the process to exit, so a restart can bind the same port.
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  local pid; pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
 stop_all() {
-  [ -f "$DIR/redis/redis.pid" ] && kill "$(cat "$DIR/redis/redis.pid")" 2>/dev/null || true
+  stop_pidfile "$DIR/redis/redis.pid"
+  for port in "${CLUSTER_PORTS[@]}"; do stop_pidfile "$DIR/redis-cluster/$port/redis.pid"; done
   for p in rgw osd mon; do
     f="$DIR/ceph/run/$p.pid"
     [ -f "$f" ] || continue
@@ -137,7 +187,17 @@ stop_all() {
 }
 
 case "$cmd" in
-  start) install_if_missing; stop_all; start_redis; start_ceph; print_env ;;
+  start)
+    install_if_missing; stop_all
+    for service in $SERVICES; do
+      case "$service" in
+        redis) start_redis ;;
+        cluster) start_cluster ;;
+        s3) start_ceph ;;
+        *) echo "unknown service in SERVICES: $service" >&2; exit 2 ;;
+      esac
+    done
+    print_env ;;
   stop)  stop_all ;;
   env)   print_env ;;
   *)     echo "usage: $0 start|stop|env [DIR]" >&2; exit 2 ;;

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
   const address = server.address();
   logger.info({ address }, 'telltale listening');
-  composition.sweeper.start(config.reports.sweepIntervalMs);
+  composition.sweepTask?.start();
 
   const stop = (signal: string) => {
     if (stopping) return;

@@ -92,10 +92,11 @@ export class ReportIngestion {
 
     const verdict = await this.deps.limiter.consume([
       this.keyRule(app),
-      { scope: 'group', key: `${app.appId}:${hash}`, limit: this.deps.settings.rateLimitPerGroupPerMinute, windowSeconds: 60 },
+      { scope: 'group', key: `${app.appId}:${hash}`, partition: app.appId, limit: this.deps.settings.rateLimitPerGroupPerMinute, windowSeconds: 60 },
       {
         scope: 'device',
         key: `${app.appId}:${pseudonym(ticket.deviceId)}:${hash}`,
+        partition: app.appId,
         limit: this.deps.settings.rateLimitPerDeviceGroupPerHour,
         windowSeconds: 3600,
       },
@@ -136,7 +137,7 @@ export class ReportIngestion {
   }
 
   private keyRule(app: AppContext): LimitRule {
-    return { scope: 'key', key: app.appId, limit: this.deps.settings.rateLimitPerKeyPerMinute, windowSeconds: 60 };
+    return { scope: 'key', key: app.appId, partition: app.appId, limit: this.deps.settings.rateLimitPerKeyPerMinute, windowSeconds: 60 };
   }
 
   private async storeDetails(

@@ -1,18 +1,20 @@
-import type { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import { systemClock } from '../adapters/memory/system-clock';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
+import type { RedisConnection } from '../adapters/redis/redis-client';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { CachedAppDirectory } from '../app/cached-app-directory';
 import type { Identity } from '../app/identity';
+import { LeasedTask } from '../app/leased-task';
 import { RetentionSweeper } from '../app/retention-sweeper';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppIntegrity } from '../ports/app-integrity';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
+import type { Lease } from '../ports/lease';
 import type { ClientLogSink } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
@@ -24,6 +26,7 @@ import type { Config } from './config';
 import type { AppDeps } from './create-app';
 import { composeIdentity } from './identity';
 import { composeLogsIntake, composeReportIngestion } from './intakes';
+import { composeLease, leaseHolderName } from './lease';
 import { composeLimiter } from './limiter';
 import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
@@ -37,11 +40,17 @@ export interface Composition {
   repository: ReportRepository;
   blobStore: BlobStore;
   limiter: RateLimiter;
-  /** Set when REDIS_URL is; shared with other Redis users (the logs route's rate-limit-redis store). */
-  redis: Redis | null;
+  /** Set when REDIS_URL or REDIS_CLUSTER_NODES is; shared with other Redis users (logs limiter, leases). */
+  redis: RedisConnection | null;
   metrics: Metrics;
   clock: Clock;
   sweeper: RetentionSweeper;
+  /** Runs the sweeper on one instance of many; main.ts starts it. Null when REPORTS_SWEEP_INTERVAL_MS=0. */
+  sweepTask: LeasedTask | null;
+  /** Work that must happen once across instances runs under it. */
+  lease: Lease;
+  /** This instance's name as a lease holder. */
+  holder: string;
   readinessChecks: ReadinessCheck[];
   accounts: AccountRepository;
   identity: Identity;
@@ -108,6 +117,15 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     lookaheadMs: storage.expiresMetadataItself ? config.reports.sweepIntervalMs + 60_000 : 0,
   });
   closers.add(() => sweeper.stop());
+  const lease = composeLease(storage, redis, clock);
+  closers.add(() => lease.close());
+  const holder = leaseHolderName();
+  const sweepTask =
+    config.reports.sweepIntervalMs > 0
+      ? new LeasedTask({ lease, name: 'retention-sweep', holder, intervalMs: config.reports.sweepIntervalMs, job: () => sweeper.sweepOnce(), clock, logger })
+      : null;
+  // Stops before the sweeper's closer (closers run in reverse): waits for a running sweep, then releases.
+  if (sweepTask) closers.add(() => sweepTask.stop());
 
   const secrets = { urlSigning };
   const { routers, routeDocs } = apiRoutes(config, {
@@ -135,6 +153,9 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
     },
     sweeper,
+    sweepTask,
+    lease,
+    holder,
     readinessChecks,
     directory,
     repository,

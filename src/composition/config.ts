@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseClusterNodes, type ClusterNode } from '../adapters/redis/redis-client';
 import type { S3Settings } from '../adapters/s3/s3-blob-store';
 import type { LogsSettings } from '../app/logs-intake';
 import type { ReportSettings } from '../app/report-ingestion';
@@ -47,6 +48,8 @@ export interface Config {
   };
 
   redisUrl: string | null;
+  /** REDIS_CLUSTER_NODES; set only when REDIS_URL is not. */
+  redisClusterNodes: ClusterNode[] | null;
 
   auth: {
     jwtSecret: string | null;
@@ -235,6 +238,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       },
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisClusterNodes: clusterNodes(env),
     auth: {
       jwtSecret,
       jwtPublicKey,
@@ -265,4 +269,15 @@ function deepFreeze<T>(value: T): Readonly<T> {
     Object.freeze(value);
   }
   return value;
+}
+
+function clusterNodes(env: Env): ClusterNode[] | null {
+  const raw = present(env, 'REDIS_CLUSTER_NODES');
+  if (raw === undefined) return null;
+  if (present(env, 'REDIS_URL') !== undefined) throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  try {
+    return parseClusterNodes(raw);
+  } catch (error) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', (error as Error).message.replace(/^REDIS_CLUSTER_NODES: /, ''));
+  }
 }

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
-import { connectRedis } from '../adapters/redis/redis-client';
+import { connectRedis, connectRedisCluster, type RedisConnection } from '../adapters/redis/redis-client';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter';
 import { FailOpenRateLimiter } from '../app/fail-open-rate-limiter';
 import type { Clock } from '../ports/clock';
@@ -12,24 +11,32 @@ import { startupError, type Config } from './config';
 
 export interface Limiting {
   limiter: RateLimiter;
-  /** Set when REDIS_URL is; shared with other Redis users (the logs route's rate-limit-redis store). */
-  redis: Redis | null;
+  /** Set when REDIS_URL or REDIS_CLUSTER_NODES is; shared with other Redis users (logs limiter, sketches, leases). */
+  redis: RedisConnection | null;
 }
 
-/** Rate limits in Redis when REDIS_URL is set, else per process; either way failing open, and counted. */
+/** Rate limits in Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), else per process; failing open, and counted. */
 export async function composeLimiter(
   config: Readonly<Config>,
   deps: { logger: PinoLogger; metrics: Metrics; clock: Clock },
   closers: Closers,
 ): Promise<Limiting> {
   const { logger, metrics, clock } = deps;
-  let redis: Redis | null = null;
+  let redis: RedisConnection | null = null;
   let raw: RateLimiter;
   if (config.redisUrl) {
     // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
     const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis connection error');
     const client = await connectRedis(config.redisUrl, onError).catch((error: Error) => {
       throw startupError(error, 'REDIS_URL');
+    });
+    redis = client;
+    closers.add(async () => void (await client.quit()));
+    raw = new RedisRateLimiter(client);
+  } else if (config.redisClusterNodes) {
+    const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis cluster connection error');
+    const client = await connectRedisCluster(config.redisClusterNodes, onError).catch((error: Error) => {
+      throw startupError(error, 'REDIS_CLUSTER_NODES');
     });
     redis = client;
     closers.add(async () => void (await client.quit()));

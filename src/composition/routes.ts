@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../adapters/redis/redis-client';
 import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { TokenVerifier } from '../ports/token-verifier';
@@ -21,7 +21,7 @@ export interface RouteParts extends ReadApiParts {
   logsIntake: LogsIntake | null;
   metrics: Metrics;
   logger: Logger;
-  redis: Redis | null;
+  redis: RedisConnection | null;
 }
 
 /**

@@ -26,9 +26,11 @@ export function rateLimiterContract(
   describe(`RateLimiter contract: ${adapterName}`, () => {
     const run = randomBytes(6).toString('hex');
     let n = 0;
+    // One partition per run: the multi-rule calls below must share one (a Redis Cluster slot).
     const rule = (limit: number, windowSeconds = 60, scope = 'group'): LimitRule => ({
       scope,
       key: `contract-${run}-${n++}`,
+      partition: `contract-${run}`,
       limit,
       windowSeconds,
     });

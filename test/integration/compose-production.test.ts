@@ -39,7 +39,7 @@ describeBoth('compose with REDIS_URL and STORAGE_DRIVER=s3 against real servers'
     expect(res.body.stored_details).toBe(true);
     const [blob] = await h.repository.listBlobs(appId, res.body.group_hash);
     expect(await h.blobStore.list(`${prefix}/${appId}/`)).toEqual([blob!.storage.key]);
-    expect(await h.redis!.exists(`tt:rl:key:${appId}`)).toBe(1);
+    expect(await h.redis!.exists(`tt:rl:{${appId}}:key:${appId}`)).toBe(1);
     expect(h.log.lines.some((l) => l.includes('REDIS_URL is not set'))).toBe(false);
     await h.close();
     await expect(h.redis!.ping()).rejects.toThrow();

@@ -56,7 +56,8 @@ describeRedis('RedisRateLimiter against real Redis', () => {
   it('when consuming several rules or peeking, then each call is one round trip', async () => {
     const client = await connectRedis(REDIS_URL!);
     const limiter = new RedisRateLimiter(client);
-    const rules = ['key', 'group', 'device'].map((scope) => ({ scope, key: randomHex(8), limit: 5, windowSeconds: 60 }));
+    const partition = randomHex(8);
+    const rules = ['key', 'group', 'device'].map((scope) => ({ scope, key: randomHex(8), partition, limit: 5, windowSeconds: 60 }));
     await limiter.consume(rules);
     await limiter.peek(rules[0]!);
     expect(limiter.roundTrips).toBe(2);

@@ -1,17 +1,18 @@
 import { pseudonym } from '../../domain/privacy';
 import type { RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { Cluster } from 'ioredis';
+import { RedisStore, type RedisReply, type SendCommandClusterFn, type SendCommandFn } from 'rate-limit-redis';
 import { RateLimitedError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
+import type { RedisConnection } from '../redis/redis-client';
 
 export interface LogsRateLimitOptions {
   maxRequestsPerMinute: number;
   metrics: Metrics;
   logger: Logger;
-  redis?: Redis | null;
+  redis?: RedisConnection | null;
   /** Prefix of the Redis keys; tests give each run its own. */
   redisPrefix?: string;
 }
@@ -28,10 +29,7 @@ export function logsRateLimitKey(locals: Response['locals'], ip: string | undefi
 /** Runs after the guard, which has put user or deviceId on res.locals. */
 export function logsRateLimit(options: LogsRateLimitOptions): RequestHandler {
   const inner: Store = options.redis
-    ? new RedisStore({
-        sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as Promise<RedisReply>,
-        prefix: options.redisPrefix ?? 'tt:rl:',
-      })
+    ? new RedisStore({ ...redisStoreSender(options.redis), prefix: options.redisPrefix ?? 'tt:rl:' })
     : new MemoryStore();
   return rateLimit({
     windowMs: 60_000,
@@ -52,6 +50,28 @@ export function logsRateLimit(options: LogsRateLimitOptions): RequestHandler {
       next(new RateLimitedError('logs', Math.max(1, seconds)));
     },
   });
+}
+
+/**
+ * How rate-limit-redis reaches Redis. Each of its commands touches one key, so a cluster routes
+ * it by that key with no slot to share. Its scripts are loaded with SCRIPT LOAD, which names no
+ * key: on a cluster that goes to every master, or EVALSHA on another master would keep failing
+ * with NOSCRIPT (its one reload would again land on a random node).
+ */
+export function redisStoreSender(redis: RedisConnection): { sendCommand: SendCommandFn } | { sendCommandCluster: SendCommandClusterFn } {
+  if (!(redis instanceof Cluster)) {
+    return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
+  }
+  return {
+    sendCommandCluster: async ({ command }) => {
+      const [name = '', ...args] = command;
+      if (name.toUpperCase() === 'SCRIPT') {
+        const replies = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+        return replies[0] as RedisReply;
+      }
+      return redis.call(name, ...args) as Promise<RedisReply>;
+    },
+  };
 }
 
 /**

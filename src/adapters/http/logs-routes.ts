@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-client';
 import type { LogsIntake, LogsSettings } from '../../app/logs-intake';
 import { looksLikeSecret } from '../../domain/privacy';
 import type { Logger } from '../../ports/logger';
@@ -13,7 +13,7 @@ export interface LogsRoutesDeps {
   settings: LogsSettings;
   metrics: Metrics;
   logger: Logger;
-  redis?: Redis | null;
+  redis?: RedisConnection | null;
   redisPrefix?: string;
 }
 

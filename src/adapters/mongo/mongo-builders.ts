@@ -5,6 +5,9 @@ import type { SummaryQuery, TriageUpdate } from '../../ports/report-repository';
 
 // Every filter, update and pipeline the Mongo adapters send is built here, without a driver,
 // so test/unit/mongo-builders.test.ts can evaluate them with mingo where no mongod runs.
+// Sharding: report_groups and report_blobs shard on {app_id: 1, groupHash: 1} (docs/scale.md), so
+// every filter on them carries app_id (test/unit/mongo-sharding.test.ts checks each one) and no
+// update changes it; the two deliberate exceptions are the cross-app retention sweep's.
 // Values that come from clients are wrapped in $literal (in expressions) or $eq (in filters):
 // a string starting with "$" would otherwise be read as a field path or an operator.
 
@@ -55,6 +58,12 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: COLLECTIONS.reportBlobs, key: { app_id: 1, groupHash: 1, createdAt: -1 }, name: 'app_group_created' },
   { collection: COLLECTIONS.reportBlobs, key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
 ];
+
+/** The shard keys docs/scale.md recommends; every index below on these collections starts with app_id. */
+export const SHARD_KEYS: Readonly<Record<string, Record<string, 1>>> = {
+  [COLLECTIONS.reportGroups]: { app_id: 1, groupHash: 1 },
+  [COLLECTIONS.reportBlobs]: { app_id: 1, groupHash: 1 },
+};
 
 export const groupKeyFilter = (appId: string, groupHash: string): Filter<GroupDocument> & Filter<BlobDocument> => ({
   app_id: { $eq: appId },
@@ -172,13 +181,25 @@ export const BLOB_NEWEST_FIRST: Sort = { createdAt: -1, _id: -1 };
 
 export const blobFilter = (appId: string, id: string): Filter<BlobDocument> => ({ _id: { $eq: id }, app_id: { $eq: appId } });
 
+/** Some of one app's blobs, by id: targeted to the app's shards like every per-app filter. */
+export const blobIdsOfAppFilter = (appId: string, ids: readonly string[]): Filter<BlobDocument> => ({ app_id: { $eq: appId }, _id: { $in: [...ids] } });
+
+/**
+ * Blobs by id across apps, for the retention sweep, whose batch spans apps (the ReportRepository
+ * port deletes by id). On a sharded cluster this, like expiringBlobsQuery, goes to every shard:
+ * acceptable for one batched background sweep a few times an hour, on one instance (the lease).
+ */
 export const blobIdsFilter = (ids: readonly string[]): Filter<BlobDocument> => ({ _id: { $in: [...ids] } });
+
+/** Every group or blob of one app. */
+export const appDataFilter = (appId: string): Filter<GroupDocument> & Filter<BlobDocument> => ({ app_id: { $eq: appId } });
 
 /** Finds the records beyond the newest `keep`: sort newest first, skip `keep`. */
 export function trimQuery(appId: string, groupHash: string, keep: number): { filter: Filter<BlobDocument>; sort: Sort; skip: number } {
   return { filter: blobsOfGroupFilter(appId, groupHash), sort: BLOB_NEWEST_FIRST, skip: Math.max(0, keep) };
 }
 
+/** Across apps by nature, so a scatter-gather on a sharded cluster: each shard answers from its own expires_at_ttl index. */
 export function expiringBlobsQuery(at: Date, limit: number): { filter: Filter<BlobDocument>; sort: Sort; limit: number } {
   return { filter: { expiresAt: { $lte: at } }, sort: { expiresAt: 1, _id: 1 }, limit };
 }

@@ -5,6 +5,8 @@ import type { GroupPage, ReportRepository, SummaryBucket, SummaryQuery, TriageUp
 import {
   BLOB_NEWEST_FIRST,
   COLLECTIONS,
+  appDataFilter,
+  blobIdsOfAppFilter,
   GROUP_SORT,
   blobFilter,
   blobIdsFilter,
@@ -152,7 +154,7 @@ export class MongoReportRepository implements ReportRepository {
   async deleteAppData(appId: string): Promise<void> {
     return guarded('deleteAppData', async () => {
       this.writes++;
-      await Promise.all([this.groups.deleteMany({ app_id: { $eq: appId } }), this.blobs.deleteMany({ app_id: { $eq: appId } })]);
+      await Promise.all([this.groups.deleteMany(appDataFilter(appId)), this.blobs.deleteMany(appDataFilter(appId))]);
     });
   }
 
@@ -183,7 +185,7 @@ export class MongoReportRepository implements ReportRepository {
       const excess = await this.blobs.find(q.filter).sort(q.sort).skip(q.skip).toArray();
       if (excess.length === 0) return [];
       this.writes++;
-      await this.blobs.deleteMany(blobIdsFilter(excess.map((d) => d._id)));
+      await this.blobs.deleteMany(blobIdsOfAppFilter(appId, excess.map((d) => d._id)));
       return excess.map(fromBlobDocument);
     });
   }

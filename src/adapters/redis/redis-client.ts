@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 const backoff = (times: number) => Math.min(times * 200, 2_000);
 
@@ -50,4 +50,120 @@ export function redactedUrl(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/** A Redis or a Redis Cluster client: every Redis adapter takes either. */
+export type RedisConnection = Redis | Cluster;
+
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port,…` (IPv6 as `[::1]:7001`) or throws an Error naming REDIS_CLUSTER_NODES. */
+export function parseClusterNodes(value: string): ClusterNode[] {
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 0) throw new Error('REDIS_CLUSTER_NODES: expected host:port[,host:port…], got an empty value');
+  return entries.map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[3]) : NaN;
+    if (!match || port < 1 || port > 65535) throw new Error(`REDIS_CLUSTER_NODES: "${entry}" is not host:port`);
+    return { host: (match[1] ?? match[2])!, port };
+  });
+}
+
+const SLOTS = 16384;
+const STARTUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Connects to a Redis Cluster and checks that it serves every slot, or throws an Error naming
+ * REDIS_CLUSTER_NODES: a cluster with uncovered slots would fail some keys' commands, and the
+ * limiters would fail open for exactly those keys.
+ */
+export async function connectRedisCluster(nodes: readonly ClusterNode[], onError: (error: Error) => void = () => undefined, options: ClusterOptions = {}): Promise<Cluster> {
+  const where = nodes.map((n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`).join(',');
+  const fail = (reason: string) => new Error(`REDIS_CLUSTER_NODES: cannot use the Redis Cluster at ${where}: ${reason}`);
+  // Asked of a node directly: ioredis only ends the client when the state is bad, without saying why.
+  const state = await clusterState(nodes).catch((error: Error) => {
+    throw fail(error.message);
+  });
+  if (state.cluster_state !== 'ok' || Number(state.cluster_slots_assigned) !== SLOTS || Number(state.cluster_slots_ok) !== SLOTS) {
+    throw fail(`the cluster is not ready: cluster_state:${state.cluster_state ?? '?'}, ${state.cluster_slots_assigned ?? '?'} of ${SLOTS} slots assigned, ${state.cluster_slots_ok ?? '?'} ok`);
+  }
+
+  let connected = false;
+  let lastError: Error | undefined;
+  const cluster = new Cluster([...nodes], {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    // No retries until the first connection succeeds: startup should fail at once, not loop.
+    clusterRetryStrategy: (times) => (connected ? backoff(times) : null),
+    slotsRefreshTimeout: 2_000,
+    redisOptions: NODE_OPTIONS,
+    ...options,
+  });
+  cluster.on('error', (error: Error) => {
+    lastError = error;
+    if (connected) onError(error);
+  });
+  try {
+    await readyOrEnded(cluster, STARTUP_TIMEOUT_MS, () => lastError);
+    connected = true;
+    return cluster;
+  } catch (error) {
+    cluster.disconnect();
+    const reason = (error as Error).message;
+    // "Failed to refresh slots cache" says little; the node's own error says why.
+    const nodeError = (error as { lastNodeError?: Error }).lastNodeError ?? (lastError as { lastNodeError?: Error } | undefined)?.lastNodeError;
+    throw fail(nodeError && !reason.includes(nodeError.message) ? `${reason} (${nodeError.message})` : reason);
+  }
+}
+
+const { lazyConnect: _lazy, enableOfflineQueue: _queue, retryStrategy: _retry, ...NODE_OPTIONS } = REDIS_OPTIONS;
+
+/** CLUSTER INFO from the first startup node that answers. */
+async function clusterState(nodes: readonly ClusterNode[]): Promise<Record<string, string>> {
+  const errors: string[] = [];
+  for (const node of nodes) {
+    const client = new Redis({ ...NODE_OPTIONS, host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return parseClusterInfo(String(await client.call('CLUSTER', 'INFO')));
+    } catch (error) {
+      errors.push(`${node.host}:${node.port}: ${(error as Error).message}`);
+    } finally {
+      // As in connectRedis: disconnecting an already ended client leaves a timer running.
+      if (client.status !== 'end') client.disconnect();
+    }
+  }
+  throw new Error(`no node answered CLUSTER INFO (${errors.join('; ')})`);
+}
+
+/**
+ * cluster.connect(), but settled in every case: when the nodes answer with no slots, ioredis
+ * ends the client without settling the promise it returned.
+ */
+function readyOrEnded(cluster: Cluster, timeoutMs: number, lastError: () => Error | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let ended: (() => void) | undefined;
+  return new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => () => reject(new Error(lastError()?.message ?? why));
+    timer = setTimeout(fail(`not ready within ${timeoutMs} ms`), timeoutMs);
+    ended = fail('the client ended before the cluster was ready (are all its slots assigned?)');
+    cluster.once('end', ended);
+    cluster.connect().then(resolve, reject);
+  }).finally(() => {
+    clearTimeout(timer);
+    if (ended) cluster.off('end', ended);
+  });
+}
+
+function parseClusterInfo(text: string): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf(':');
+    if (at > 0) info[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return info;
 }

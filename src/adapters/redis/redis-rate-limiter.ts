@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { LimitRule, LimitVerdict, RateLimiter } from '../../ports/rate-limiter';
+import type { RedisConnection } from './redis-client';
 
 // KEYS: one counter per rule. ARGV: limit and window (ms) per rule, then 'consume' or 'peek'.
 // Checking every rule before touching any keeps a refusal from spending the others' budgets, and
@@ -39,14 +39,14 @@ export const RATE_LIMIT_KEY_PREFIX = 'tt:rl:';
 
 /**
  * Fixed windows that start at a key's first hit, like MemoryRateLimiter, shared by every instance
- * on the same Redis. One round trip per call (two only when Redis lost the script cache).
- * Errors propagate: FailOpenRateLimiter decides what a failure means.
+ * on the same Redis or Redis Cluster. One round trip per call (two only when the node lost the
+ * script cache). Errors propagate: FailOpenRateLimiter decides what a failure means.
  */
 export class RedisRateLimiter implements RateLimiter {
   /** Commands sent to Redis, so tests and benchmarks can check the round-trip budget. */
   roundTrips = 0;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisConnection) {}
 
   peek(rule: LimitRule): Promise<LimitVerdict> {
     return this.run([rule], 'peek');
@@ -61,6 +61,9 @@ export class RedisRateLimiter implements RateLimiter {
 
   private async run(rules: LimitRule[], mode: 'peek' | 'consume'): Promise<LimitVerdict> {
     if (rules.length === 0) return { allowed: true };
+    // A mix would work on one Redis and fail with CROSSSLOT on a cluster; refuse it everywhere.
+    const tag = hashTag(rules[0]!);
+    if (rules.some((rule) => hashTag(rule) !== tag)) throw new Error(`rate limit rules of one call must share a partition: ${rules.map((r) => r.scope).join(', ')}`);
     const keys = rules.map(rateLimitKey);
     const args = rules.flatMap((rule) => [rule.limit, rule.windowSeconds * 1000]);
     const [index, pttl] = (await this.evaluate(keys, [...args, mode])) as [number, number];
@@ -81,4 +84,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 }
 
-export const rateLimitKey = (rule: LimitRule) => `${RATE_LIMIT_KEY_PREFIX}${rule.scope}:${rule.key}`;
+// Braces would end or nest the hash tag, so they are replaced inside it; scope and key after the
+// tag still make the key unique.
+const hashTag = (rule: LimitRule) => (rule.partition ?? `${rule.scope}:${rule.key}`).replace(/[{}]/g, '_');
+
+/** `tt:rl:{<partition>}:<scope>:<key>`: Redis Cluster hashes only the part in braces, so one call's keys share a slot. */
+export const rateLimitKey = (rule: LimitRule) => `${RATE_LIMIT_KEY_PREFIX}{${hashTag(rule)}}:${rule.scope}:${rule.key}`;
