@@ -28,6 +28,7 @@ import { composeLimiter } from './limiter';
 import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
+import { composeRollouts, type Rollouts } from './rollouts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
 
@@ -50,6 +51,8 @@ export interface Composition {
   secrets: { urlSigning: string };
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
+  /** Device sketches, beacons and rates (rollout health). */
+  rollouts: Rollouts;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -89,7 +92,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
 
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger });
+  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger }, closers);
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
@@ -99,6 +103,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
     ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+    { name: 'device_sketches', check: () => rollouts.store.ping() },
   ];
   const sweeper = new RetentionSweeper({
     repository,
@@ -123,6 +128,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     metrics,
     logger,
     redis,
+    rates: rollouts.rates,
   });
 
   return {
@@ -130,6 +136,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
       config,
       logger,
       ingestion,
+      beacons: rollouts.beacons ?? undefined,
       routers,
       routeDocs,
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
@@ -148,6 +155,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     tokenVerifier,
     secrets,
     sqlite,
+    rollouts,
     close: () => closers.closeAll(),
   };
 }

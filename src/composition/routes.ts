@@ -8,6 +8,8 @@ import { logsRoutes } from '../adapters/http/logs-routes';
 import type { RouteDoc } from '../adapters/http/openapi';
 import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
 import { usersRoutes } from '../adapters/http/users-routes';
+import { rolloutsDocs, rolloutsRoutes } from '../adapters/http/rollouts-routes';
+import type { RolloutRates } from '../app/rollout-rates';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
 import type { Config } from './config';
@@ -21,6 +23,8 @@ export interface RouteParts extends ReadApiParts {
   metrics: Metrics;
   logger: Logger;
   redis: Redis | null;
+  /** Absent in tests that build the read API alone. */
+  rates?: RolloutRates;
 }
 
 /**
@@ -34,6 +38,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters(parts, tokenVerifier, randomHex),
+    ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
   ];
   const routeDocs = [
     ...authDocs,
@@ -41,6 +46,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...appsDocs,
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
+    ...(parts.rates ? rolloutsDocs : []),
   ];
   return { routers, routeDocs };
 }
