@@ -66,7 +66,8 @@ export class RolloutRates implements RolloutCounts {
     if (to.getTime() - from.getTime() > MAX_RATES_WINDOW_DAYS[granularity] * DAY_MS) {
       throw new ValidationError(`a ${granularity} window spans at most ${MAX_RATES_WINDOW_DAYS[granularity]} days`, 'invalid_value', { field: 'from' });
     }
-    const entries = await this.deps.store.read({ appId: app.id, granularity, from, to, cell: request.filter });
+    // `to` is an instant inside the last bucket (by default now): a bucket starting at it is in.
+    const entries = await this.deps.store.read({ appId: app.id, granularity, from, to: new Date(to.getTime() + 1), cell: request.filter });
     const groups = merge(entries, (cell) => pick(cell, groupBy));
     const counted = [...groups.values()].map((g) => ({ cell: g.cell, counts: countsOf(g.sketches) }));
     // Share: over the groups that differ from this one in version only.
