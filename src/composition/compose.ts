@@ -99,11 +99,11 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
   const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
 
+  // The sketches live in the repository's store or in Redis, both checked already.
   const readinessChecks: ReadinessCheck[] = [
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
     ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
-    { name: 'device_sketches', check: () => rollouts.store.ping() },
   ];
   const sweeper = new RetentionSweeper({
     repository,
