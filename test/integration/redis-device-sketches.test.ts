@@ -4,7 +4,12 @@ import { fromRedisHll, toRedisHll } from '../../src/adapters/redis/redis-hll-for
 import { connectRedis } from '../../src/adapters/redis/redis-client';
 import { estimateCardinality } from '../../src/domain/hyperloglog';
 import type { SketchKey } from '../../src/ports/device-sketches';
+import request from 'supertest';
+import { deviceDigest } from '../../src/domain/hyperloglog';
 import { deviceSketchContract, sketchOf } from '../contract/device-sketches.contract';
+import { harness } from '../fixtures/harness';
+import { newDeviceId } from '../fixtures/reports';
+import { deviceNeedles } from '../fixtures/sketches';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -59,5 +64,34 @@ describeRedis('RedisDeviceSketchStore against real Redis', () => {
       expect(tagged.every((n) => n.includes(`{${k.appId}}`))).toBe(true);
       expect(tagged.every(async (n) => (await redis.pttl(n)) > 0)).toBe(true);
     });
+  });
+
+  test('privacy: when beacons are counted in Redis, then no key or value holds a device id or a per-device digest', async () => {
+    const h = await harness({ REDIS_URL: REDIS_URL!, ROLLOUT_FLUSH_INTERVAL_MS: '600000' }, { logLevel: 'warn' });
+    h.clock.set(new Date());
+    const redis = await connectRedis(REDIS_URL!);
+    try {
+      const { appId, key } = await h.createApp('my-app');
+      const devices = Array.from({ length: 20 }, () => newDeviceId());
+      for (const device of devices) {
+        await request(h.app).get('/telemetry/beacon?version=3.0.0&channel=stable&platform=linux&arch=x64&first_run=1').set('Authorization', `Bearer ${key}`).set('X-Device-ID', device).expect(204);
+      }
+      await h.rollouts.buffer.flush();
+      const dayKey = await h.rollouts.dayKeys.keyFor(h.clock.now().toISOString().slice(0, 10), Buffer.alloc(32));
+      const needles = deviceNeedles(devices, devices.map((d) => deviceDigest(dayKey, appId, d)));
+      const found: string[] = [];
+      let sketches = 0;
+      for (const name of await redis.keys('tt:*')) {
+        const type = await redis.type(name);
+        const value = type === 'string' ? (await redis.getBuffer(name))!.toString('latin1') : type === 'zset' ? (await redis.zrange(name, '0', '-1')).join('\n') : '';
+        if (name.includes(`{${appId}}`) && value.startsWith('HYLL')) sketches++;
+        found.push(...needles.filter((n) => name.includes(n) || value.includes(n)).map((n) => `${name}: ${n}`));
+      }
+      expect(found).toEqual([]);
+      expect(sketches).toBe(4); // active and first runs, by hour and by day
+    } finally {
+      await redis.quit();
+      await h.close();
+    }
   });
 });
