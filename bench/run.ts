@@ -190,7 +190,7 @@ const scenarios: Scenario[] = [
     path: '/reports/ingest',
     load: reportLoad(Array.from({ length: 64 }, () => JSON.stringify({ ...JSON.parse(report('bench-app')), details: details() }))),
   },
-  { name: 'beacon', env: {}, path: BEACON_PATH, load: beaconLoad },
+  { name: 'beacon', env: { REDIS_URL: '' }, path: BEACON_PATH, load: beaconLoad },
   {
     name: 'beacon-redis',
     env: { REDIS_URL: process.env.REDIS_URL ?? '' },
