@@ -9,7 +9,7 @@
 // Exposures are the expected device counts; affected counts are Binomial draws.
 //
 // Run: node -r @swc-node/register bench/rollout-simulation.ts [--runs 400] [--seed 1] [--json]
-//      [--grid-size 40] [--vitals-min-affected 0]  (the last is a what-if; 0 is the issue's rule)
+//      [--grid-size 40]
 import { evaluateCell, rolloutSettings, type CellEvaluation, type EvaluationState, type GatedMetric, type RolloutSettings } from '../src/domain/rollout-verdict';
 import type { EvidenceHour } from '../src/domain/rollout-evidence';
 
@@ -65,7 +65,7 @@ export interface RunOutcome {
   everHealthy: boolean;
 }
 
-function simulateRun(theta: number, random: () => number, settings: RolloutSettings, vitalsMinAffected: number): RunOutcome {
+function simulateRun(theta: number, random: () => number, settings: RolloutSettings): RunOutcome {
   const perHour = FLEET_DAILY_ACTIVE / 24;
   const hours: EvidenceHour[] = [];
   let previous: EvaluationState | null = null;
@@ -91,9 +91,7 @@ function simulateRun(theta: number, random: () => number, settings: RolloutSetti
 
     if (outcome.haltHour !== null) continue; // halt is sticky: nothing more to learn from this run
     const last24 = hours.slice(-24);
-    const counted = { affected: last24.reduce((s, h) => s + h.xR, 0), exposure: last24.reduce((s, h) => s + h.eR, 0) };
-    // What-if only (not the issue's rule): hide the 24 h counts from the vitals rule below a minimum.
-    const crash24 = counted.affected >= vitalsMinAffected ? counted : { affected: 0, exposure: counted.exposure };
+    const crash24 = { affected: last24.reduce((s, h) => s + h.xR, 0), exposure: last24.reduce((s, h) => s + h.eR, 0) };
     const metrics: Partial<Record<GatedMetric, { hours: EvidenceHour[]; release: { affected: number; exposure: number }; baseline: { affected: number; exposure: number } }>> = {
       crash: { hours, release: { affected: sumXR, exposure: sumER }, baseline: { affected: sumXB, exposure: sumEB } },
     };
@@ -140,11 +138,6 @@ export interface SimulationOptions {
   thetas?: readonly number[];
   /** Which metrics are gated: with all three, the halt bar is 3/α = 300 (update and install failures have no events here). */
   metrics?: readonly GatedMetric[];
-  /**
-   * What-if, not the issue's rule (default 0 = the issue's rule): the vitals levels apply only once the
-   * release has this many affected devices in the 24 h window.
-   */
-  vitalsMinAffected?: number;
   gridSize?: number;
 }
 
@@ -154,7 +147,7 @@ export function runRolloutSimulation(options: SimulationOptions = {}): ScenarioS
   const settings = rolloutSettings({ metrics: options.metrics ?? ['crash', 'update_failure', 'install_failure'], ...(options.gridSize ? { gridSize: options.gridSize } : {}) });
   return (options.thetas ?? THETAS).map((theta, scenario) => {
     const random = mulberry32((seed * 1_000_003 + scenario * 7919) >>> 0);
-    const outcomes = Array.from({ length: runs }, () => simulateRun(theta, random, settings, options.vitalsMinAffected ?? 0));
+    const outcomes = Array.from({ length: runs }, () => simulateRun(theta, random, settings));
     const halted = outcomes.filter((o) => o.haltHour !== null);
     const naive = outcomes.filter((o) => o.naiveHaltHour !== null);
     return {
@@ -208,23 +201,19 @@ function main(argv: string[]): void {
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   const gridSize = arg('--grid-size') === undefined ? undefined : Number(arg('--grid-size'));
-  const vitalsMinAffected = Number(arg('--vitals-min-affected') ?? 0);
   const started = process.hrtime.bigint();
-  const all = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected });
-  const crashOnly = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected, metrics: ['crash'] });
-  const vitalsWithMinimum = runRolloutSimulation({ runs, seed, gridSize, vitalsMinAffected: Math.max(3, vitalsMinAffected) });
+  const all = runRolloutSimulation({ runs, seed, gridSize });
+  const crashOnly = runRolloutSimulation({ runs, seed, gridSize, metrics: ['crash'] });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ runs, seed, hours: HOURS, fleetDailyActive: FLEET_DAILY_ACTIVE, baselineCrashRate: BASELINE_CRASH_RATE, gatedAll: all, gatedCrashOnly: crashOnly, whatIfVitalsMinAffected3: vitalsWithMinimum, seconds }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs, seed, hours: HOURS, fleetDailyActive: FLEET_DAILY_ACTIVE, baselineCrashRate: BASELINE_CRASH_RATE, gatedAll: all, gatedCrashOnly: crashOnly, seconds }, null, 2)}\n`);
     return;
   }
-  console.log(`rollout simulation: ${runs} runs per scenario, seed ${seed}, grid ${gridSize ?? 'default'}, vitals from ${vitalsMinAffected} affected, ${HOURS} hourly evaluations, share 1% → 50% (geometric), fleet ${FLEET_DAILY_ACTIVE} daily active devices, baseline crash rate ${BASELINE_CRASH_RATE}`);
+  console.log(`rollout simulation: ${runs} runs per scenario, seed ${seed}, grid ${gridSize ?? 'default'}, ${HOURS} hourly evaluations, share 1% → 50% (geometric), fleet ${FLEET_DAILY_ACTIVE} daily active devices, baseline crash rate ${BASELINE_CRASH_RATE}`);
   console.log();
   console.log(table('Default settings: crash, update_failure, install_failure gated (halt at e ≥ 3/0.01 = 300)', all));
   console.log();
   console.log(table('Only crash gated (halt at e ≥ 1/0.01 = 100)', crashOnly));
-  console.log();
-  console.log(table('What-if (not the issue rule): default settings, vitals levels applied only from 3 affected release devices in the 24 h window', vitalsWithMinimum));
   console.log();
   console.log(`${seconds.toFixed(1)} s`);
 }
