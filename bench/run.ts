@@ -1,7 +1,7 @@
 // npm run bench — load benchmarks, reported as ratios against a bare Express JSON server measured
 // in the same run (A B A B …), because absolute numbers on a shared CI machine mean little.
 // Not a test: nothing here asserts a target. Options via env:
-//   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs
+//   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs,beacon,beacon-redis
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { canPin, serverStats, startServer, type ServerInfo } from './start-serve
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,redis,details,logs').split(',');
+const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,redis,details,logs,beacon,beacon-redis').split(',');
 const cores = require('node:os').cpus().length as number;
 
 interface Measure {
@@ -30,6 +30,8 @@ interface LoadSpec {
   bodies: string[];
   /** A fresh X-Device-ID per request, so the limiter sees many keys, as in real traffic. */
   freshDevice: boolean;
+  /** GET sends no body (the beacon). */
+  method?: 'GET' | 'POST';
 }
 
 const hasWrk = existsSync('/usr/bin/wrk');
@@ -37,21 +39,22 @@ const hasWrk = existsSync('/usr/bin/wrk');
 /** wrk (C, far faster than the server) when installed, else autocannon. */
 async function load(port: number, path: string, spec: LoadSpec): Promise<Measure> {
   const url = `http://127.0.0.1:${port}${path}`;
-  const headers = { 'content-type': 'application/json', ...spec.headers };
+  const method = spec.method ?? 'POST';
+  const headers = method === 'GET' ? { ...spec.headers } : { 'content-type': 'application/json', ...spec.headers };
   if (hasWrk) return loadWithWrk(url, headers, spec);
   let i = 0;
   const result = await autocannon({
     url,
     connections,
     duration,
-    method: 'POST',
+    method,
     headers,
     requests: [
       {
         setupRequest: (req: autocannon.Request) => ({
           ...req,
           headers: spec.freshDevice ? { ...req.headers, 'x-device-id': randomUUID() } : req.headers,
-          body: spec.bodies[i++ % spec.bodies.length],
+          ...(method === 'GET' ? {} : { body: spec.bodies[i++ % spec.bodies.length] }),
         }),
       } as autocannon.Request,
     ],
@@ -69,7 +72,7 @@ function loadWithWrk(url: string, headers: Record<string, string>, spec: LoadSpe
   const script = join(dir, 'load.lua');
   writeFileSync(
     script,
-    `wrk.method = "POST"
+    `wrk.method = "${spec.method ?? 'POST'}"
 ${Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`).join('\n')}
 local bodies = { ${spec.bodies.map(lua).join(',\n')} }
 local i = 0
@@ -83,7 +86,7 @@ end
 function request()
   i = i + 1
   ${spec.freshDevice ? 'wrk.headers["x-device-id"] = uuid()' : ''}
-  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
+  return wrk.format(nil, nil, nil, ${spec.method === 'GET' ? 'nil' : 'bodies[(i % #bodies) + 1]'})
 end
 function response(status) codes[status] = (codes[status] or 0) + 1 end
 function done(summary, latency, requests)
@@ -143,6 +146,10 @@ const logBatch = () =>
     sessionId: 'sess_bench',
   });
 
+// The faynoSync JS SDK's update-check beacon, naming the app by owner and name.
+const BEACON_PATH = '/telemetry/beacon?owner=bench&app_name=bench-app&version=1.4.2&channel=stable&platform=windows&arch=amd64&is_latest=true';
+const beaconLoad = (): LoadSpec => ({ headers: { 'user-agent': 'faynosync-js/1.0' }, bodies: [''], freshDevice: true, method: 'GET' });
+
 interface Scenario {
   name: string;
   env: Record<string, string>;
@@ -157,6 +164,7 @@ const highLimits = {
   REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '100000000',
   REPORTS_RATE_LIMIT_PER_DEVICE_GROUP_PER_HOUR: '100000000',
   LOGS_RATE_LIMIT_MAX_REQUESTS_PER_MINUTE: '100000000',
+  TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
   LOG_LEVEL: 'warn',
   LOGS_DESTINATION: '/dev/null',
 };
@@ -181,6 +189,14 @@ const scenarios: Scenario[] = [
     env: {},
     path: '/reports/ingest',
     load: reportLoad(Array.from({ length: 64 }, () => JSON.stringify({ ...JSON.parse(report('bench-app')), details: details() }))),
+  },
+  { name: 'beacon', env: { REDIS_URL: '' }, path: BEACON_PATH, load: beaconLoad },
+  {
+    name: 'beacon-redis',
+    env: { REDIS_URL: process.env.REDIS_URL ?? '' },
+    path: BEACON_PATH,
+    load: beaconLoad,
+    skip: () => (process.env.REDIS_URL ? null : 'REDIS_URL is not set (scripts/test-services.sh start prints it)'),
   },
   {
     name: 'logs',
@@ -227,6 +243,9 @@ async function main() {
       const redisPerReport = accepted > 0 ? stats.redisRoundTrips / accepted : 0;
       rows.push(
         `${scenario.name.padEnd(8)} baseline ${fmt(rpsA).padStart(6)} req/s p50 ${fmt(p50A, 1)} ms p99 ${fmt(p99A, 1)} ms | telltale ${fmt(rpsB).padStart(6)} req/s p50 ${fmt(p50B, 1)} ms p99 ${fmt(p99B, 1)} ms | ratio req/s ${fmt(rpsB / rpsA, 2)}x p50 ${fmt(p50B / Math.max(p50A, 0.001), 2)}x p99 ${fmt(p99B / Math.max(p99A, 0.001), 2)}x | statuses ${JSON.stringify(statuses)}` +
+          (scenario.path === BEACON_PATH
+            ? ` | sketch store (${stats.sketchStore}) merge calls/beacon ${fmt((stats.sketchFlushes ?? 0) / Math.max(statuses['204'] ?? 0, 1), 5)}, sketches written/beacon ${fmt((stats.sketchesWritten ?? 0) / Math.max(statuses['204'] ?? 0, 1), 5)}`
+            : '') +
           (scenario.path === '/reports/ingest'
             ? ` | repository writes/report ${fmt(perReport, 3)}${scenario.env.REDIS_URL ? ` | redis round trips/report ${fmt(redisPerReport, 3)}` : ''}`
             : '') +

@@ -51,6 +51,8 @@ export function startServer(script: string, env: Record<string, string>): Promis
 }
 
 /** Reads the bench server's stats port after a forced GC. */
-export async function serverStats(info: ServerInfo): Promise<{ repositoryWrites: number; redisRoundTrips: number; rss: number; heapUsed: number }> {
+export async function serverStats(
+  info: ServerInfo,
+): Promise<{ repositoryWrites: number; redisRoundTrips: number; rss: number; heapUsed: number; sketchFlushes?: number; sketchesWritten?: number; sketchStore?: string }> {
   return (await (await fetch(`http://127.0.0.1:${info.statsPort}/?gc=1`)).json()) as never;
 }

@@ -1,8 +1,12 @@
-// The baseline: a bare Express 5 server that parses JSON and answers 202.
+// The baseline: a bare Express 5 server that parses JSON and answers 202 (POST) or 204 (GET).
 import express from 'express';
 
 const app = express();
 app.use(express.json({ limit: '256kb' }));
+// The beacon's baseline: 204 with no body, as GET /telemetry/beacon answers.
+app.get(/.*/, (_req, res) => {
+  res.status(204).end();
+});
 app.post(/.*/, (req, res) => {
   res.status(202).json({ status: 'accepted', received: typeof req.body === 'object' });
 });

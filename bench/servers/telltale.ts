@@ -20,7 +20,9 @@ async function main() {
   const now = new Date();
   const appId = randomBytes(12).toString('hex');
   const key = `rpk_${randomBytes(32).toString('hex')}`;
-  await composition.directory.createApp({ id: appId, owner: 'bench', name: 'bench-app', reports: true, createdAt: now, updatedAt: now });
+  // Owned by an admin named "bench", so beacons can name the app as faynoSync's SDK does (owner, app_name).
+  const admin = await composition.identity.createAdmin({ username: 'bench', password: randomBytes(16).toString('hex') });
+  await composition.directory.createApp({ id: appId, owner: admin.id, name: 'bench-app', reports: true, createdAt: now, updatedAt: now });
   await composition.directory.setReportKey(appId, key, now);
 
   const server = createApp(composition.deps).listen(0, '127.0.0.1');
@@ -29,7 +31,15 @@ async function main() {
     .createServer((req, res) => {
       // ?gc=1 collects first (with --expose-gc), so RSS readings compare live memory, not garbage.
       if (req.url?.includes('gc=1')) (globalThis as { gc?: () => void }).gc?.();
-      const counts = { repositoryWrites: repository.writes ?? -1, redisRoundTrips: limiter?.roundTrips ?? 0 };
+      const sketches = composition.rollouts.buffer.stats;
+      const counts = {
+        repositoryWrites: repository.writes ?? -1,
+        redisRoundTrips: limiter?.roundTrips ?? 0,
+        // Sketch store calls (one merge per flush) and sketches written by them.
+        sketchFlushes: sketches.flushes,
+        sketchesWritten: sketches.sketchesWritten,
+        sketchStore: composition.rollouts.storeName,
+      };
       res.setHeader('Content-Type', 'application/json');
       const memory = process.memoryUsage();
       res.end(JSON.stringify({ ...counts, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, redis: redis ? true : false }));

@@ -13,6 +13,8 @@ import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
+import type { SketchKind } from '../ports/device-sketches';
+import type { DeviceCounter } from './device-counter';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
 const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -44,6 +46,8 @@ export interface ReportIngestionDeps {
   logger: Logger;
   randomHex: (bytes: number) => string;
   settings: ReportSettings;
+  /** Adds each accepted report's device to its cell's sketches (in process; flushed in the background). */
+  devices?: DeviceCounter;
 }
 
 /** What authorize() established before the body was read. */
@@ -131,9 +135,33 @@ export class ReportIngestion {
       throw new UnavailableError('report repository unavailable', 5, error);
     }
     this.deps.metrics.increment('reports_accepted_total');
+    await this.countDevice(ticket, input, now);
 
     if (stored) await this.trim(app.appId, hash);
     return { groupHash: hash, storedDetails: stored !== null, ...(detailsError ? { detailsError } : {}) };
+  }
+
+  /**
+   * Active and affected in the report's cell, so affected ⊆ active; an update failure also counts
+   * against the version it failed to update to. Only registers in process change here: no write.
+   */
+  private async countDevice(ticket: IngestTicket, input: ReturnType<typeof parseReportInput>, at: Date): Promise<void> {
+    const devices = this.deps.devices;
+    if (!devices) return;
+    const { application, system, event } = input;
+    const cell = { version: application.version, channel: application.channel, platform: system.platform, arch: system.arch };
+    const kinds: SketchKind[] = ['active', `affected:${event.type}`];
+    try {
+      if (event.type === 'update_failure') {
+        const target = event.target_version ?? application.version;
+        if (target === application.version) kinds.push('update_failed_to');
+        else await devices.count(ticket.app.appId, { ...cell, version: target }, ticket.deviceId, ['update_failed_to'], at);
+      }
+      await devices.count(ticket.app.appId, cell, ticket.deviceId, kinds, at);
+    } catch (error) {
+      // The report is counted in its group already; its device is statistics.
+      this.deps.logger.warn({ err: { message: (error as Error).message } }, 'report device not counted in the rollout sketches');
+    }
   }
 
   private keyRule(app: AppContext): LimitRule {

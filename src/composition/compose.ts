@@ -31,6 +31,7 @@ import { composeLimiter } from './limiter';
 import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
+import { composeRollouts, type Rollouts } from './rollouts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
 
@@ -59,6 +60,8 @@ export interface Composition {
   secrets: { urlSigning: string };
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
+  /** Device sketches, beacons and rates (rollout health). */
+  rollouts: Rollouts;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -97,13 +100,18 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const blobStore = await composeBlobStore(config, signer, closers);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
+  const lease = composeLease(storage, redis, clock);
+  closers.add(() => lease.close());
+  const holder = leaseHolderName();
 
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger });
+  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger, lease, holder }, closers);
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
   const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
 
+  // The sketches live in the repository's store or in Redis, both checked already.
   const readinessChecks: ReadinessCheck[] = [
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
@@ -117,9 +125,6 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     lookaheadMs: storage.expiresMetadataItself ? config.reports.sweepIntervalMs + 60_000 : 0,
   });
   closers.add(() => sweeper.stop());
-  const lease = composeLease(storage, redis, clock);
-  closers.add(() => lease.close());
-  const holder = leaseHolderName();
   const sweepTask =
     config.reports.sweepIntervalMs > 0
       ? new LeasedTask({ lease, name: 'retention-sweep', holder, intervalMs: config.reports.sweepIntervalMs, job: () => sweeper.sweepOnce(), clock, logger })
@@ -141,6 +146,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     metrics,
     logger,
     redis,
+    rates: rollouts.rates,
   });
 
   return {
@@ -148,6 +154,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
       config,
       logger,
       ingestion,
+      beacons: rollouts.beacons ?? undefined,
       routers,
       routeDocs,
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
@@ -169,6 +176,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     tokenVerifier,
     secrets,
     sqlite,
+    rollouts,
     close: () => closers.closeAll(),
   };
 }

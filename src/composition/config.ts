@@ -61,6 +61,17 @@ export interface Config {
   };
 
   logs: LogsSettings;
+
+  telemetry: { enabled: boolean; rateLimitPerIpPerMinute: number };
+
+  rollouts: {
+    minDevices: number;
+    hourlyRetentionDays: number;
+    dailyRetentionDays: number;
+    flushIntervalMs: number;
+    /** auto: Redis when REDIS_URL is set, else the repository's store; repository: always the latter. */
+    sketchStore: 'auto' | 'repository';
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -258,6 +269,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       source: present(logsEnv, 'LOGS_SOURCE') ?? 'client-app',
       destination: present(logsEnv, 'LOGS_DESTINATION') ?? 'stdout',
       scrubKeys: (present(logsEnv, 'LOGS_SCRUB_KEYS') ?? DEFAULT_SCRUB_KEYS.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    },
+    telemetry: {
+      enabled: bool(env, 'TELEMETRY_ENABLED', true),
+      rateLimitPerIpPerMinute: int(env, 'TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE', 120, 1),
+    },
+    rollouts: {
+      minDevices: int(env, 'ROLLOUT_MIN_DEVICES', 20, 1, 1_000_000),
+      hourlyRetentionDays: int(env, 'ROLLOUT_HOURLY_RETENTION_DAYS', 7, 1, 90),
+      dailyRetentionDays: int(env, 'ROLLOUT_DAILY_RETENTION_DAYS', 90, 1, 3650),
+      flushIntervalMs: int(env, 'ROLLOUT_FLUSH_INTERVAL_MS', 1000, 10, 600_000),
+      sketchStore: oneOf(env, 'ROLLOUT_SKETCH_STORE', ['auto', 'repository'] as const, 'auto'),
     },
   };
   return deepFreeze(config);

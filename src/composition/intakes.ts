@@ -10,6 +10,7 @@ import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
+import type { DeviceCounter } from '../app/device-counter';
 import { LogsIntake } from '../app/logs-intake';
 import { ReportIngestion } from '../app/report-ingestion';
 import type { Closers } from './closers';
@@ -26,6 +27,7 @@ export function composeReportIngestion(
     clock: Clock;
     metrics: Metrics;
     logger: PinoLogger;
+    devices?: DeviceCounter;
   },
 ): ReportIngestion {
   return new ReportIngestion({ ...deps, randomHex, settings: config.reports });

@@ -9,6 +9,8 @@ import { logsRoutes } from '../adapters/http/logs-routes';
 import type { RouteDoc } from '../adapters/http/openapi';
 import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
 import { usersRoutes } from '../adapters/http/users-routes';
+import { rolloutsDocs, rolloutsRoutes } from '../adapters/http/rollouts-routes';
+import type { RolloutRates } from '../app/rollout-rates';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
 import type { Config } from './config';
@@ -22,6 +24,8 @@ export interface RouteParts extends ReadApiParts {
   metrics: Metrics;
   logger: Logger;
   redis: RedisConnection | null;
+  /** Absent in tests that build the read API alone. */
+  rates?: RolloutRates;
 }
 
 /**
@@ -35,6 +39,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters(parts, tokenVerifier, randomHex),
+    ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
     dashboardRoutes({ distDir: config.dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
   ];
   const routeDocs = [
@@ -43,6 +48,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...appsDocs,
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
+    ...(parts.rates ? rolloutsDocs : []),
     ...dashboardDocs,
   ];
   return { routers, routeDocs };
