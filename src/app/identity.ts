@@ -49,6 +49,7 @@ const USER_NOT_FOUND = () => new NotFoundError('user not found', 'user_not_found
 /** Accounts, sign-in and tokens. Team users are only ever reached through their admin's id. */
 export class Identity {
   private dummyHash: Promise<{ hash: string; salt: string }> | undefined;
+  private readonly signingIn = new Set<string>();
 
   constructor(private readonly deps: IdentityDeps) {}
 
@@ -63,6 +64,18 @@ export class Identity {
    */
   async login(username: string, password: string, clientIp: string): Promise<string> {
     const issuer = this.requireIssuer();
+    // One sign-in in flight per address: a spray from one address holds at most one hashing slot,
+    // so others' sign-ins wait behind one hash at most. Kept in memory only, never stored.
+    if (this.signingIn.has(clientIp)) throw new RateLimitedError('login_concurrency', 1);
+    this.signingIn.add(clientIp);
+    try {
+      return await this.attempt(issuer, username, password, clientIp);
+    } finally {
+      this.signingIn.delete(clientIp);
+    }
+  }
+
+  private async attempt(issuer: TokenIssuer, username: string, password: string, clientIp: string): Promise<string> {
     const ipRule = this.failedLoginsRule(clientIp);
     if (ipRule !== null) {
       const ipVerdict = await this.deps.limiter.peek(ipRule);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { S3Settings } from '../adapters/s3/s3-blob-store';
 import type { LogsSettings } from '../app/logs-intake';
 import type { ReportSettings } from '../app/report-ingestion';
@@ -252,7 +253,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxTokenTtlSeconds,
       loginRateLimitPerMinute: int(env, 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', 10, 1),
       failedLoginsPerIpPerMinute: int(env, 'AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE', 30, 1),
-      maxConcurrentHashes: int(env, 'AUTH_MAX_CONCURRENT_HASHES', 2, 1, 64),
+      // Half the cores, at least one: scrypt is CPU-bound, and the event loop needs a core of its own.
+      maxConcurrentHashes: int(env, 'AUTH_MAX_CONCURRENT_HASHES', Math.max(1, Math.floor(availableParallelism() / 2)), 1, 64),
     },
     connections: {
       max: int(env, 'SERVER_MAX_CONNECTIONS', 4096, 1, 1_000_000),

@@ -29,7 +29,7 @@ export function composeIdentity(
   const tokenVerifier = new JwtTokenVerifier({ secret, publicKey: auth.jwtPublicKey, ...claims, maxTtlSeconds: auth.maxTokenTtlSeconds }, deps.accounts, deps.clock);
   const identity = new Identity({
     accounts: deps.accounts,
-    hasher: new BoundedPasswordHasher(new ScryptPasswordHasher(), auth.maxConcurrentHashes),
+    hasher: new BoundedPasswordHasher(new ScryptPasswordHasher(), { maxConcurrent: auth.maxConcurrentHashes, maxWaiting: 4 * auth.maxConcurrentHashes, maxWaitMs: 750 }),
     issuer: secret === null ? null : new JwtTokenIssuer({ secret, ...claims }, deps.clock),
     apps: deps.directory,
     limiter: deps.limiter,

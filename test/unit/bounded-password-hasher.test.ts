@@ -20,33 +20,45 @@ class GatedHasher implements PasswordHasher {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+const refusal = (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: unknown) => e);
 
 describe('BoundedPasswordHasher', () => {
-  it('when the bound is reached, then a further verify is refused at once with UnavailableError and Retry-After 1 s', async () => {
+  it('when every slot is busy and the queue is full, then a further verify is refused at once with UnavailableError and Retry-After 1 s', async () => {
     const inner = new GatedHasher();
-    const hasher = new BoundedPasswordHasher(inner, 2);
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 2, maxWaiting: 1, maxWaitMs: 10_000 });
     const first = hasher.verify('a', 'plain:a', 's');
     const second = hasher.verify('b', 'plain:x', 's');
-    const refused = await hasher.verify('c', 'plain:c', 's').catch((e: unknown) => e);
+    const queued = hasher.verify('q', 'plain:q', 's');
+    const refused = await refusal(hasher.verify('c', 'plain:c', 's'));
     expect(refused).toBeInstanceOf(UnavailableError);
     expect((refused as UnavailableError).retryAfterSeconds).toBe(1);
     expect(inner.pending).toHaveLength(2);
     inner.releaseAll();
     await expect(first).resolves.toBe(true);
     await expect(second).resolves.toBe(false);
-    expect(hasher.inFlight).toBe(0);
-    const third = hasher.verify('c', 'plain:c', 's');
     await tick();
+    expect(hasher.inFlight).toBe(1);
     inner.releaseAll();
-    await expect(third).resolves.toBe(true);
+    await expect(queued).resolves.toBe(true);
+    expect(hasher.inFlight).toBe(0);
   });
 
-  it('when the bound is reached, then hash (a new password) waits for a slot instead of failing', async () => {
+  it('when a queued verify waits longer than maxWaitMs, then it is refused and leaves the queue', async () => {
     const inner = new GatedHasher();
-    const hasher = new BoundedPasswordHasher(inner, 1);
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 4, maxWaitMs: 20 });
+    const busy = hasher.verify('a', 'plain:a', 's');
+    await expect(hasher.verify('b', 'plain:b', 's')).rejects.toBeInstanceOf(UnavailableError);
+    inner.releaseAll();
+    await expect(busy).resolves.toBe(true);
+    expect(hasher.inFlight).toBe(0);
+  });
+
+  it('when every slot is busy, then hash (a new password) waits for a slot however full the queue is', async () => {
+    const inner = new GatedHasher();
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 0, maxWaitMs: 1 });
     const busy = hasher.verify('a', 'plain:a', 's');
     const waiting = hasher.hash('new-password');
-    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(inner.pending).toHaveLength(1);
     inner.releaseAll();
     await expect(busy).resolves.toBe(true);
@@ -59,7 +71,7 @@ describe('BoundedPasswordHasher', () => {
 
   it('when the inner hasher rejects, then the slot is freed', async () => {
     const failing: PasswordHasher = { hash: () => Promise.reject(new Error('boom')), verify: () => Promise.reject(new Error('boom')) };
-    const hasher = new BoundedPasswordHasher(failing, 1);
+    const hasher = new BoundedPasswordHasher(failing, { maxConcurrent: 1, maxWaiting: 0, maxWaitMs: 1 });
     await expect(hasher.verify('a', 'b', 'c')).rejects.toThrow('boom');
     await expect(hasher.verify('a', 'b', 'c')).rejects.toThrow('boom');
     expect(hasher.inFlight).toBe(0);

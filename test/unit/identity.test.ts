@@ -70,6 +70,18 @@ describe('Identity', () => {
     await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
   });
 
+  it('when an address already has a sign-in in flight, then its next one is 429 login_concurrency at once; another address is not held up', async () => {
+    const { service } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    const first = service.login('alice', 'correct horse', '1.2.3.4');
+    const second = await service.login('alice', 'correct horse', '1.2.3.4').catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(RateLimitedError);
+    expect((second as RateLimitedError).scope).toBe('login_concurrency');
+    await expect(service.login('alice', 'correct horse', '5.6.7.8')).resolves.toMatch(/^token-for-/);
+    await expect(first).resolves.toMatch(/^token-for-/);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
   it('when sign-ins succeed, then they do not spend the address budget for failures', async () => {
     const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
     await service.createAdmin({ username: 'alice', password: 'correct horse' });
