@@ -81,7 +81,7 @@ export class Identity {
       const ipVerdict = await this.deps.limiter.peek(ipRule);
       if (!ipVerdict.allowed) throw new RateLimitedError(ipVerdict.scope, ipVerdict.retryAfterSeconds);
     }
-    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${clientIp}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
+    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${pseudonym(clientIp)}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
     const verdict = await this.deps.limiter.consume([rule]);
     if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
 
