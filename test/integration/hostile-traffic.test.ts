@@ -136,6 +136,7 @@ describe('hostile traffic: sign-in sprays', () => {
       const run = await loginSpray(server, true, 2000);
       const seen = figures(run);
       process.stdout.write(`distributed login spray: ${JSON.stringify(seen)}\n`);
+      if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
       expect(seen.reportP99).toBeLessThan(1000);
       expect(Object.keys(seen.readyz)).toEqual(['200']);
@@ -155,6 +156,7 @@ describe('hostile traffic: sign-in sprays', () => {
       const run = await loginSpray(server, false, FULL ? 2000 : 500);
       const seen = figures(run);
       process.stdout.write(`single-address login spray: ${JSON.stringify(seen)}\n`);
+      if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(seen.alice).toEqual({ 200: run.alice.length });
       // At most one hash of the sprayer's ahead of hers, then her own: under a second on an idle
       // machine (0.95 s at most with a load average of 9); the bound leaves room for a busier one.
