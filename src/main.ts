@@ -1,5 +1,7 @@
+import './composition/threadpool';
 import { once } from 'node:events';
 import http from 'node:http';
+import { connectionGuardSettings, guardConnections } from './adapters/http/connection-guard';
 import { ConfigError } from './composition/config';
 import { createApp } from './composition/create-app';
 import { CannotStartError, start } from './composition/start';
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     if (stopping) res.setHeader('Connection', 'close');
     app(req, res);
   });
+  guardConnections(server, connectionGuardSettings(config));
   server.listen(config.port, config.host);
   await once(server, 'listening').catch(async (error: Error) => {
     await composition.close();

@@ -2,6 +2,7 @@ import { ALL_APP_PERMISSIONS, type AppPermissions } from '../domain/access';
 import { checkUsername, NO_APP_PERMISSIONS, type Account } from '../domain/account';
 import { AuthenticationError, NotFoundError, NotSupportedError, RateLimitedError, ValidationError } from '../domain/errors';
 import { checkPasswordPolicy } from '../domain/password';
+import { pseudonym } from '../domain/privacy';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
 import type { Clock } from '../ports/clock';
@@ -18,7 +19,12 @@ export interface IdentityDeps {
   limiter: RateLimiter;
   clock: Clock;
   newId: () => string;
-  settings: { tokenTtlSeconds: number; loginRateLimitPerMinute: number };
+  settings: {
+    tokenTtlSeconds: number;
+    loginRateLimitPerMinute: number;
+    /** Failed sign-ins per client address, whatever the usernames; absent: no such limit. */
+    failedLoginsPerIpPerMinute?: number;
+  };
 }
 
 export interface NewTeamUser {
@@ -43,6 +49,7 @@ const USER_NOT_FOUND = () => new NotFoundError('user not found', 'user_not_found
 /** Accounts, sign-in and tokens. Team users are only ever reached through their admin's id. */
 export class Identity {
   private dummyHash: Promise<{ hash: string; salt: string }> | undefined;
+  private readonly signingIn = new Set<string>();
 
   constructor(private readonly deps: IdentityDeps) {}
 
@@ -57,18 +64,47 @@ export class Identity {
    */
   async login(username: string, password: string, clientIp: string): Promise<string> {
     const issuer = this.requireIssuer();
-    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${clientIp}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
+    // One sign-in in flight per address: a spray from one address holds at most one hashing slot,
+    // so others' sign-ins wait behind one hash at most. Kept in memory only, never stored.
+    if (this.signingIn.has(clientIp)) throw new RateLimitedError('login_concurrency', 1);
+    this.signingIn.add(clientIp);
+    try {
+      return await this.attempt(issuer, username, password, clientIp);
+    } finally {
+      this.signingIn.delete(clientIp);
+    }
+  }
+
+  private async attempt(issuer: TokenIssuer, username: string, password: string, clientIp: string): Promise<string> {
+    const ipRule = this.failedLoginsRule(clientIp);
+    if (ipRule !== null) {
+      const ipVerdict = await this.deps.limiter.peek(ipRule);
+      if (!ipVerdict.allowed) throw new RateLimitedError(ipVerdict.scope, ipVerdict.retryAfterSeconds);
+    }
+    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${pseudonym(clientIp)}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
     const verdict = await this.deps.limiter.consume([rule]);
     if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
 
     const account = await this.deps.accounts.findByUsername(username);
-    if (account === null) {
-      const dummy = await this.dummy();
-      await this.deps.hasher.verify(password, dummy.hash, dummy.salt);
+    const { hash, salt } = account === null ? await this.dummy() : { hash: account.passwordHash, salt: account.passwordSalt };
+    const matches = await this.deps.hasher.verify(password, hash, salt);
+    if (account === null || !matches) {
+      if (ipRule !== null) await this.deps.limiter.consume([ipRule]);
       throw INVALID_CREDENTIALS();
     }
-    if (!(await this.deps.hasher.verify(password, account.passwordHash, account.passwordSalt))) throw INVALID_CREDENTIALS();
     return issuer.issue(account.id, this.deps.settings.tokenTtlSeconds);
+  }
+
+  /**
+   * The per username+IP limit never trips for a spray of made-up usernames; this one counts the
+   * address's failures whatever the username. It is checked before hashing and spent after a
+   * failure, so a correct password costs nothing; parallel guesses can overshoot it by at most
+   * the hasher's concurrency. The address is kept in the limiter only as a pseudonym.
+   */
+  private failedLoginsRule(clientIp: string): LimitRule | null {
+    const limit = this.deps.settings.failedLoginsPerIpPerMinute;
+    if (limit === undefined) return null;
+    return { scope: 'login_ip', key: `login-failures|${pseudonym(clientIp)}`, limit, windowSeconds: 60 };
   }
 
   /** For operators (the CLI): no password, any TTL within bounds. */

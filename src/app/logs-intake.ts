@@ -20,6 +20,8 @@ import { bearerToken } from '../domain/bearer-token';
 export interface LogsSettings {
   enabled: boolean;
   maxRequestsPerMinute: number;
+  /** Anonymous batches from one address, whatever the device ids (beyond the seed). */
+  maxRequestsPerIpPerMinute: number;
   maxBatch: number;
   maxMessageLength: number;
   maxStackLength: number;

@@ -22,6 +22,9 @@ async function open(config: Readonly<Config>, signer: LocalUrlSigner): Promise<B
       await store.ping().catch((error: Error) => {
         throw new ConfigError('DATA_DIR', `cannot write blobs under ${config.dataDir}: ${error.message}`);
       });
+      await store.clearLeftovers(new Date()).catch((error: Error) => {
+        throw new ConfigError('DATA_DIR', `cannot clear temp files under ${config.dataDir}: ${error.message}`);
+      });
       return store;
     }
     case 's3': {

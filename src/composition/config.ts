@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseClusterNodes, type ClusterNode } from '../adapters/redis/redis-client';
+import { availableParallelism } from 'node:os';
 import type { S3Settings } from '../adapters/s3/s3-blob-store';
 import type { LogsSettings } from '../app/logs-intake';
 import type { ReportSettings } from '../app/report-ingestion';
@@ -57,8 +58,16 @@ export interface Config {
     jwtIssuer: string | null;
     jwtAudience: string | null;
     tokenTtlSeconds: number;
+    /** Tokens whose lifetime (exp − iat) is longer are refused, whoever signed them. */
+    maxTokenTtlSeconds: number;
     loginRateLimitPerMinute: number;
+    failedLoginsPerIpPerMinute: number;
+    /** Password hashes (scrypt) running at once; sign-ins over it get 503 at once. */
+    maxConcurrentHashes: number;
   };
+
+  /** Accepted connections: at most `max` in all and `perIp` from one address (0: no per-address cap). */
+  connections: { max: number; perIp: number };
 
   logs: LogsSettings;
 
@@ -204,6 +213,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (jwtSecret !== null && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
 
   const port = int(env, 'PORT', 8080, 0, 65535);
+  const tokenTtlSeconds = int(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600);
+  const maxTokenTtlSeconds = int(env, 'JWT_MAX_TTL_SECONDS', Math.max(30 * 24 * 3600, tokenTtlSeconds), 60, 10 * 365 * 24 * 3600);
+  if (maxTokenTtlSeconds < tokenTtlSeconds) throw new ConfigError('JWT_MAX_TTL_SECONDS', `must be at least JWT_TTL_SECONDS (${tokenTtlSeconds})`);
   const trustProxyRaw = present(env, 'TRUST_PROXY');
   const trustProxy =
     trustProxyRaw === undefined ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : trustProxyRaw;
@@ -255,12 +267,21 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       jwtPublicKey,
       jwtIssuer: present(env, 'JWT_ISSUER') ?? null,
       jwtAudience: present(env, 'JWT_AUDIENCE') ?? null,
-      tokenTtlSeconds: int(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
+      tokenTtlSeconds,
+      maxTokenTtlSeconds,
       loginRateLimitPerMinute: int(env, 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', 10, 1),
+      failedLoginsPerIpPerMinute: int(env, 'AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE', 30, 1),
+      // Half the cores, at least one: scrypt is CPU-bound, and the event loop needs a core of its own.
+      maxConcurrentHashes: int(env, 'AUTH_MAX_CONCURRENT_HASHES', Math.max(1, Math.floor(availableParallelism() / 2)), 1, 64),
+    },
+    connections: {
+      max: int(env, 'SERVER_MAX_CONNECTIONS', 4096, 1, 1_000_000),
+      perIp: int(env, 'SERVER_MAX_CONNECTIONS_PER_IP', 256, 0, 1_000_000),
     },
     logs: {
       enabled: bool(logsEnv, 'LOGS_ENABLED', true),
       maxRequestsPerMinute: int(logsEnv, 'LOGS_RATE_LIMIT_MAX_REQUESTS_PER_MINUTE', 60, 1),
+      maxRequestsPerIpPerMinute: int(logsEnv, 'LOGS_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1),
       maxBatch: int(logsEnv, 'LOGS_MAX_BATCH', 100, 1, 10_000),
       maxMessageLength: int(logsEnv, 'LOGS_MAX_MESSAGE_LENGTH', 2000, 1, 1_000_000),
       maxStackLength: int(logsEnv, 'LOGS_MAX_STACK_LENGTH', 5000, 1, 1_000_000),

@@ -1,4 +1,5 @@
 import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
+import { BoundedPasswordHasher } from '../app/bounded-password-hasher';
 import { JwtTokenIssuer } from '../adapters/jwt/jwt-token-issuer';
 import { JwtTokenVerifier, publicKeyAlgorithm } from '../adapters/jwt/jwt-token-verifier';
 import { Identity } from '../app/identity';
@@ -25,16 +26,20 @@ export function composeIdentity(
   }
   const secret = auth.jwtSecret ?? (auth.jwtPublicKey === null ? loadOrCreateSecret(config.dataDir, 'jwt') : null);
   const claims = { issuer: auth.jwtIssuer, audience: auth.jwtAudience };
-  const tokenVerifier = new JwtTokenVerifier({ secret, publicKey: auth.jwtPublicKey, ...claims }, deps.accounts, deps.clock);
+  const tokenVerifier = new JwtTokenVerifier({ secret, publicKey: auth.jwtPublicKey, ...claims, maxTtlSeconds: auth.maxTokenTtlSeconds }, deps.accounts, deps.clock);
   const identity = new Identity({
     accounts: deps.accounts,
-    hasher: new ScryptPasswordHasher(),
+    hasher: new BoundedPasswordHasher(new ScryptPasswordHasher(), { maxConcurrent: auth.maxConcurrentHashes, maxWaiting: 4 * auth.maxConcurrentHashes, maxWaitMs: 750 }),
     issuer: secret === null ? null : new JwtTokenIssuer({ secret, ...claims }, deps.clock),
     apps: deps.directory,
     limiter: deps.limiter,
     clock: deps.clock,
     newId: () => randomHex(12),
-    settings: { tokenTtlSeconds: auth.tokenTtlSeconds, loginRateLimitPerMinute: auth.loginRateLimitPerMinute },
+    settings: {
+      tokenTtlSeconds: auth.tokenTtlSeconds,
+      loginRateLimitPerMinute: auth.loginRateLimitPerMinute,
+      failedLoginsPerIpPerMinute: auth.failedLoginsPerIpPerMinute,
+    },
   });
   return { tokenVerifier, identity };
 }

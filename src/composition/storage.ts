@@ -40,7 +40,12 @@ export async function composeStorage(config: Readonly<Config>, closers: Closers)
 async function open(config: Readonly<Config>, closers: Closers): Promise<Storage> {
   switch (config.repository.driver) {
     case 'sqlite': {
-      const db = openSqliteDatabase(config.dataDir);
+      let db: SqliteDatabase;
+      try {
+        db = openSqliteDatabase(config.dataDir);
+      } catch (error) {
+        throw new ConfigError('DATA_DIR', `cannot open the database under ${config.dataDir}: ${(error as Error).message}`);
+      }
       // Added before the adapters' closers, so the shared handle closes after all of them.
       closers.add(async () => void db.close());
       return {

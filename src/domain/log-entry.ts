@@ -41,6 +41,15 @@ export interface LogSchemaLimits {
 /** Free-form metadata bounds; the container `metadata` itself is depth 1, array items count as keys. */
 export const METADATA_LIMITS = { maxDepth: 8, maxKeys: 200, maxStringLength: 2000 } as const;
 
+/**
+ * Bounds on the short client strings, which the seed leaves open: each is copied into every record,
+ * so an unbounded one would let a client write megabytes of log per entry (beyond the seed).
+ */
+export const LOG_STRING_LIMITS = { traceId: 128, screen: 256, action: 256, errorCode: 128, osVersion: 64, model: 128, appVersion: 64, sessionId: 128 } as const;
+
+/** Client timestamps in epoch ms, 2000-01-01 to 2100-01-01 UTC: a fixed range, so no clock is read. */
+export const LOG_TIMESTAMP_RANGE = { min: 946_684_800_000, max: 4_102_444_800_000 } as const;
+
 export const DEVICE_ID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** The seed's §4 schema, with `additionalProperties: false` wherever it sets it. */
@@ -57,23 +66,23 @@ export function logBatchSchema(limits: LogSchemaLimits): JSONSchemaType<ClientLo
           type: 'object',
           additionalProperties: false,
           properties: {
-            traceId: { type: 'string', nullable: true },
+            traceId: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.traceId },
             level: { type: 'string', enum: [...CLIENT_LOG_LEVELS] },
             message: { type: 'string', minLength: 1, maxLength: limits.maxMessageLength },
-            timestamp: { type: 'integer' },
+            timestamp: { type: 'integer', minimum: LOG_TIMESTAMP_RANGE.min, maximum: LOG_TIMESTAMP_RANGE.max },
             context: {
               type: 'object',
               nullable: true,
               additionalProperties: false,
               properties: {
-                screen: { type: 'string', nullable: true },
-                action: { type: 'string', nullable: true },
+                screen: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.screen },
+                action: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.action },
                 error: {
                   type: 'object',
                   nullable: true,
                   additionalProperties: false,
                   properties: {
-                    code: { type: 'string', nullable: true },
+                    code: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.errorCode },
                     stack: { type: 'string', nullable: true, maxLength: limits.maxStackLength },
                   },
                 },
@@ -90,12 +99,12 @@ export function logBatchSchema(limits: LogSchemaLimits): JSONSchemaType<ClientLo
         additionalProperties: false,
         properties: {
           platform: { type: 'string', nullable: true, enum: ['ios', 'android'] },
-          osVersion: { type: 'string', nullable: true },
-          model: { type: 'string', nullable: true },
-          appVersion: { type: 'string', nullable: true },
+          osVersion: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.osVersion },
+          model: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.model },
+          appVersion: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.appVersion },
         },
       },
-      sessionId: { type: 'string', nullable: true, minLength: 1 },
+      sessionId: { type: 'string', nullable: true, minLength: 1, maxLength: LOG_STRING_LIMITS.sessionId },
     },
     required: ['logs'],
   };

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../src/adapters/fs/fs-blob-store';
@@ -67,6 +68,66 @@ describe('FsBlobStore', () => {
       expect(await store.list('reports/')).toEqual(['reports/a']);
     } finally {
       rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('FsBlobStore — no temp file outlives its write', () => {
+  it('when the disk fills during a write (a 64 KiB tmpfs), then put rejects and no .part file is left', async () => {
+    const dataDir = tempDataDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dataDir], { stdio: 'ignore' });
+    } catch {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.stdout.write('skipped: disk-full write: cannot mount a tmpfs here (needs root)\n');
+      return;
+    }
+    try {
+      const store = new FsBlobStore(dataDir, contractUrlSigner());
+      await store.ping();
+      for (let i = 0; i < 5; i++) {
+        await expect(store.put(`reports/a/big-${i}.json.gz`, Buffer.alloc(256 * 1024, 7), { contentType: 'application/json' })).rejects.toMatchObject({ code: 'ENOSPC' });
+      }
+      expect(readdirSync(join(dataDir, 'blobs/.tmp'))).toEqual([]);
+      // Space is still there for a small object afterwards.
+      await store.put('reports/a/small.json.gz', Buffer.from('ok'), { contentType: 'application/json' });
+      await expect(store.get('reports/a/small.json.gz')).resolves.toEqual(Buffer.from('ok'));
+    } finally {
+      execFileSync('umount', [dataDir]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the rename into place fails, then the temp file is removed', async () => {
+    const dataDir = tempDataDir();
+    try {
+      const store = new FsBlobStore(dataDir, contractUrlSigner());
+      // A file where a directory of the key should be: mkdir of the target's parent fails.
+      mkdirSync(join(dataDir, 'blobs/reports'), { recursive: true });
+      writeFileSync(join(dataDir, 'blobs/reports/a'), 'not a directory');
+      await expect(store.put('reports/a/b.json.gz', Buffer.from('x'), { contentType: 'application/json' })).rejects.toThrow();
+      expect(readdirSync(join(dataDir, 'blobs/.tmp'))).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('clearLeftovers removes temp files older than a minute and keeps a write in flight', async () => {
+    const dataDir = tempDataDir();
+    try {
+      const store = new FsBlobStore(dataDir, contractUrlSigner());
+      const tmp = join(dataDir, 'blobs/.tmp');
+      mkdirSync(tmp, { recursive: true });
+      const old = new Date(Date.now() - 5 * 60_000);
+      for (const name of ['crash-1.part', 'crash-2.part']) {
+        writeFileSync(join(tmp, name), 'partial details');
+        utimesSync(join(tmp, name), old, old);
+      }
+      writeFileSync(join(tmp, 'in-flight.part'), 'being written');
+      await expect(store.clearLeftovers(new Date())).resolves.toBe(2);
+      expect(readdirSync(tmp)).toEqual(['in-flight.part']);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { harness, type Harness } from '../fixtures/harness';
 import { claims, hmacToken, signedToken, TEST_JWT_SECRET, unsignedToken } from '../fixtures/tokens';
@@ -71,6 +72,25 @@ describe('JWT verification with HS256 (JWT_SECRET, issuer and audience configure
   it('GET /users — 401 for an RS256 token when only HS256 is configured', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await expectRefused(h, signedToken(claims(adminId, nowOf(h), { iss: ISSUER, aud: AUDIENCE }), privateKey, 'RS256'));
+  });
+
+  it('GET /users — 401 for a token with a crit header, whatever it lists', async () => {
+    const payload = claims(adminId, nowOf(h), { iss: ISSUER, aud: AUDIENCE });
+    await expectRefused(h, jwt.sign(payload, TEST_JWT_SECRET, { algorithm: 'HS256', header: { alg: 'HS256', crit: ['x-unknown'], 'x-unknown': 1 } as jwt.JwtHeader }));
+    await expectRefused(h, jwt.sign(payload, TEST_JWT_SECRET, { algorithm: 'HS256', header: { alg: 'HS256', crit: [] } as jwt.JwtHeader }));
+  });
+
+  it('GET /users — 401 when iat lies more than 60 s ahead of the service clock; 200 within the skew', async () => {
+    await expectRefused(h, good({ iat: nowOf(h) + 61, exp: nowOf(h) + 3600 }));
+    expect((await getUsers(h, good({ iat: nowOf(h) + 30, exp: nowOf(h) + 3600 }))).status).toBe(200);
+  });
+
+  it('GET /users — 401 when the lifetime exceeds JWT_MAX_TTL_SECONDS (30 days by default), with or without iat', async () => {
+    const now = nowOf(h);
+    await expectRefused(h, good({ iat: now, exp: now + 100 * 365 * 24 * 3600 }));
+    await expectRefused(h, good({ iat: now, exp: now + 30 * 24 * 3600 + 1 }));
+    await expectRefused(h, signedToken({ sub: adminId, exp: now + 31 * 24 * 3600, iss: ISSUER, aud: AUDIENCE }, TEST_JWT_SECRET));
+    expect((await getUsers(h, good({ iat: now, exp: now + 30 * 24 * 3600 }))).status).toBe(200);
   });
 
   it('GET /users — 401 once the account the token names is deleted', async () => {

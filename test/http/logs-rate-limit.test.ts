@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { logBatch, logsRouterApp, newDeviceId } from '../fixtures/logs';
+import { perIpRateLimitKey } from '../../src/adapters/http/logs-rate-limit';
+import { ALICE_TOKEN, logBatch, logsRouterApp, newDeviceId } from '../fixtures/logs';
 
 describe('logs rate limit — store failures', () => {
   it('when the Redis store is unreachable, then requests pass (fail-open) and rate_limiter_errors_total counts each failure', async () => {
@@ -20,5 +21,37 @@ describe('logs rate limit — store failures', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('logs rate limit — per-address ceiling for anonymous callers (LOGS_RATE_LIMIT_PER_IP_PER_MINUTE)', () => {
+  it('when one address rotates device ids, then 429 scope logs_ip starts at the ceiling, with Retry-After and both policies in RateLimit-Policy', async () => {
+    const { app, metrics, clientLog } = logsRouterApp({ env: { LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: '5' } });
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 8; i++) {
+      last = await request(app).post('/api/v1/logs').set('X-Device-Id', newDeviceId()).send(logBatch());
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    expect(last!.body).toMatchObject({ code: 'rate_limited', scope: 'logs_ip', error: expect.any(String) });
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(last!.headers['ratelimit-policy']).toMatch(/"logs_ip"; q=5; w=60/);
+    expect(clientLog.lines).toHaveLength(5);
+    expect(metrics.value('rate_limit_rejections_total', { scope: 'logs_ip' })).toBe(3);
+  });
+
+  it('when the caller is signed in, then only the per-user limit applies', async () => {
+    const { app } = logsRouterApp({ env: { LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: '2', LOGS_RATE_LIMIT_MAX_REQUESTS_PER_MINUTE: '100' } });
+    for (let i = 0; i < 4; i++) {
+      const res = await request(app).post('/api/v1/logs').set('Authorization', `Bearer ${ALICE_TOKEN}`).send(logBatch());
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('the address is kept in the limiter key only as a pseudonym', () => {
+    const key = perIpRateLimitKey('logs_ip', '203.0.113.9');
+    expect(key).toMatch(/^logs_ip:ip:[A-Za-z0-9_-]{22}$/);
+    expect(key).not.toContain('203.0.113');
   });
 });

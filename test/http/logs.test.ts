@@ -132,8 +132,8 @@ describe('POST /api/v1/logs — limits at their boundaries', () => {
   it('when the body is exactly LOGS_MAX_BODY_BYTES, then 200; one byte more, then 413', async () => {
     const h = await logsHarness(env);
     const sized = (bytes: number) => {
-      const empty = JSON.stringify(logBatch(undefined, { sessionId: '' }));
-      return JSON.stringify(logBatch(undefined, { sessionId: 'x'.repeat(bytes - Buffer.byteLength(empty)) }));
+      const padded = (pad: string) => JSON.stringify(logBatch([logEntry({ context: { metadata: { pad } } })]));
+      return padded('x'.repeat(bytes - Buffer.byteLength(padded(''))));
     };
     const send = (body: string) => request(h.app).post('/api/v1/logs').set(device()).set('Content-Type', 'application/json').send(body);
     expect(Buffer.byteLength(sized(2048))).toBe(2048);

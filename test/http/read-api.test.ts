@@ -155,6 +155,12 @@ describe('GET /reports/groups', () => {
     ['page=', 'page'],
     ['limit=101', 'limit'],
     ['limit=abc', 'limit'],
+    ['limit=0x10', 'limit'],
+    ['limit=%2010', 'limit'],
+    ['limit=1_0', 'limit'],
+    ['page=1e1', 'page'],
+    ['page=2.0', 'page'],
+    ['page=1&page=2', 'page'],
     ['app=no%7Cpipe', 'app'],
     ['sort=asc', 'sort'],
   ])('when the query is %s, then it answers 400 naming %s', async (query, field) => {

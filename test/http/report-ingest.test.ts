@@ -121,6 +121,42 @@ describe('POST /reports/ingest', () => {
       expect(res.body).toEqual({ error: 'invalid JSON body', code: 'invalid_json' });
     });
 
+    it('202 when the JSON body starts with a UTF-8 byte order mark', async () => {
+      const res = await request(h.app)
+        .post('/reports/ingest')
+        .set('Authorization', `Bearer ${key}`)
+        .set('X-Device-ID', newDeviceId())
+        .set('Content-Type', 'application/json')
+        .send(`\uFEFF${JSON.stringify(reportBody())}`);
+      expect(res.status).toBe(202);
+    });
+
+    it('501 when the body has a transfer coding other than chunked, e.g. gzip, chunked', async () => {
+      const server = h.app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.request(
+            { port, host: '127.0.0.1', method: 'POST', path: '/reports/ingest', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}`, 'X-Device-ID': newDeviceId(), 'Transfer-Encoding': 'gzip, chunked' } },
+            (response) => {
+              let body = '';
+              response.on('data', (c) => (body += c));
+              response.on('end', () => resolve({ status: response.statusCode!, body }));
+            },
+          );
+          req.on('error', reject);
+          req.end(gzipSync(JSON.stringify(reportBody())));
+        });
+        expect(res.status).toBe(501);
+        expect(JSON.parse(res.body)).toEqual({ error: 'Transfer-Encoding other than chunked is not supported', code: 'unsupported_transfer_encoding' });
+        expect((await h.repository.listGroups({ appIds: [appId] }, 1, 10)).total).toBe(0);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
     it('415 when the body is not declared as JSON', async () => {
       const res = await request(h.app)
         .post('/reports/ingest')

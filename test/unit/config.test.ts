@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has the hostile-traffic defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.connections).toEqual({ max: 4096, perIp: 256 });
+    expect(config.auth).toMatchObject({ maxTokenTtlSeconds: 30 * 24 * 3600, failedLoginsPerIpPerMinute: 30 });
+    expect(config.auth.maxConcurrentHashes).toBeGreaterThanOrEqual(1);
+    expect(config.logs.maxRequestsPerIpPerMinute).toBe(600);
+    expect(loadConfig({ JWT_TTL_SECONDS: String(30 * 24 * 3600) }).auth.maxTokenTtlSeconds).toBe(30 * 24 * 3600);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
@@ -63,6 +72,12 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ LOGS_MAX_BATCH: '0' }, 'LOGS_MAX_BATCH'],
+    [{ JWT_TTL_SECONDS: '7200', JWT_MAX_TTL_SECONDS: '3600' }, 'JWT_MAX_TTL_SECONDS'],
+    [{ AUTH_MAX_CONCURRENT_HASHES: '0' }, 'AUTH_MAX_CONCURRENT_HASHES'],
+    [{ AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE: '0' }, 'AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE'],
+    [{ SERVER_MAX_CONNECTIONS: '0' }, 'SERVER_MAX_CONNECTIONS'],
+    [{ SERVER_MAX_CONNECTIONS_PER_IP: '-1' }, 'SERVER_MAX_CONNECTIONS_PER_IP'],
+    [{ LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: 'lots' }, 'LOGS_RATE_LIMIT_PER_IP_PER_MINUTE'],
   ])('fails at startup naming the variable for %j', (env, variable) => fails(env as Record<string, string>, variable));
 
   it('accepts faynoSync\'s S3 flavour names as the s3 driver', () => {

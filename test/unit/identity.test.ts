@@ -4,7 +4,7 @@ import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter
 import { ManualClock } from '../../src/adapters/memory/system-clock';
 import { Identity } from '../../src/app/identity';
 import { NO_APP_PERMISSIONS } from '../../src/domain/account';
-import { AuthenticationError, NotSupportedError, ValidationError } from '../../src/domain/errors';
+import { AuthenticationError, NotSupportedError, RateLimitedError, ValidationError } from '../../src/domain/errors';
 import type { PasswordHash, PasswordHasher } from '../../src/ports/password-hasher';
 import type { TokenIssuer } from '../../src/ports/token-issuer';
 
@@ -23,7 +23,7 @@ class RecordingHasher implements PasswordHasher {
 
 const issuer: TokenIssuer = { issue: async (subject, ttl) => `token-for-${subject}-${ttl}` };
 
-function identity(overrides: { issuer?: TokenIssuer | null } = {}) {
+function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPerMinute?: number } = {}) {
   const clock = new ManualClock();
   const hasher = new RecordingHasher();
   const apps = new MemoryAppDirectory();
@@ -36,7 +36,7 @@ function identity(overrides: { issuer?: TokenIssuer | null } = {}) {
     limiter: new MemoryRateLimiter(clock),
     clock,
     newId: () => `id-${id++}`,
-    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: 100 },
+    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
   });
   return { service, hasher, apps, clock };
 }
@@ -53,6 +53,39 @@ describe('Identity', () => {
     const { service } = identity();
     const admin = await service.createAdmin({ username: 'alice', password: 'correct horse' });
     await expect(service.login('ALICE', 'correct horse', '1.2.3.4')).resolves.toBe(`token-for-${admin.id}-900`);
+  });
+
+  it('when one address fails AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE sign-ins with different usernames, then its next attempt is 429 login_ip before any hashing', async () => {
+    const { service, hasher, clock } = identity({ failedLoginsPerIpPerMinute: 3 });
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    for (const name of ['u1', 'u2', 'u3']) await expect(service.login(name, 'guess-guess', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    const hashed = hasher.verified.length;
+    const refused = await service.login('alice', 'correct horse', '1.2.3.4').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect((refused as RateLimitedError).scope).toBe('login_ip');
+    expect(hasher.verified).toHaveLength(hashed);
+    // Another address is not affected, and the window passes.
+    await expect(service.login('alice', 'correct horse', '5.6.7.8')).resolves.toMatch(/^token-for-/);
+    clock.advance(61_000);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when an address already has a sign-in in flight, then its next one is 429 login_concurrency at once; another address is not held up', async () => {
+    const { service } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    const first = service.login('alice', 'correct horse', '1.2.3.4');
+    const second = await service.login('alice', 'correct horse', '1.2.3.4').catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(RateLimitedError);
+    expect((second as RateLimitedError).scope).toBe('login_concurrency');
+    await expect(service.login('alice', 'correct horse', '5.6.7.8')).resolves.toMatch(/^token-for-/);
+    await expect(first).resolves.toMatch(/^token-for-/);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when sign-ins succeed, then they do not spend the address budget for failures', async () => {
+    const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    for (let i = 0; i < 5; i++) await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
   });
 
   it('when no issuer is configured, then login and token issuing are NotSupportedError', async () => {

@@ -1,5 +1,5 @@
 import { SchemaViolationError } from '../../src/domain/errors';
-import { compileLogBatchParser, enrich, enrichContext, METADATA_LIMITS, requireDeviceId } from '../../src/domain/log-entry';
+import { compileLogBatchParser, enrich, enrichContext, LOG_STRING_LIMITS, LOG_TIMESTAMP_RANGE, METADATA_LIMITS, requireDeviceId } from '../../src/domain/log-entry';
 import { compileScrubber, FILTERED } from '../../src/domain/privacy';
 import { AuthenticationError, ValidationError } from '../../src/domain/errors';
 import { logBatch, logEntry } from '../fixtures/logs';
@@ -68,6 +68,28 @@ describe('client log batch schema (seed §4, defaults)', () => {
     expect(violation(logBatch([logEntry({ traceId: null as never })])).paths).toEqual(['logs.0.traceId']);
   });
 
+  it.each([
+    ['logs.0.traceId', LOG_STRING_LIMITS.traceId, (v: string) => logBatch([logEntry({ traceId: v })])],
+    ['logs.0.context.screen', LOG_STRING_LIMITS.screen, (v: string) => logBatch([logEntry({ context: { screen: v } })])],
+    ['logs.0.context.action', LOG_STRING_LIMITS.action, (v: string) => logBatch([logEntry({ context: { action: v } })])],
+    ['logs.0.context.error.code', LOG_STRING_LIMITS.errorCode, (v: string) => logBatch([logEntry({ context: { error: { code: v } } })])],
+    ['device.osVersion', LOG_STRING_LIMITS.osVersion, (v: string) => logBatch(undefined, { device: { osVersion: v } })],
+    ['device.model', LOG_STRING_LIMITS.model, (v: string) => logBatch(undefined, { device: { model: v } })],
+    ['device.appVersion', LOG_STRING_LIMITS.appVersion, (v: string) => logBatch(undefined, { device: { appVersion: v } })],
+    ['sessionId', LOG_STRING_LIMITS.sessionId, (v: string) => logBatch(undefined, { sessionId: v })],
+  ])('when %s is exactly %i characters, then it passes; one more, then 422 names it', (path, at, make) => {
+    expect(() => parse(make('x'.repeat(at)))).not.toThrow();
+    expect(violation(make('x'.repeat(at + 1))).paths).toEqual([path]);
+  });
+
+  it('when a timestamp lies outside 2000-01-01..2100-01-01 UTC (in ms), then 422; the bounds themselves pass', () => {
+    expect(LOG_TIMESTAMP_RANGE).toEqual({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) });
+    for (const timestamp of [LOG_TIMESTAMP_RANGE.min, LOG_TIMESTAMP_RANGE.max]) expect(() => parse(logBatch([logEntry({ timestamp })]))).not.toThrow();
+    for (const timestamp of [1e300, LOG_TIMESTAMP_RANGE.max + 1, LOG_TIMESTAMP_RANGE.min - 1, 1736956780, -1]) {
+      expect(violation(logBatch([logEntry({ timestamp })])).paths).toEqual(['logs.0.timestamp']);
+    }
+  });
+
   it('when every level of the seed is used, then each parses', () => {
     expect(() => parse(logBatch(['debug', 'info', 'warn', 'error', 'fatal'].map((level) => logEntry({ level: level as never }))))).not.toThrow();
   });
@@ -106,7 +128,7 @@ describe('metadata bounds', () => {
   });
 
   it('when metadata uses __proto__ and constructor keys, then they are data and nothing is polluted', () => {
-    const body = JSON.parse('{"logs":[{"level":"info","message":"m","timestamp":1,"context":{"metadata":{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}}}]}');
+    const body = JSON.parse('{"logs":[{"level":"info","message":"m","timestamp":1736956780000,"context":{"metadata":{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}}}]}');
     const parsed = parse(body);
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     expect(Object.keys(parsed.logs[0]!.context!.metadata!)).toEqual(['__proto__', 'constructor']);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../../domain/errors';
 import type { LocalUrlSigner } from '../../domain/signed-url';
@@ -27,19 +27,46 @@ export class FsBlobStore implements BlobStore {
     const tmpDir = join(this.root, TMP_DIR);
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
-    const file = await open(tmp, 'wx', 0o600);
+    // Any failure (disk full while writing, fsync, close, rename) removes the temp file: a failed
+    // write must not leave partial report details behind, outside retention's reach.
     try {
-      await file.writeFile(body);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    try {
+      const file = await open(tmp, 'wx', 0o600);
+      try {
+        await file.writeFile(body);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await this.moveIntoPlace(tmp, path);
     } catch (error) {
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Removes temp files a crash left behind. Only those untouched for `olderThanMs`, so a write in
+   * flight in another process on the same DATA_DIR (say, during a restart) keeps its file.
+   * Returns how many were removed.
+   */
+  async clearLeftovers(now: Date, olderThanMs = 60_000): Promise<number> {
+    const tmpDir = join(this.root, TMP_DIR);
+    let names: string[];
+    try {
+      names = await readdir(tmpDir);
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(tmpDir, name);
+      const info = await stat(path).catch(() => null);
+      if (info === null || !info.isFile() || now.getTime() - info.mtimeMs < olderThanMs) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async get(key: string): Promise<Buffer | null> {

@@ -11,7 +11,22 @@ const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: fals
 type Parser<T> = (input: unknown) => T;
 
 export function queryParser<T>(schema: JSONSchemaType<T>): Parser<T> {
-  return parser(queryAjv.compile(schema), 'query parameter');
+  const parse = parser(queryAjv.compile(schema), 'query parameter');
+  const integers = Object.entries((schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {})
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+  return (input) => {
+    // ajv's coercion takes whatever Number() takes ("0x10", "1e1", " 5"); a query integer is decimal digits only.
+    if (typeof input === 'object' && input !== null) {
+      for (const name of integers) {
+        const value = (input as Record<string, unknown>)[name];
+        if (value !== undefined && (typeof value !== 'string' || !/^-?[0-9]{1,16}$/.test(value))) {
+          throw new ValidationError(`invalid query parameter ${name}`, 'invalid_value', { field: name });
+        }
+      }
+    }
+    return parse(input);
+  };
 }
 
 export function bodyParser<T>(schema: JSONSchemaType<T>): Parser<T> {

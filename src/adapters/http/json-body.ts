@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors';
+import { NotSupportedError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors';
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
@@ -15,6 +15,12 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new UnsupportedMediaTypeError('Content-Encoding is not supported'));
+  }
+  // Node's parser de-chunks but leaves any other coding (gzip, chunked) to us; we decode none, and
+  // reading gzip bytes as JSON text would only hide the client's mistake (RFC 9112 §6.1: 501).
+  const transfer = req.headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.split(',').some((coding) => coding.trim().toLowerCase() !== 'chunked')) {
+    return Promise.reject(new NotSupportedError('Transfer-Encoding other than chunked is not supported', 'unsupported_transfer_encoding'));
   }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
@@ -41,7 +47,9 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     };
     const onEnd = () => {
       cleanup();
-      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8');
+      const decoded = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8');
+      // RFC 8259 §8.1 lets a parser ignore a leading byte order mark; JSON.parse doesn't.
+      const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
       try {
         resolve(JSON.parse(text));
       } catch {

@@ -1,5 +1,5 @@
 import { pseudonym } from '../../domain/privacy';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import { Cluster } from 'ioredis';
 import { RedisStore, type RedisReply, type SendCommandClusterFn, type SendCommandFn } from 'rate-limit-redis';
@@ -28,26 +28,70 @@ export function logsRateLimitKey(locals: Response['locals'], ip: string | undefi
 
 /** Runs after the guard, which has put user or deviceId on res.locals. */
 export function logsRateLimit(options: LogsRateLimitOptions): RequestHandler {
+  return limiter({
+    ...options,
+    limit: options.maxRequestsPerMinute,
+    scope: 'logs',
+    keyGenerator: (req, res) => logsRateLimitKey(res.locals, req.ip),
+  });
+}
+
+export interface PerIpRateLimitOptions extends Omit<LogsRateLimitOptions, 'maxRequestsPerMinute'> {
+  maxRequestsPerMinute: number;
+  /** Named in the 429 body, the metric and the RateLimit headers, e.g. 'logs_ip'. */
+  scope: string;
+  /** True for requests this ceiling doesn't apply to, e.g. signed-in callers, limited per user. */
+  skip?: (req: Request, res: Response) => boolean;
+}
+
+/**
+ * A ceiling per client address, whatever device ids it sends: the per-device limit holds only for
+ * honest devices, and an anonymous intake must not let one address rotate ids without end. Same
+ * 429 body and headers as the other limits; the address is kept in the store only as a pseudonym.
+ * Reusable by any anonymous intake (client logs, beacons): give each its own scope.
+ */
+export function perIpRateLimit(options: PerIpRateLimitOptions): RequestHandler {
+  return limiter({
+    ...options,
+    limit: options.maxRequestsPerMinute,
+    keyGenerator: (req) => perIpRateLimitKey(options.scope, req.ip),
+  });
+}
+
+export function perIpRateLimitKey(scope: string, ip: string | undefined): string {
+  return `${scope}:ip:${pseudonym(ipKeyGenerator(ip ?? ''))}`;
+}
+
+function limiter(
+  options: Omit<LogsRateLimitOptions, 'maxRequestsPerMinute'> & {
+    limit: number;
+    scope: string;
+    keyGenerator: (req: Request, res: Response) => string;
+    skip?: (req: Request, res: Response) => boolean;
+  },
+): RequestHandler {
   const inner: Store = options.redis
     ? new RedisStore({ ...redisStoreSender(options.redis), prefix: options.redisPrefix ?? 'tt:rl:' })
     : new MemoryStore();
   return rateLimit({
     windowMs: 60_000,
-    limit: options.maxRequestsPerMinute,
+    limit: options.limit,
+    identifier: options.scope,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req, res) => logsRateLimitKey(res.locals, req.ip),
-    // The check reads the generator's source; the IP fallback above does go through ipKeyGenerator.
+    keyGenerator: options.keyGenerator,
+    skip: options.skip,
+    // The check reads the generator's source; the IP fallbacks here do go through ipKeyGenerator.
     validate: { keyGeneratorIpFallback: false },
     store: new MeteredStore(inner, options.metrics),
     // Abuse control, not a trust boundary: a store outage lets traffic through, counted and logged.
     passOnStoreError: true,
-    logger: throttledLogger(options.logger),
+    logger: sharedThrottledLogger(options.logger),
     handler: (req, _res, next) => {
-      options.metrics.increment('rate_limit_rejections_total', { scope: 'logs' });
+      options.metrics.increment('rate_limit_rejections_total', { scope: options.scope });
       const resetTime = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : 60;
-      next(new RateLimitedError('logs', Math.max(1, seconds)));
+      next(new RateLimitedError(options.scope, Math.max(1, seconds)));
     },
   });
 }
@@ -125,6 +169,14 @@ class MeteredStore implements Store {
       throw error;
     }
   }
+}
+
+// One throttle per service logger, shared by every limiter on it: one store outage, one line.
+const throttled = new WeakMap<Logger, Options['logger']>();
+function sharedThrottledLogger(logger: Logger): Options['logger'] {
+  let shared = throttled.get(logger);
+  if (shared === undefined) throttled.set(logger, (shared = throttledLogger(logger)));
+  return shared;
 }
 
 /** At most one line per interval, so a Redis outage can't flood the service log. */

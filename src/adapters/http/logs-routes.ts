@@ -6,7 +6,7 @@ import { looksLikeSecret } from '../../domain/privacy';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
 import { readJsonBody } from './json-body';
-import { logsRateLimit } from './logs-rate-limit';
+import { logsRateLimit, perIpRateLimit } from './logs-rate-limit';
 
 export interface LogsRoutesDeps {
   intake: LogsIntake;
@@ -56,7 +56,19 @@ export function logsRoutes(deps: LogsRoutesDeps): Router {
     redisPrefix: deps.redisPrefix,
   });
 
-  router.post('/api/v1/logs', traceId, guard, limit, async (req, res) => {
+  // Beyond the seed: after the device limit, a ceiling per address for anonymous callers, who can
+  // make up a device id per request. Signed-in callers are limited per user by the limit above.
+  const ipLimit = perIpRateLimit({
+    maxRequestsPerMinute: deps.settings.maxRequestsPerIpPerMinute,
+    scope: 'logs_ip',
+    skip: (_req, res) => res.locals.authMode === 'authenticated',
+    metrics: deps.metrics,
+    logger: deps.logger,
+    redis: deps.redis,
+    redisPrefix: deps.redisPrefix,
+  });
+
+  router.post('/api/v1/logs', traceId, guard, limit, ipLimit, async (req, res) => {
     const body = await readJsonBody(req, deps.settings.maxBodyBytes);
     const caller = { authMode: res.locals.authMode, userId: res.locals.user?.id ?? null, deviceId: res.locals.deviceId };
     const count = deps.intake.accept(caller, body, res.locals.traceId as string);

@@ -51,6 +51,7 @@ export const reportIngestDocs: RouteDoc[] = [
       413: { description: 'Body over REPORTS_MAX_BODY_BYTES', schema: errorSchema },
       415: { description: 'Body is not application/json', schema: errorSchema },
       429: { description: 'A rate limit tripped; scope names it; Retry-After', schema: errorSchema },
+      501: { description: 'Transfer-Encoding other than chunked', schema: errorSchema },
       503: { description: 'Repository unavailable; Retry-After', schema: errorSchema },
     },
   },

@@ -41,8 +41,9 @@ export const authDocs: RouteDoc[] = [
       200: { description: 'A bearer JWT', schema: object(['token'], { token: { type: 'string' } }) },
       400: error('Invalid body'),
       401: error('invalid credentials'),
-      429: error('Too many sign-in attempts; Retry-After'),
+      429: error('Too many sign-in attempts (scope login, login_ip or login_concurrency); Retry-After'),
       501: error('Sign-in disabled: tokens come from an external issuer (JWT_PUBLIC_KEY only)'),
+      503: error('Too many sign-ins being checked at once; Retry-After'),
     },
   },
 ];
@@ -96,7 +97,8 @@ export function logsDocs(logs: LogsSettings): RouteDoc[] {
         401: error('Device ID required'),
         413: error('Body over LOGS_MAX_BODY_BYTES'),
         422: error('Schema violation; paths lists the failing ones'),
-        429: error('Rate limited; RateLimit headers and Retry-After'),
+        429: error('Rate limited (scope logs: per user or device; logs_ip: per address for anonymous callers); RateLimit headers and Retry-After'),
+        501: error('Transfer-Encoding other than chunked'),
       },
     },
   ];

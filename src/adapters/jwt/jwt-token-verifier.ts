@@ -14,7 +14,12 @@ export interface JwtVerifierSettings {
   publicKey: string | null;
   issuer: string | null;
   audience: string | null;
+  /** A token whose lifetime (exp − iat, or exp − now without iat) is longer is refused; absent: no bound. */
+  maxTtlSeconds?: number;
 }
+
+/** How far a token's `iat` may lie ahead of our clock (issuers' clocks drift). */
+export const IAT_SKEW_SECONDS = 60;
 
 /** The algorithm a PEM public key verifies, or null when it is unreadable or neither RSA nor EC P-256. */
 export function publicKeyAlgorithm(pem: string): 'RS256' | 'ES256' | null {
@@ -38,6 +43,7 @@ export function publicKeyAlgorithm(pem: string): 'RS256' | 'ES256' | null {
 export class JwtTokenVerifier implements TokenVerifier {
   private readonly keys = new Map<Algorithm, string>();
   private readonly claims: { issuer?: string; audience?: string };
+  private readonly maxTtlSeconds: number;
 
   constructor(
     settings: JwtVerifierSettings,
@@ -45,6 +51,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     private readonly clock: Clock,
   ) {
     this.claims = { issuer: settings.issuer ?? undefined, audience: settings.audience ?? undefined };
+    this.maxTtlSeconds = settings.maxTtlSeconds ?? Number.POSITIVE_INFINITY;
     if (settings.secret !== null) this.keys.set('HS256', settings.secret);
     if (settings.publicKey !== null) {
       const algorithm = publicKeyAlgorithm(settings.publicKey);
@@ -59,6 +66,9 @@ export class JwtTokenVerifier implements TokenVerifier {
   }
 
   verify(token: string): Promise<Principal | null> {
+    // RFC 7515 §4.1.11: a `crit` extension the recipient doesn't understand makes the token invalid,
+    // and this service understands none; jsonwebtoken ignores the header.
+    if (hasCritHeader(token)) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       // A strategy per call, because jsonwebtoken reads the time from its options, not a clock.
       const strategy = new JwtStrategy(
@@ -86,9 +96,19 @@ export class JwtTokenVerifier implements TokenVerifier {
   private async principalFor(payload: JwtPayload): Promise<Principal | null> {
     // A token without an expiry would be valid forever.
     if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.exp !== 'number') return null;
+    // A stolen key or a careless issuer minting tokens "from the future" or for a century: refuse
+    // what no issuer of ours would sign, so such a token can't outlive a key rotation.
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now + IAT_SKEW_SECONDS)) return null;
+    if (payload.exp - (payload.iat ?? now) > this.maxTtlSeconds) return null;
     const account = await this.accounts.findById(payload.sub);
     return account ? toPrincipal(account) : null;
   }
+}
+
+function hasCritHeader(token: string): boolean {
+  const decoded = jwt.decode(token, { complete: true });
+  return decoded !== null && typeof decoded === 'object' && 'crit' in decoded.header;
 }
 
 function headerAlgorithm(token: string): string | undefined {
