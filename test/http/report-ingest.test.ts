@@ -35,6 +35,13 @@ describe('POST /reports/ingest', () => {
     expect(group).toMatchObject({ appId, status: 'open', stats: { count: 2, detailsStored: 0, detailsRejected: 0 } });
   });
 
+  it('GET /reports/ingest — 405 with Allow: POST', async () => {
+    const res = await request(h.app).get('/reports/ingest');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body).toEqual({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
+  });
+
   it('a minimal report costs exactly one repository write', async () => {
     const repo = h.repository as MemoryReportRepository;
     const before = repo.writes;

@@ -20,6 +20,11 @@ export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: num
     res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
   });
+  // A browser or a mistyped curl that GETs the route learns it exists and takes POST only.
+  router.all('/reports/ingest', (_req, res) => {
+    res.setHeader('Allow', 'POST');
+    res.status(405).json({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
+  });
   return router;
 }
 
