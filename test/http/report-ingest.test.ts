@@ -361,6 +361,31 @@ describe('POST /reports/ingest', () => {
     expect(h.log.text).not.toContain(device);
   });
 
+  it('at LOG_LEVEL info, a burst of refusals writes one line at once and one line per second after it, carrying the count', async () => {
+    h = await harness({}, { logLevel: 'info' });
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => ingest(h, 'rpk_' + 'a'.repeat(64), reportBody()).then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const requestLines = () => h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+    expect(requestLines()).toEqual([expect.objectContaining({ route: '/reports/ingest', reason: 'invalid_report_key', res: { statusCode: 401 }, count: 1 })]);
+    await new Promise((r) => setTimeout(r, 1400));
+    const lines = requestLines();
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ route: '/reports/ingest', reason: 'invalid_report_key', count: 39 });
+  });
+
+  it('when the repository stays down, then the 503 warnings are aggregated too and carry no stack', async () => {
+    h = await harness({}, { logLevel: 'info' });
+    ({ key } = await h.createApp('my-app'));
+    h.repository.recordEvent = async () => {
+      throw new Error('SQLITE_FULL: database or disk is full');
+    };
+    for (let i = 0; i < 20; i++) expect((await ingest(h, key, reportBody())).status).toBe(503);
+    const warnings = h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'report repository unavailable');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, count: 1, cause: { type: 'Error', message: 'SQLITE_FULL: database or disk is full' } })]);
+    expect(h.log.text).not.toContain('"stack"');
+    expect(h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request errored')).toHaveLength(1);
+  });
+
   it('404 when REPORTS_ENABLED=false: the route is not registered', async () => {
     h = await harness({ REPORTS_ENABLED: 'false' });
     const res = await ingest(h, key, reportBody());

@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
+import { AggregatedLog } from '../pino/aggregated-log';
 
 /** The one place error classes become HTTP statuses. Bodies are always `{error, code, …}`. */
 export function statusOf(error: unknown): number {
@@ -31,9 +32,16 @@ export function statusOf(error: unknown): number {
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
+  // A store that is down makes every request a 503: one line per second per cause, no stack,
+  // with the number of requests it stands for.
+  // `cause`, not `err`: pino's err serializer would add the stack back.
+  const unavailable = new AggregatedLog<{ cause: object; msg: string }>((line, count) => logger.warn({ cause: line.cause, count }, line.msg));
   return (raised, req, res, _next) => {
     const error = fromExpress(raised);
     const status = statusOf(error);
+    const code = (error as { code?: unknown }).code;
+    // The request log's aggregation key and reason.
+    res.locals.errorCode = status === 500 ? 'internal' : typeof code === 'string' ? code : String(status);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -43,7 +51,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(500).json({ error: 'internal server error', code: 'internal' });
       return;
     }
-    if (status === 503) logger.warn({ err: serializeError((error as UnavailableError).cause ?? error) }, (error as Error).message);
+    if (status === 503) {
+      const cause = (error as UnavailableError).cause ?? error;
+      const summary = cause instanceof Error ? { type: cause.name, message: cause.message } : { message: String(cause) };
+      unavailable.record(`${(error as Error).message}|${summary.message}`, { cause: summary, msg: (error as Error).message });
+    }
     const body: Record<string, unknown> = { error: (error as Error).message, code: (error as { code: string }).code };
     if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
     if (error instanceof SchemaViolationError) body.paths = error.paths;
@@ -60,6 +72,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
+  res.locals.errorCode = 'route_not_found';
   res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
 };
 
