@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import pino from 'pino';
 import { createServiceLogger } from './adapters/pino/pino-logger';
 import { CannotStartError, start } from './composition/start';
