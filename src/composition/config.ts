@@ -236,6 +236,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       s3: {
         bucket,
         endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+        publicEndpoint: url(env, 'S3_PUBLIC_ENDPOINT', ['http:', 'https:']),
         region: present(env, 'S3_REGION') ?? 'us-east-1',
         accessKeyId,
         secretAccessKey,
