@@ -44,6 +44,9 @@ async function main(argv: readonly string[]): Promise<Outcome> {
   }
 }
 
+// A reader that went away (`telltale … | head -1`) is not an error of the command.
+process.stdout.on('error', () => {});
+
 const jsonWanted = process.argv.includes('--json');
 main(process.argv.slice(2)).then(
   ({ stdout }) => {
