@@ -14,7 +14,8 @@ describe('README: "The first hour" walkthrough', () => {
       const failures = result.runs.map((run) => ({ block: run.block.index, missing: missingLines(run), output: run.output })).filter((f) => f.missing.length > 0);
       expect({ status: result.status, ran: result.runs.length, stderr: result.stderr.trim(), failures }).toEqual({ status: 0, ran: blocks.length, stderr: '', failures: [] });
 
-      // The first refusal of a (route, status, reason) is written at once, with count 1.
+      // The service's stdout is written asynchronously (pino): wait for the client entry to land.
+      for (let i = 0; i < 50 && !service.stdout().includes('[CLIENT] Update failed'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
       const log = service.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line));
       expect(log).toContainEqual(expect.objectContaining({ source: 'client-app', msg: '[CLIENT] Update failed', context: expect.objectContaining({ metadata: { password: '[Filtered]', attempt: 2 } }) }));
       expect(log).toContainEqual(expect.objectContaining({ msg: 'request completed', route: '/reports/ingest', reason: 'rate_limited', res: { statusCode: 429 }, count: 1 }));
