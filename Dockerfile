@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles TypeScript and builds better-sqlite3's native module for this image.
+# Build stage: compiles TypeScript, bundles the dashboard (dist/web) and builds better-sqlite3's native module.
 # Node 22 is the current LTS; the test suite runs on Node 20.19+ (package.json engines).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only the compiled service and its production dependencies, as a non-root user.

@@ -9,15 +9,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = ['dist/main.js', 'dist/cli.js'].map((f) => join(root, f));
-const inputs = ['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f));
+const outputs = ['dist/main.js', 'dist/cli.js', 'dist/web/index.html'].map((f) => join(root, f));
+const inputs = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build-web.mjs'].map((f) => join(root, f));
 
 function newest(dir) {
   let latest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) latest = Math.max(latest, newest(path));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) latest = Math.max(latest, statSync(path).mtimeMs);
+    else if (/\.(ts|tsx|json|css|html)$/.test(entry.name)) latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;
 }
@@ -25,7 +25,8 @@ function newest(dir) {
 const src = join(root, 'src');
 if (!existsSync(src)) process.exit(0);
 const built = outputs.every(existsSync) ? Math.min(...outputs.map((f) => statSync(f).mtimeMs)) : 0;
-const sources = Math.max(newest(src), ...inputs.filter(existsSync).map((f) => statSync(f).mtimeMs));
+const web = join(root, 'web');
+const sources = Math.max(newest(src), existsSync(web) ? newest(web) : 0, ...inputs.filter(existsSync).map((f) => statSync(f).mtimeMs));
 if (built > sources) process.exit(0);
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -39,7 +40,9 @@ if (!existsSync(tsc)) {
 }
 process.stderr.write(built === 0 ? 'telltale: building dist/ …\n' : 'telltale: sources changed since the last build; rebuilding dist/ …\n');
 try {
+  // What `npm run build` does: the service, then the dashboard.
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (existsSync(join(root, 'scripts', 'build-web.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { cwd: root, stdio: ['ignore', 2, 2] });
 } catch {
   process.exit(1);
 }

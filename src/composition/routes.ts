@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { authRoutes } from '../adapters/http/auth-routes';
+import { DASHBOARD_DIST_DIR, dashboardDocs, dashboardRoutes } from '../adapters/http/dashboard-routes';
 import { logsRoutes } from '../adapters/http/logs-routes';
 import type { RouteDoc } from '../adapters/http/openapi';
 import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
@@ -34,6 +35,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters(parts, tokenVerifier, randomHex),
+    dashboardRoutes({ distDir: config.dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
   ];
   const routeDocs = [
     ...authDocs,
@@ -41,6 +43,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...appsDocs,
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
+    ...dashboardDocs,
   ];
   return { routers, routeDocs };
 }
