@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: compiles TypeScript, bundles the dashboard (dist/web) and builds better-sqlite3's native module.
-FROM node:20-bookworm-slim AS build
+# Node 22 is the current LTS; the test suite runs on Node 20.19+ (package.json engines).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -12,12 +13,15 @@ COPY scripts/build-web.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only the compiled service and its production dependencies, as a non-root user.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY scripts/build-if-stale.mjs ./scripts/
+# `telltale <command>` on the PATH: the compiled CLI, no dev dependencies needed.
+RUN ln -s /app/dist/cli.js /usr/local/bin/telltale && chmod +x /app/dist/cli.js
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

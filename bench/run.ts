@@ -1,7 +1,9 @@
 // npm run bench — load benchmarks, reported as ratios against a bare Express JSON server measured
 // in the same run (A B A B …), because absolute numbers on a shared CI machine mean little.
 // Not a test: nothing here asserts a target. Options via env:
-//   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,redis,details,logs,beacon,beacon-redis
+//   BENCH_DURATION=10 (seconds per round)  BENCH_ROUNDS=2  BENCH_CONNECTIONS=32  BENCH_SCENARIOS=minimal,storm,redis,details,logs,beacon,beacon-redis
+// storm: one key over its per-key limit (1/min), 50 connections, at the default LOG_LEVEL; it
+// reports the 429 path against minimal ingest and the log lines written per second.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +15,8 @@ import { canPin, serverStats, startServer, type ServerInfo } from './start-serve
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,redis,details,logs,beacon,beacon-redis').split(',');
+const defaultConnections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const wanted = (process.env.BENCH_SCENARIOS ?? 'minimal,storm,redis,details,logs,beacon,beacon-redis').split(',');
 const cores = require('node:os').cpus().length as number;
 
 interface Measure {
@@ -32,6 +34,8 @@ interface LoadSpec {
   freshDevice: boolean;
   /** GET sends no body (the beacon). */
   method?: 'GET' | 'POST';
+  /** BENCH_CONNECTIONS when absent. */
+  connections?: number;
 }
 
 const hasWrk = existsSync('/usr/bin/wrk');
@@ -41,6 +45,7 @@ async function load(port: number, path: string, spec: LoadSpec): Promise<Measure
   const url = `http://127.0.0.1:${port}${path}`;
   const method = spec.method ?? 'POST';
   const headers = method === 'GET' ? { ...spec.headers } : { 'content-type': 'application/json', ...spec.headers };
+  const connections = spec.connections ?? defaultConnections;
   if (hasWrk) return loadWithWrk(url, headers, spec);
   let i = 0;
   const result = await autocannon({
@@ -102,7 +107,7 @@ function done(summary, latency, requests)
 end
 `,
   );
-  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '-s', script, url];
+  const args = ['-t1', `-c${spec.connections ?? defaultConnections}`, `-d${duration}s`, '-s', script, url];
   const [cmd, argv] = canPin ? ['taskset', ['-c', '1', 'wrk', ...args]] : ['wrk', args];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -178,6 +183,13 @@ const reportLoad = (bodies: string[]) => (info: ServerInfo): LoadSpec => ({
 const scenarios: Scenario[] = [
   { name: 'minimal', env: {}, path: '/reports/ingest', load: reportLoad([report('bench-app')]) },
   {
+    name: 'storm',
+    // The default log level, so refusals are logged as in production; only the key limit is low.
+    env: { REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1', LOG_LEVEL: 'info' },
+    path: '/reports/ingest',
+    load: (info) => ({ ...reportLoad([report('bench-app')])(info), connections: 50 }),
+  },
+  {
     name: 'redis',
     env: { REDIS_URL: process.env.REDIS_URL ?? '' },
     path: '/reports/ingest',
@@ -210,10 +222,13 @@ const fmt = (n: number, d = 0) => n.toFixed(d);
 
 async function main() {
   process.stdout.write(
-    `bench: ${duration}s x ${rounds} rounds per side, ${connections} connections, ${hasWrk ? 'wrk' : 'autocannon'}, ${cores} cores, ${canPin ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
+    `bench: ${duration}s x ${rounds} rounds per side, ${defaultConnections} connections (storm: 50), ${hasWrk ? 'wrk' : 'autocannon'}, ${cores} cores, ${canPin ? 'server pinned to core 0, load to core 1' : 'no pinning'}\n`,
   );
   if (canPin) spawn('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const rows: string[] = [];
+  /** Each scenario's telltale/baseline req/s ratio, measured interleaved and so robust to noise. */
+  const ratios: Record<string, number> = {};
+  const telltaleRps: Record<string, number> = {};
   for (const scenario of scenarios.filter((s) => wanted.includes(s.name))) {
     const why = scenario.skip?.();
     if (why) {
@@ -227,9 +242,14 @@ async function main() {
     const B: Measure[] = [];
     try {
       const spec = scenario.load(telltale.info);
+      let logLines = 0;
       for (let r = 0; r < rounds; r++) {
         A.push(await load(baseline.info.port, scenario.path, spec));
+        const before = telltale.lines();
         B.push(await load(telltale.info.port, scenario.path, spec));
+        // The aggregated lines of the round's last second are written up to a second later.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        logLines += telltale.lines() - before;
       }
       const stats = await serverStats(telltale.info);
       const avg = (ms: Measure[], k: 'rps' | 'p50' | 'p99') => ms.reduce((s, m) => s + m[k], 0) / ms.length;
@@ -239,6 +259,8 @@ async function main() {
         return acc;
       }, {});
       const accepted = statuses['202'] ?? 0;
+      telltaleRps[scenario.name] = rpsB;
+      ratios[scenario.name] = rpsB / rpsA;
       const perReport = accepted > 0 ? stats.repositoryWrites / accepted : 0;
       const redisPerReport = accepted > 0 ? stats.redisRoundTrips / accepted : 0;
       rows.push(
@@ -249,7 +271,13 @@ async function main() {
           (scenario.path === '/reports/ingest'
             ? ` | repository writes/report ${fmt(perReport, 3)}${scenario.env.REDIS_URL ? ` | redis round trips/report ${fmt(redisPerReport, 3)}` : ''}`
             : '') +
-          ` | server RSS ${fmt(stats.rss / 1048576)} MiB`,
+          ` | server RSS ${fmt(stats.rss / 1048576)} MiB` +
+          ` | log lines ${logLines} (${fmt(logLines / (rounds * duration), 1)}/s)` +
+          // Raw req/s compare two periods of a shared machine; the ratio of the two baseline ratios
+          // compares the two paths with the machine's drift between them divided out.
+          (scenario.name === 'storm' && ratios.minimal
+            ? ` | 429 path vs minimal ingest ${fmt(ratios.storm! / ratios.minimal, 2)}x (raw req/s ${fmt(rpsB / telltaleRps.minimal!, 2)}x)`
+            : ''),
       );
     } finally {
       await baseline.stop();

@@ -14,6 +14,8 @@ export interface ServerInfo {
 export interface BenchServer {
   child: ChildProcess;
   info: ServerInfo;
+  /** Lines the server wrote to stdout after its ready line: its log volume. */
+  lines(): number;
   stop(): Promise<void>;
 }
 
@@ -28,14 +30,22 @@ export function startServer(script: string, env: Record<string, string>): Promis
   const args = ['--expose-gc', '-r', '@swc-node/register', script];
   const [cmd, argv] = canPin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(cmd, argv as string[], { cwd: join(__dirname, '..'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let ready = false;
+  let lines = 0;
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (ready) {
+        lines++;
+        return;
+      }
       try {
         const info = JSON.parse(line) as ServerInfo & { ready?: boolean };
         if (info.ready) {
+          ready = true;
           resolve({
             child,
             info,
+            lines: () => lines,
             stop: async () => {
               child.kill('SIGTERM');
               if (child.exitCode === null) await new Promise((r) => child.once('exit', r));

@@ -1,66 +1,62 @@
+#!/usr/bin/env node
 import pino from 'pino';
 import { createServiceLogger } from './adapters/pino/pino-logger';
 import { CannotStartError, start } from './composition/start';
-import type { Command } from './cli/command';
-import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
-import { reportCommands } from './cli/report-commands';
-import { rolloutCommands } from './cli/rollout-commands';
-import { accountCommands, type AccountCommand } from './cli/account-commands';
+import { checkOptions, commandHelp, commandsFor, findCommand, overviewHelp } from './cli/commands';
+import { listing } from './cli/format';
+import { parseArgs, UsageError } from './cli/parse-args';
 import { ValidationError } from './domain/errors';
 
-// Admin commands: `npm run -s cli -- <command> [options]`. Each prints one JSON value on stdout;
-// failures print {error, code} on stderr and exit 2 for a bad invocation, 1 otherwise.
-const commands: Record<string, Command> = {
-  ...reportCommands,
-  ...rolloutCommands,
-  'admins create': account('admins create --username <name> --password <password>', ['username', 'password']),
-  'users create': account(
-    'users create --owner <admin id or username> --username <name> --password <password> [--allowed-apps a,b] [--permissions download,edit,create,delete]',
-    ['owner', 'username', 'password', 'allowed-apps', 'permissions'],
-  ),
-  token: account('token --username <name> [--ttl <seconds>]', ['username', 'ttl']),
-};
+// `telltale <command> [options] [--json]` (from a clone: `npm run --silent cli -- …`). The result
+// goes to stdout, human-readable or, with --json, as one JSON document. A failure goes to stderr
+// (as {error, code} with --json) and exits 2 for a bad invocation, 1 otherwise.
 
-function account(usage: string, options: string[]): Command {
-  const name = usage.split(' --')[0]!;
-  const run: AccountCommand = accountCommands[name]!;
-  return { usage, options, run: (ctx, args) => run(Object.fromEntries(args.options), ctx.composition) };
+interface Outcome {
+  stdout: string;
+  json: boolean;
 }
 
-function resolve(args: ParsedArgs): { name: string; command: Command } {
-  for (const name of [args.words.slice(0, 2).join(' '), args.words[0] ?? '']) {
-    const command = commands[name];
-    if (command && name.split(' ').length === args.words.length) return { name, command };
+async function main(argv: readonly string[]): Promise<Outcome> {
+  const help = argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+  const args = parseArgs(argv.filter((a) => a !== '-h' && a !== '--help'));
+  const json = args.options.get('json') === true;
+  if (help) {
+    const words = args.words[0] === 'help' ? args.words.slice(1) : args.words;
+    const about = commandsFor(words);
+    if (about.length === 0) throw new UsageError(`unknown command "${words.join(' ')}"; see telltale help`);
+    return { stdout: about.length === 1 && words.length > 0 ? commandHelp(about[0]!) : overviewHelp(about), json: false };
   }
-  const usage = Object.values(commands).map((c) => c.usage);
-  throw new UsageError(`unknown command "${args.words.join(' ')}"; commands: ${usage.join(' | ')}`);
-}
-
-async function main(argv: readonly string[]): Promise<unknown> {
-  const args = parseArgs(argv);
-  const { name, command } = resolve(args);
-  for (const option of args.options.keys()) {
-    if (!command.options.includes(option)) throw new UsageError(`${name} does not take --${option}; usage: ${command.usage}`);
+  const command = findCommand(args.words);
+  if (command === null) {
+    const family = commandsFor(args.words.slice(0, 1));
+    const hint = family.length > 0 ? `; ${args.words[0]} commands: ${family.map((c) => c.name).join(', ')}` : '; see telltale help';
+    throw new UsageError(`unknown command "${args.words.join(' ')}"${hint}`);
   }
-  // stdout carries the command's JSON only, so the service log goes to stderr, errors only.
+  checkOptions(command, args);
+  // stdout carries the result only, so the service log goes to stderr, errors only.
   const logger = createServiceLogger('error', pino.destination({ dest: 2, sync: true }));
   const { config, composition } = await start({ logger });
   try {
-    return await command.run({ config, composition }, args);
+    const result = await command.run({ config, composition }, args);
+    return { stdout: json ? JSON.stringify(result) : command.human ? command.human(result) : listing(result), json };
   } finally {
     await composition.close();
   }
 }
 
+// A reader that went away (`telltale … | head -1`) is not an error of the command.
+process.stdout.on('error', () => {});
+
+const jsonWanted = process.argv.includes('--json');
 main(process.argv.slice(2)).then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  ({ stdout }) => {
+    process.stdout.write(`${stdout}\n`);
   },
   (thrown: Error) => {
     const error: Error & { code?: unknown } = thrown instanceof CannotStartError ? thrown.cause : thrown;
     const usage = error instanceof UsageError || error instanceof ValidationError;
     const code = typeof error.code === 'string' ? error.code : error.name === 'ConfigError' ? 'config' : 'internal';
-    process.stderr.write(`${JSON.stringify({ error: error.message, code })}\n`);
+    process.stderr.write(jsonWanted ? `${JSON.stringify({ error: error.message, code })}\n` : `telltale: ${error.message}\n`);
     process.exitCode = usage ? 2 : 1;
   },
 );

@@ -6,6 +6,11 @@ import { ConfigError } from './composition/config';
 import { createApp } from './composition/create-app';
 import { CannotStartError, start } from './composition/start';
 
+// A closed stdout (`node dist/main.js | head -2`) must not crash or wedge the service: EPIPE on
+// the log stream is dropped, and shutdown still ends on its deadline.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
 async function main(): Promise<void> {
   const { config, composition } = await start().catch((error: Error) => {
     if (!(error instanceof ConfigError || error instanceof CannotStartError)) throw error;
@@ -32,7 +37,10 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   const address = server.address();
-  logger.info({ address }, 'telltale listening');
+  logger.info({ address, pid: process.pid }, 'telltale listening');
+  const where = typeof address === 'string' || address === null ? String(address) : `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // The pid is node's own: `npm start` runs no shell in between that could swallow a SIGTERM.
+  process.stderr.write(`telltale: listening on ${where} (pid ${process.pid})\n`);
   composition.sweepTask?.start();
   composition.rollouts.sweepTask?.start();
 
@@ -40,15 +48,26 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
-    const timer = setTimeout(() => {
+    // In-flight requests get the timeout less a margin; then their connections are closed, and at
+    // SHUTDOWN_TIMEOUT_MS the process exits whatever is still pending (exit code 1: forced).
+    const timeout = config.shutdownTimeoutMs;
+    const margin = Math.min(1000, Math.floor(timeout / 2));
+    setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
-    }, config.shutdownTimeoutMs);
-    timer.unref();
+    }, timeout - margin).unref();
+    setTimeout(() => {
+      process.stderr.write('telltale: shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting\n');
+      process.exit(1);
+    }, timeout).unref();
     server.close(async () => {
-      await composition.close();
+      await composition.close().catch((error: Error) => logger.error({ err: error }, 'closing the composition failed'));
       logger.info('stopped');
-      logger.flush?.();
+      try {
+        logger.flush?.();
+      } catch {
+        // A closed stdout: the last lines are lost, the exit is not.
+      }
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -10,7 +10,7 @@ import { createServiceLogger } from '../../src/adapters/pino/pino-logger';
 
 async function main() {
   const config = loadConfig();
-  const composition = await compose(config, { logger: createServiceLogger('warn') });
+  const composition = await compose(config, { logger: createServiceLogger(config.logLevel) });
   // Writes are the adapter's own count of statements it executed; reports are counted by the
   // load generator from its 202 answers, so writes per report is a measurement, not a tautology.
   const repository = composition.repository as unknown as { writes?: number };

@@ -51,6 +51,12 @@ export class CachedAppDirectory implements AppDirectory {
     return app;
   }
 
+  async setOwner(id: string, owner: string, at: Date): Promise<App | null> {
+    const app = await this.inner.setOwner(id, owner, at);
+    this.invalidateApp(id);
+    return app;
+  }
+
   async deleteApp(id: string): Promise<boolean> {
     const existed = await this.inner.deleteApp(id);
     this.invalidateApp(id);

@@ -31,6 +31,8 @@ export interface LogsSettings {
   /** 'stdout', 'stderr' or a file path. */
   destination: string;
   scrubKeys: string[];
+  /** Accepted `device.platform` values (LOGS_PLATFORMS). */
+  platforms?: string[];
 }
 
 export interface LogsIntakeDeps {
@@ -68,7 +70,7 @@ export class LogsIntake {
     // A verifier failure (say, the account store is down) is treated like a bad token, as in the seed.
     const user = token === null ? null : await this.deps.tokenVerifier.verify(token).catch(() => null);
     if (user !== null) return { authMode: 'authenticated', user, userId: user.id, deviceId: null };
-    const deviceId = requireDeviceId(request.deviceId);
+    const deviceId = requireDeviceId(request.deviceId, token !== null);
     if (this.deps.settings.appIntegrityEnabled) {
       await this.deps.appIntegrity.validate({ headers: request.headers, ip: request.ip, deviceId });
     }

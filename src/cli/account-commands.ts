@@ -1,43 +1,77 @@
-import type { Composition } from '../composition/compose';
 import { accountView, DEFAULT_TEAM_USER_PERMISSIONS } from '../app/identity';
 import { parsePermissionNames } from '../domain/account';
-import { ValidationError } from '../domain/errors';
+import { NotFoundError } from '../domain/errors';
+import type { Account } from '../domain/account';
+import { command, type CliContext, type Command } from './command';
+import { listing } from './format';
+import { requiredOption, stringOption } from './parse-args';
 
-export type Flags = Readonly<Record<string, string | boolean | undefined>>;
-/** Returns the JSON value the CLI prints on stdout; errors are thrown as domain errors. */
-export type AccountCommand = (flags: Flags, composition: Composition) => Promise<unknown>;
-
-function text(flags: Flags, name: string): string {
-  const value = flags[name];
-  if (typeof value !== 'string' || value === '') throw new ValidationError(`--${name} <value> is required`, 'missing_flag');
-  return value;
-}
-
-const list = (value: string | boolean | undefined): string[] =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+const list = (value: string | undefined): string[] => (value === undefined ? [] : value.split(',').map((s) => s.trim()).filter(Boolean));
 
 /**
- * `admins create --username … --password …`
- * `users create --owner <admin id or username> --username … --password … [--allowed-apps a,b] [--permissions download,edit]`
- *   (without --permissions a team user gets download only)
- * `token --username … [--ttl seconds]` (default JWT_TTL_SECONDS)
+ * The admin an `--owner` names, by id or username. An unknown one is refused by name: an app or
+ * user given to a typo would belong to nobody who can sign in.
  */
-export const accountCommands: Record<string, AccountCommand> = {
-  'admins create': async (flags, { identity }) => accountView(await identity.createAdmin({ username: text(flags, 'username'), password: text(flags, 'password') })),
+export async function resolveOwner(ctx: CliContext, idOrUsername: string): Promise<Account> {
+  try {
+    return await ctx.composition.identity.findAdmin(idOrUsername);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new NotFoundError(`--owner "${idOrUsername}" is not an admin's id or username (create one with: telltale admins create --username … --password …)`, 'admin_not_found');
+  }
+}
 
-  'users create': async (flags, { identity }) => {
-    const admin = await identity.findAdmin(text(flags, 'owner'));
-    const user = await identity.createTeamUser(admin.id, {
-      username: text(flags, 'username'),
-      password: text(flags, 'password'),
-      permissions: flags.permissions === undefined ? { ...DEFAULT_TEAM_USER_PERMISSIONS } : parsePermissionNames(list(flags.permissions)),
-      allowedApps: list(flags['allowed-apps']),
-    });
-    return accountView(user);
-  },
+type AccountResult = ReturnType<typeof accountView>;
+const accountHuman = (a: AccountResult) => listing({ id: a.id, username: a.username, role: a.role, owner: a.owner, allowed_apps: a.allowed_apps, permissions: a.permissions.apps });
 
-  token: async (flags, { identity, deps }) => {
-    const ttl = flags.ttl === undefined ? deps.config.auth.tokenTtlSeconds : Number(text(flags, 'ttl'));
-    return { token: await identity.issueToken(text(flags, 'username'), ttl) };
-  },
-};
+export const accountCommands: Command[] = [
+  command({
+    name: 'admins create',
+    summary: 'Create an admin account (admins own apps)',
+    options: [
+      { name: 'username', value: '<name>', required: true, help: 'the admin\'s username' },
+      { name: 'password', value: '<password>', required: true, help: 'at least 8 characters' },
+    ],
+    run: async (ctx, args) => accountView(await ctx.composition.identity.createAdmin({ username: requiredOption(args, 'username'), password: requiredOption(args, 'password') })),
+    human: accountHuman,
+  }),
+
+  command({
+    name: 'users create',
+    summary: 'Create a team user under an admin',
+    options: [
+      { name: 'owner', value: '<admin id or username>', required: true, help: 'the admin the user works for' },
+      { name: 'username', value: '<name>', required: true, help: 'the user\'s username' },
+      { name: 'password', value: '<password>', required: true, help: 'at least 8 characters' },
+      { name: 'allowed-apps', value: '<id,id>', help: 'apps of the admin the user may read' },
+      { name: 'permissions', value: '<download,edit,create,delete>', help: 'default: download' },
+    ],
+    async run(ctx, args) {
+      const admin = await resolveOwner(ctx, requiredOption(args, 'owner'));
+      const permissions = stringOption(args, 'permissions');
+      const user = await ctx.composition.identity.createTeamUser(admin.id, {
+        username: requiredOption(args, 'username'),
+        password: requiredOption(args, 'password'),
+        permissions: permissions === undefined ? { ...DEFAULT_TEAM_USER_PERMISSIONS } : parsePermissionNames(list(permissions)),
+        allowedApps: list(stringOption(args, 'allowed-apps')),
+      });
+      return accountView(user);
+    },
+    human: accountHuman,
+  }),
+
+  command({
+    name: 'token',
+    summary: 'Issue a JWT for an account, as /auth/login would',
+    options: [
+      { name: 'username', value: '<name>', required: true, help: 'the account' },
+      { name: 'ttl', value: '<seconds>', help: 'lifetime (default JWT_TTL_SECONDS)' },
+    ],
+    async run(ctx, args) {
+      const raw = stringOption(args, 'ttl');
+      const ttl = raw === undefined ? ctx.config.auth.tokenTtlSeconds : Number(raw);
+      return { token: await ctx.composition.identity.issueToken(requiredOption(args, 'username'), ttl) };
+    },
+    human: (r: { token: string }) => r.token,
+  }),
+];

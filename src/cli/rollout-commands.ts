@@ -1,11 +1,10 @@
 import { ratesToWire } from '../adapters/http/rollouts-routes';
 import { NotFoundError, ValidationError } from '../domain/errors';
-import { REPORT_FIELD_LIMITS } from '../domain/report-validation';
+import { VERSION_PATTERN } from '../domain/report-validation';
 import { parseRfc3339 } from '../domain/rfc3339';
-import type { CliContext, Command } from './command';
-import { flag, stringOption, requiredOption } from './parse-args';
-
-const VERSION = new RegExp(REPORT_FIELD_LIMITS['application.version'].pattern);
+import { command, type CliContext, type Command } from './command';
+import { table } from './format';
+import { requiredOption, stringOption } from './parse-args';
 
 function dateOption(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
@@ -15,15 +14,25 @@ function dateOption(value: string | undefined, name: string): Date | undefined {
 }
 
 const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
+const interval = (r: { rate: number; low: number; high: number }) => `${percent(r.rate)} [${percent(r.low)}, ${percent(r.high)}]`;
 
-export const rolloutCommands: Record<string, Command> = {
-  'rollouts rates': {
-    usage: 'rollouts rates --app <app_id> [--version <v>] [--from <RFC 3339>] [--to <RFC 3339>] [--json]',
-    options: ['app', 'version', 'from', 'to', 'json'],
+type RatesResult = ReturnType<typeof ratesToWire>;
+
+export const rolloutCommands: Command[] = [
+  command<RatesResult>({
+    name: 'rollouts rates',
+    summary: 'active device-days and failure rates per version, with 95% Wilson intervals',
+    options: [
+      { name: 'app', value: '<app_id>', required: true, help: 'the app' },
+      { name: 'version', value: '<version>', help: 'only this version' },
+      { name: 'from', value: '<RFC 3339>', help: 'window start (default: 7 days ago)' },
+      { name: 'to', value: '<RFC 3339>', help: 'window end (default: now)' },
+    ],
+    details: `Cells with fewer than ROLLOUT_MIN_DEVICES active device-days show no counts or rates.`,
     async run(ctx: CliContext, args) {
       const id = requiredOption(args, 'app');
       const version = stringOption(args, 'version');
-      if (version !== undefined && !VERSION.test(version)) throw new ValidationError('--version must be digits, dots and dashes', 'invalid_value');
+      if (version !== undefined && !new RegExp(VERSION_PATTERN).test(version)) throw new ValidationError('--version is not a valid version', 'invalid_value');
       const app = await ctx.composition.directory.getApp(id);
       if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
       const answer = await ctx.composition.rollouts.rates.ratesOf(app, {
@@ -33,16 +42,15 @@ export const rolloutCommands: Record<string, Command> = {
         groupBy: ['version'],
         granularity: 'day',
       });
-      const wire = ratesToWire(answer);
-      if (flag(args, 'json')) return wire;
-      // One line per version, for people: the rate and its 95% interval.
-      return wire.cells.map((cell) =>
-        cell.suppressed
-          ? `${cell.version}: fewer than ${ctx.config.rollouts.minDevices} active device-days`
-          : `${cell.version}: ${cell.active_device_days} active device-days (${percent(cell.share)} of the rollout), ` +
-            `crash-free ${percent(cell.rates.crash_free.rate)} [${percent(cell.rates.crash_free.low)}, ${percent(cell.rates.crash_free.high)}], ` +
-            `crash ${percent(cell.rates.crash.rate)} [${percent(cell.rates.crash.low)}, ${percent(cell.rates.crash.high)}]`,
-      );
+      return ratesToWire(answer);
     },
-  },
-};
+    human: (r) =>
+      table(r.cells, [
+        ['VERSION', (c) => c.version],
+        ['DEVICE-DAYS', (c) => (c.suppressed ? 'too few' : c.active_device_days)],
+        ['SHARE', (c) => (c.suppressed ? '-' : percent(c.share))],
+        ['CRASH-FREE [95%]', (c) => (c.suppressed ? '-' : interval(c.rates.crash_free))],
+        ['CRASH [95%]', (c) => (c.suppressed ? '-' : interval(c.rates.crash))],
+      ]),
+  }),
+];

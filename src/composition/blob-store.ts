@@ -1,6 +1,5 @@
 import { FsBlobStore } from '../adapters/fs/fs-blob-store';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store';
-import { S3BlobStore } from '../adapters/s3/s3-blob-store';
 import type { LocalUrlSigner } from '../domain/signed-url';
 import type { BlobStore } from '../ports/blob-store';
 import type { Closers } from './closers';
@@ -28,6 +27,8 @@ async function open(config: Readonly<Config>, signer: LocalUrlSigner): Promise<B
       return store;
     }
     case 's3': {
+      // Loaded only when configured: the AWS SDK is a large part of the start-up time otherwise.
+      const { S3BlobStore } = await import('../adapters/s3/s3-blob-store');
       const s3 = await S3BlobStore.connect(config.storage.s3).catch((error: Error) => {
         throw startupError(error, 'STORAGE_DRIVER');
       });

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { S3Settings } from '../adapters/s3/s3-blob-store';
 import type { LogsSettings } from '../app/logs-intake';
 import type { ReportSettings } from '../app/report-ingestion';
+import { DEFAULT_LOG_PLATFORMS } from '../domain/log-entry';
 
 // Reads the environment once into a typed, frozen object. A bad value throws a ConfigError
 // naming the variable, so a misconfigured service fails at startup and not on first use.
@@ -114,6 +115,17 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   const lower = raw.toLowerCase() as T;
   if (!allowed.includes(lower)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   return lower;
+}
+
+/** A comma-separated list of short lowercase names; an empty list is refused. */
+function list(env: Env, name: string, fallback: readonly string[]): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [...fallback];
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0 || !items.every((item) => /^[a-z0-9_-]{1,32}$/.test(item))) {
+    throw new ConfigError(name, 'must be a comma-separated list of lowercase names (a-z, 0-9, _ and -)');
+  }
+  return items;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | null {
@@ -253,6 +265,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       s3: {
         bucket,
         endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+        publicEndpoint: url(env, 'S3_PUBLIC_ENDPOINT', ['http:', 'https:']),
         region: present(env, 'S3_REGION') ?? 'us-east-1',
         accessKeyId,
         secretAccessKey,
@@ -289,6 +302,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       appIntegrityEnabled: bool(logsEnv, 'LOGS_APP_INTEGRITY_ENABLED', false),
       source: present(logsEnv, 'LOGS_SOURCE') ?? 'client-app',
       destination: present(logsEnv, 'LOGS_DESTINATION') ?? 'stdout',
+      platforms: list(logsEnv, 'LOGS_PLATFORMS', DEFAULT_LOG_PLATFORMS),
       scrubKeys: (present(logsEnv, 'LOGS_SCRUB_KEYS') ?? DEFAULT_SCRUB_KEYS.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     },
     telemetry: {

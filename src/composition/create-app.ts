@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
+import { AggregatedLog } from '../adapters/pino/aggregated-log';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
 import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-ingest-routes';
 import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
@@ -73,10 +74,26 @@ function requestForLog(req: { id?: unknown; method?: string; url?: string; heade
 
 const levelOf = (status: number, failed: boolean) => (failed || status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug');
 
+/** The route a request matched, as its pattern (bounded), not its path (chosen by the client). */
+function routeOf(req: { baseUrl?: string; route?: { path?: unknown } }): string {
+  return typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : '(no route)';
+}
+
+interface RequestLine {
+  fields: Record<string, unknown>;
+  level: 'info' | 'error';
+  msg: string;
+}
+
 /**
  * pino-http when debug lines are wanted. Otherwise successful requests log nothing, and pino-http's
  * per-request child loggers and serialisation were the largest cost of a minimal ingest in the
  * profile (docs/benchmarks.md); so then only 4xx/5xx are logged, with the same fields.
+ *
+ * A storm of refusals must not become a storm of log lines: 4xx lines, and 503s (a store that is
+ * down answers every request so), are aggregated to at most one line per second per (route,
+ * status, reason), each carrying in `count` the requests it stands for. Other 5xx stay one line
+ * each. Metrics keep the exact counts either way.
  */
 function requestLogging(logger: PinoLogger): RequestHandler {
   if (logger.isLevelEnabled('debug')) {
@@ -87,14 +104,22 @@ function requestLogging(logger: PinoLogger): RequestHandler {
       customLogLevel: (_req, res, err) => levelOf(res.statusCode, Boolean(err)),
     });
   }
+  const write = (line: RequestLine, count: number) => logger[line.level]({ ...line.fields, count }, line.msg);
+  const aggregated = new AggregatedLog<RequestLine>(write);
   return (req, res, next) => {
     const start = Date.now();
     res.once('finish', () => {
-      if (res.statusCode < 400) return;
-      logger[levelOf(res.statusCode, false)](
-        { req: requestForLog(req), res: { statusCode: res.statusCode }, responseTime: Date.now() - start },
-        res.statusCode >= 500 ? 'request errored' : 'request completed',
-      );
+      const status = res.statusCode;
+      if (status < 400) return;
+      const route = routeOf(req);
+      const reason = typeof res.locals.errorCode === 'string' ? res.locals.errorCode : String(status);
+      const line: RequestLine = {
+        fields: { req: requestForLog(req), res: { statusCode: status }, responseTime: Date.now() - start, route, reason },
+        level: levelOf(status, false) === 'error' ? 'error' : 'info',
+        msg: status >= 500 ? 'request errored' : 'request completed',
+      };
+      if (status >= 500 && status !== 503) write(line, 1);
+      else aggregated.record(`${route} ${status} ${reason}`, line);
     });
     next();
   };

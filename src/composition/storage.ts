@@ -1,8 +1,6 @@
 import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
-import { MongoAccountRepository } from '../adapters/mongo/mongo-account-repository';
-import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repository';
 import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
@@ -67,6 +65,9 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         expiresMetadataItself: false,
       };
     case 'mongo': {
+      // Loaded only when configured, like the S3 adapter: the driver is slow to require.
+      const { connectMongo } = await import('../adapters/mongo/mongo-connection');
+      const { MongoAccountRepository } = await import('../adapters/mongo/mongo-account-repository');
       const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
       closers.add(() => mongo.close());
       const accounts = new MongoAccountRepository(mongo.db);

@@ -19,8 +19,11 @@ export interface ClientLogEntry {
   };
 }
 
+/** The default of LOGS_PLATFORMS: the seed's two mobile platforms, and the desktop and web ones. */
+export const DEFAULT_LOG_PLATFORMS = ['ios', 'android', 'windows', 'macos', 'linux', 'web'] as const;
+
 export interface ClientDevice {
-  platform?: 'ios' | 'android';
+  platform?: string;
   osVersion?: string;
   model?: string;
   appVersion?: string;
@@ -36,6 +39,8 @@ export interface LogSchemaLimits {
   maxBatch: number;
   maxMessageLength: number;
   maxStackLength: number;
+  /** Accepted `device.platform` values; DEFAULT_LOG_PLATFORMS when absent. */
+  platforms?: readonly string[];
 }
 
 /** Free-form metadata bounds; the container `metadata` itself is depth 1, array items count as keys. */
@@ -98,7 +103,7 @@ export function logBatchSchema(limits: LogSchemaLimits): JSONSchemaType<ClientLo
         nullable: true,
         additionalProperties: false,
         properties: {
-          platform: { type: 'string', nullable: true, enum: ['ios', 'android'] },
+          platform: { type: 'string', nullable: true, enum: [...(limits.platforms ?? DEFAULT_LOG_PLATFORMS)] },
           osVersion: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.osVersion },
           model: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.model },
           appVersion: { type: 'string', nullable: true, maxLength: LOG_STRING_LIMITS.appVersion },
@@ -191,9 +196,13 @@ export interface LogCaller {
   deviceId: string | null;
 }
 
-/** The unauthenticated half of the guard: a missing id is 401, a malformed one 400. */
-export function requireDeviceId(header: string | undefined): string {
+/**
+ * The unauthenticated half of the guard: a missing id is 401, a malformed one 400. When a bearer
+ * token was sent but refused, the 401 names the token, which is what the client has to fix.
+ */
+export function requireDeviceId(header: string | undefined, tokenRefused = false): string {
   const deviceId = header?.trim();
+  if (!deviceId && tokenRefused) throw new AuthenticationError('invalid or expired token', 'invalid_token');
   if (!deviceId) throw new AuthenticationError('Device ID required', 'device_id_required');
   if (!DEVICE_ID_V4.test(deviceId)) throw new ValidationError('Invalid device ID format', 'invalid_device_id');
   return deviceId;

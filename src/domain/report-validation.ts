@@ -2,14 +2,25 @@ import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { EVENT_TYPES, type ReportInput } from './report';
 import { ValidationError } from './errors';
 
-// faynoSync's charsets. None of them admits '|', which keeps the groupHash join unambiguous.
+// SemVer 2.0 (semver.org's own regular expression): pre-release and build metadata included.
+const SEMVER =
+  '(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)\\.(?:0|[1-9]\\d*)' +
+  '(?:-(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?' +
+  '(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?';
+
+/** faynoSync's version charset, or a SemVer 2.0 version (`1.4.2-beta.1`, `2.0.0+build.7`). */
+export const VERSION_PATTERN = `^(?:[0-9.-]+|${SEMVER})$`;
+
+// faynoSync's charsets, widened where its JS SDK sends more (SemVer versions, `_` and `-` in
+// channel and arch): every input faynoSync accepts is still accepted and hashes the same. None
+// of them admits '|', which keeps the groupHash join unambiguous.
 // The maximum lengths are ours: faynoSync sets none except for reason.
 export const REPORT_FIELD_LIMITS = {
   'application.name': { pattern: '^[a-zA-Z0-9\\- ]+$', maxLength: 128 },
-  'application.version': { pattern: '^[0-9.-]+$', maxLength: 64 },
-  'application.channel': { pattern: '^[a-zA-Z0-9]+$', maxLength: 64 },
+  'application.version': { pattern: VERSION_PATTERN, maxLength: 64 },
+  'application.channel': { pattern: '^[a-zA-Z0-9_-]+$', maxLength: 64 },
   'system.platform': { pattern: '^[a-zA-Z0-9-]+$', maxLength: 64 },
-  'system.arch': { pattern: '^[a-zA-Z0-9]+$', maxLength: 32 },
+  'system.arch': { pattern: '^[a-zA-Z0-9_-]+$', maxLength: 32 },
   'event.reason': { pattern: '^[a-zA-Z0-9._-]{1,128}$', maxLength: 128 },
 } as const;
 

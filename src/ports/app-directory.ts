@@ -29,6 +29,8 @@ export interface AppDirectory {
   /** Sorted by name. */
   listApps(owner: string): Promise<App[]>;
   setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null>;
+  /** Gives the app to another owner; ConflictError app_exists when that owner has an app of its name. */
+  setOwner(id: string, owner: string, at: Date): Promise<App | null>;
   /** Removes the app and its report key; true when it existed. */
   deleteApp(id: string): Promise<boolean>;
 

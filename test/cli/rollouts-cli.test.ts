@@ -23,9 +23,10 @@ describe('npm run cli -- rollouts rates', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('when an app has sketches today, then --json prints the rates answer and the default prints one line per version', async () => {
-    const created = await cli(dataDir, 'apps', 'create', '--owner', 'owner-1', '--name', 'my-app');
-    const appId = JSON.parse(created.stdout).app_id as string;
+  it('when an app has sketches today, then --json prints the rates answer and the default prints a table, one row per version', async () => {
+    expect((await cli(dataDir, 'admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
+    const created = await cli(dataDir, 'apps', 'create', '--owner', 'alice', '--name', 'my-app', '--json');
+    const appId = JSON.parse(created.stdout).id as string;
     const db = openSqliteDatabase(dataDir);
     const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     const cell = { version: '2.0.0', channel: 'stable', platform: 'linux', arch: 'x64' };
@@ -41,11 +42,13 @@ describe('npm run cli -- rollouts rates', () => {
 
     const text = await cli(dataDir, 'rollouts', 'rates', '--app', appId);
     expect(text.code).toBe(0);
-    expect(JSON.parse(text.stdout)).toEqual([expect.stringMatching(/^2\.0\.0: 50 active device-days \(100\.00% of the rollout\), crash-free 96\.00% \[/)]);
+    const [header, row] = text.stdout.trim().split('\n');
+    expect(header).toMatch(/^VERSION\s+DEVICE-DAYS\s+SHARE\s+CRASH-FREE \[95%\]\s+CRASH \[95%\]$/);
+    expect(row).toMatch(/^2\.0\.0\s+50\s+100\.00%\s+96\.00% \[\d+\.\d+%, \d+\.\d+%\]\s+4\.00% \[/);
   });
 
   it('when the app does not exist, then it exits 1 naming it', async () => {
-    const run = await cli(dataDir, 'rollouts', 'rates', '--app', 'nope');
+    const run = await cli(dataDir, 'rollouts', 'rates', '--app', 'nope', '--json');
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stderr)).toMatchObject({ code: 'app_not_found' });
   });

@@ -63,6 +63,21 @@ export function appDirectoryContract(
         expect(await directory.setReportsEnabled('app-unknown', false, T0)).toBeNull();
       });
 
+      it('when an app is given to another owner, then it is listed under the new owner with its key; a name clash is ConflictError', async () => {
+        await directory.createApp(appRecord({ id: 'app-1', owner: 'owner-1', name: 'my-app' }));
+        await directory.createApp(appRecord({ id: 'app-2', owner: 'owner-2', name: 'taken' }));
+        await directory.createApp(appRecord({ id: 'app-3', owner: 'owner-1', name: 'taken' }));
+        const key = newReportKey();
+        await directory.setReportKey('app-1', key, T0);
+        expect(await directory.setOwner('app-1', 'owner-2', at(MINUTE))).toMatchObject({ id: 'app-1', owner: 'owner-2', updatedAt: at(MINUTE) });
+        expect((await directory.listApps('owner-2')).map((a) => a.id)).toEqual(['app-1', 'app-2']);
+        expect(await directory.listApps('owner-1')).toHaveLength(1);
+        expect((await directory.findByReportKey(key))?.owner).toBe('owner-2');
+        await expect(directory.setOwner('app-3', 'owner-2', at(MINUTE))).rejects.toMatchObject({ code: 'app_exists' });
+        expect((await directory.getApp('app-3'))?.owner).toBe('owner-1');
+        expect(await directory.setOwner('app-unknown', 'owner-2', T0)).toBeNull();
+      });
+
       it('when an app is deleted, then it and its key are gone', async () => {
         await directory.createApp(appRecord({ id: 'app-1' }));
         await directory.createApp(appRecord({ id: 'app-2', name: 'other' }));

@@ -38,12 +38,25 @@ describe('POST /api/v1/logs — seed §11', () => {
     expect(h.clientLog.lines).toHaveLength(0);
   });
 
-  it('when an invalid JWT comes without a device id, then it falls back to the device rule: 401', async () => {
+  it('when an invalid or expired JWT comes without a device id, then 401 invalid or expired token; with a device id, it falls back to the device', async () => {
     const h = await logsHarness();
-    expect((await post(h, { Authorization: 'Bearer not-a-known-token' })).status).toBe(401);
+    const refused = await post(h, { Authorization: 'Bearer not-a-known-token' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: 'invalid or expired token', code: 'invalid_token' });
     const fallback = await post(h, { Authorization: 'Bearer not-a-known-token', 'X-Device-Id': newDeviceId() });
     expect(fallback.status).toBe(200);
     expect(h.records()[0]).toMatchObject({ authMode: 'unauthenticated', userId: null });
+  });
+
+  it('when device.platform is a desktop or web platform, then it is accepted; LOGS_PLATFORMS replaces the list', async () => {
+    const h = await logsHarness();
+    for (const platform of ['windows', 'macos', 'linux', 'web', 'ios', 'android']) {
+      expect((await post(h, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform } }))).status).toBe(200);
+    }
+    expect((await post(h, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'symbian' } }))).status).toBe(422);
+    const narrow = await logsHarness({ LOGS_PLATFORMS: 'tvos,ios' });
+    expect((await post(narrow, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'tvos' } }))).status).toBe(200);
+    expect((await post(narrow, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'windows' } }))).body.paths).toEqual(['device.platform']);
   });
 
   it('when the device id is not a UUID v4, then 400 Invalid device ID format', async () => {

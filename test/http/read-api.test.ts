@@ -138,9 +138,9 @@ describe('GET /reports/groups', () => {
   it.each([
     ['version=abc!', 'version'],
     ['version=', 'version'],
-    ['channel=st-able', 'channel'],
+    ['channel=st%7Cable', 'channel'],
     ['platform=win_dows', 'platform'],
-    ['arch=x86_64', 'arch'],
+    ['arch=x86%2064', 'arch'],
     ['type=explosion', 'type'],
     ['reason=has%20space', 'reason'],
     ['status=closed', 'status'],
@@ -167,6 +167,11 @@ describe('GET /reports/groups', () => {
     const res = await get(`/reports/groups?${query}`);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: expect.stringContaining(field), code: expect.any(String), details: { field } });
+  });
+
+  it('when limit is out of range, then the 400 states the range', async () => {
+    const res = await get('/reports/groups?limit=101');
+    expect(res.body.error).toBe('invalid query parameter limit: an integer from 1 to 100');
   });
 
   it('when the app filter names no app of the caller, then it answers 404', async () => {

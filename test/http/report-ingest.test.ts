@@ -35,6 +35,13 @@ describe('POST /reports/ingest', () => {
     expect(group).toMatchObject({ appId, status: 'open', stats: { count: 2, detailsStored: 0, detailsRejected: 0 } });
   });
 
+  it('GET /reports/ingest — 405 with Allow: POST', async () => {
+    const res = await request(h.app).get('/reports/ingest');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body).toEqual({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
+  });
+
   it('a minimal report costs exactly one repository write', async () => {
     const repo = h.repository as MemoryReportRepository;
     const before = repo.writes;
@@ -388,6 +395,31 @@ describe('POST /reports/ingest', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 30, req: expect.objectContaining({ method: 'POST', path: '/reports/ingest' }), res: { statusCode: 403 } })]);
     expect(h.log.text).not.toContain(key);
     expect(h.log.text).not.toContain(device);
+  });
+
+  it('at LOG_LEVEL info, a burst of refusals writes one line at once and one line per second after it, carrying the count', async () => {
+    h = await harness({}, { logLevel: 'info' });
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => ingest(h, 'rpk_' + 'a'.repeat(64), reportBody()).then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const requestLines = () => h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+    expect(requestLines()).toEqual([expect.objectContaining({ route: '/reports/ingest', reason: 'invalid_report_key', res: { statusCode: 401 }, count: 1 })]);
+    await new Promise((r) => setTimeout(r, 1400));
+    const lines = requestLines();
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ route: '/reports/ingest', reason: 'invalid_report_key', count: 39 });
+  });
+
+  it('when the repository stays down, then the 503 warnings are aggregated too and carry no stack', async () => {
+    h = await harness({}, { logLevel: 'info' });
+    ({ key } = await h.createApp('my-app'));
+    h.repository.recordEvent = async () => {
+      throw new Error('SQLITE_FULL: database or disk is full');
+    };
+    for (let i = 0; i < 20; i++) expect((await ingest(h, key, reportBody())).status).toBe(503);
+    const warnings = h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'report repository unavailable');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, count: 1, cause: { type: 'Error', message: 'SQLITE_FULL: database or disk is full' } })]);
+    expect(h.log.text).not.toContain('"stack"');
+    expect(h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request errored')).toHaveLength(1);
   });
 
   it('404 when REPORTS_ENABLED=false: the route is not registered', async () => {

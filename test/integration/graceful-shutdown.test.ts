@@ -94,4 +94,64 @@ describe('graceful shutdown', () => {
     rmSync(dataDir, { recursive: true, force: true });
     expect(counted).toBe(accepted);
   }, 60_000);
+
+  /** Starts src/main.ts on a free port with a temp DATA_DIR; resolves once it prints its pid. */
+  async function startService(extraEnv: Record<string, string>) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'telltale-stop-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let i = 0; !/listening on .* \(pid \d+\)/.test(stderr); i++) {
+      if (i > 300 || child.exitCode !== null) throw new Error(`service did not start: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const pid = Number(/\(pid (\d+)\)/.exec(stderr)![1]);
+    return { child, port, pid, exited, stderr: () => stderr, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+
+  it('when started, then it prints "listening on http://host:port (pid N)" with its own pid, and SIGTERM to that pid exits 0', async () => {
+    const s = await startService({});
+    expect(s.pid).toBe(s.child.pid);
+    expect(s.stderr()).toContain(`telltale: listening on http://127.0.0.1:${s.port} (pid ${s.pid})`);
+    process.kill(s.pid, 'SIGTERM');
+    expect(await s.exited).toBe(0);
+    s.cleanup();
+  }, 60_000);
+
+  it('when stdout is a closed pipe (EPIPE), then SIGTERM still ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
+    const s = await startService({ SHUTDOWN_TIMEOUT_MS: '2000' });
+    s.child.stdout!.destroy();
+    // Refusals are logged, so the service writes into the closed pipe.
+    for (let i = 0; i < 20; i++) await fetch(`http://127.0.0.1:${s.port}/no-such-route-${i}`).then((r) => r.arrayBuffer());
+    const started = Date.now();
+    s.child.kill('SIGTERM');
+    const code = await s.exited;
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect([0, 1]).toContain(code);
+    s.cleanup();
+  }, 60_000);
+
+  it('when a client never sends its body, then SIGTERM ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
+    const s = await startService({ SHUTDOWN_TIMEOUT_MS: '2000' });
+    const socket = net.connect(s.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => {});
+    socket.write('POST /reports/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rpk_' + 'a'.repeat(64) + '\r\nX-Device-ID: d\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"applic');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    s.child.kill('SIGTERM');
+    const code = await s.exited;
+    const took = Date.now() - started;
+    socket.destroy();
+    expect(took).toBeLessThan(2500);
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(code).toBe(0);
+    s.cleanup();
+  }, 60_000);
 });

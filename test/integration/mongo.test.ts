@@ -13,8 +13,9 @@ import { reportBody } from '../fixtures/reports';
 import { describeWhenReachable } from './service-probe';
 
 // jest registers tests synchronously, so whether a MongoDB is reachable is settled first, in a
-// short-lived child process: MONGO_URL when it is set, else mongodb-memory-server-core if it can
-// get a binary (with downloads blocked it fails in seconds, with retries off).
+// short-lived child process: MONGO_URL when it is set, else mongodb-memory-server-core when a mongod
+// binary is already there (MONGOMS_SYSTEM_BINARY, or its download cache). It never downloads one
+// here: on a machine without the network that attempt printed a failure into every test run.
 const PROBE = `
 const mode = process.argv[1];
 const run = mode === 'url'
@@ -23,7 +24,12 @@ const run = mode === 'url'
       const client = new MongoClient(process.env.MONGO_URL, { serverSelectionTimeoutMS: 3000 });
       try { await client.connect(); await client.db('admin').command({ ping: 1 }); } finally { await client.close(); }
     })()
-  : require('mongodb-memory-server-core').MongoMemoryServer.create().then((s) => s.stop());
+  : (async () => {
+      const { DryMongoBinary, MongoMemoryServer } = require('mongodb-memory-server-core');
+      const binary = await DryMongoBinary.locateBinary(await DryMongoBinary.generateOptions());
+      if (!binary) throw new Error('no mongod binary is present (set MONGO_URL or MONGOMS_SYSTEM_BINARY)');
+      await (await MongoMemoryServer.create()).stop();
+    })();
 run.then(() => process.exit(0), (e) => { process.stderr.write(String((e && e.message) || e)); process.exit(1); });
 `;
 

@@ -38,6 +38,22 @@ describeS3('S3BlobStore against a real S3 server', () => {
     admin.destroy();
   });
 
+  it('when S3_PUBLIC_ENDPOINT names the same server by another host name, then a presigned URL signed for it downloads the object', async () => {
+    const internal = new URL(S3_ENDPOINT!);
+    const other = internal.hostname === '127.0.0.1' ? 'localhost' : internal.hostname === 'localhost' ? '127.0.0.1' : null;
+    if (other === null) return; // only loopback endpoints have a second name we know
+    const publicEndpoint = `${internal.protocol}//${other}${internal.port ? `:${internal.port}` : ''}`;
+    const store = await S3BlobStore.connect(settingsFor(bucket, { publicEndpoint }));
+    await store.put('public/a.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
+    const url = await store.signedUrl('public/a.json', 60);
+    expect(new URL(url).hostname).toBe(other);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"a":1}');
+    await store.delete(['public/a.json']);
+    await store.close();
+  });
+
   blobStoreContract(
     's3',
     async () => {

@@ -2,15 +2,19 @@ import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { compose, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
-import { accountCommands } from '../../src/cli/account-commands';
+import { findCommand } from '../../src/cli/commands';
+import { parseArgs } from '../../src/cli/parse-args';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { dataDirFor } from '../fixtures/harness';
 
 describe('CLI account commands', () => {
   let composition: Composition;
   let dataDir: string;
-  // What the CLI prints: the command's result as JSON.
-  const run = async (name: string, flags: Record<string, string>) => JSON.parse(JSON.stringify(await accountCommands[name]!(flags, composition)));
+  // What the CLI prints with --json: the command's result as JSON.
+  const run = async (name: string, flags: Record<string, string>) => {
+    const args = parseArgs([...name.split(' '), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])]);
+    return JSON.parse(JSON.stringify(await findCommand(args.words)!.run({ config: composition.deps.config, composition }, args)));
+  };
 
   beforeEach(async () => {
     dataDir = dataDirFor();
@@ -55,6 +59,6 @@ describe('CLI account commands', () => {
     await expect(composition.tokenVerifier.verify(token)).resolves.toMatchObject({ id: admin.id, role: 'admin' });
     await expect(run('token', { username: 'alice', ttl: 'soon' })).rejects.toMatchObject({ code: 'invalid_ttl' });
     await expect(run('token', { username: 'ghost' })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(run('token', {})).rejects.toMatchObject({ code: 'missing_flag' });
+    await expect(run('token', {})).rejects.toMatchObject({ code: 'usage', message: '--username is required' });
   });
 });

@@ -8,7 +8,7 @@ const read = (file: string) => readFileSync(join(root, file), 'utf8');
 function variablesReadByConfig(): string[] {
   const source = read('src/composition/config.ts');
   const names = new Set<string>();
-  for (const match of source.matchAll(/\b(?:int|bool|oneOf|url|present|fileDefault)\((?:env|logsEnv), '([A-Z][A-Z0-9_]+)'/g)) names.add(match[1]!);
+  for (const match of source.matchAll(/\b(?:int|bool|oneOf|url|list|present|fileDefault)\((?:env|logsEnv), '([A-Z][A-Z0-9_]+)'/g)) names.add(match[1]!);
   for (const match of source.matchAll(/\b([A-Z][A-Z0-9_]+): fileDefault\(/g)) names.add(match[1]!);
   return [...names].sort();
 }

@@ -60,7 +60,7 @@ describe('client log batch schema (seed §4, defaults)', () => {
 
   it('when levels, platforms, timestamps or optional fields have the wrong value, then 422', () => {
     expect(violation(logBatch([logEntry({ level: 'trace' as never })])).paths).toEqual(['logs.0.level']);
-    expect(violation(logBatch(undefined, { device: { platform: 'windows' } })).paths).toEqual(['device.platform']);
+    expect(violation(logBatch(undefined, { device: { platform: 'symbian' } })).paths).toEqual(['device.platform']);
     expect(violation(logBatch([logEntry({ timestamp: 1.5 })])).paths).toEqual(['logs.0.timestamp']);
     expect(violation(logBatch([logEntry({ message: '' })])).paths).toEqual(['logs.0.message']);
     expect(violation(logBatch(undefined, { sessionId: '' })).paths).toEqual(['sessionId']);

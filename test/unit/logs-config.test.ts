@@ -55,6 +55,13 @@ describe('logs configuration', () => {
     expect(() => loadConfig({ CONFIG_FILE: configFile({ logs: { validation: { maxBatch: '10' } } }) })).toThrow(/logs.validation.maxBatch/);
   });
 
+  it('when LOGS_PLATFORMS is unset, then device.platform accepts the mobile, desktop and web platforms; when it is not a list of names, then startup fails naming it', () => {
+    expect(loadConfig({}).logs.platforms).toEqual(['ios', 'android', 'windows', 'macos', 'linux', 'web']);
+    expect(loadConfig({ LOGS_PLATFORMS: 'ios, tvos' }).logs.platforms).toEqual(['ios', 'tvos']);
+    expect(() => loadConfig({ LOGS_PLATFORMS: ' , ' })).toThrow(/LOGS_PLATFORMS/);
+    expect(() => loadConfig({ LOGS_PLATFORMS: 'Windows 11' })).toThrow(/LOGS_PLATFORMS/);
+  });
+
   it('when LOGS_SCRUB_KEYS is set, then it replaces the default list', () => {
     expect(loadConfig({}).logs.scrubKeys).toContain('password');
     expect(loadConfig({ LOGS_SCRUB_KEYS: 'PIN, otp' }).logs.scrubKeys).toEqual(['pin', 'otp']);

@@ -26,16 +26,33 @@ describe('parseReportInput', () => {
     expect(parseReportInput(body)).toEqual(body);
   });
 
+  it.each(['1.4.2-beta.1', '2.0.0+build.7', '1.0.0-rc.1+sha.5114f85', '1.0.0-alpha-a.b-c', '10.20.30', '1.2', '1..2', '-'])(
+    'accepts the version %s (SemVer 2.0, or faynoSync\'s [0-9.-]+)',
+    (version) => {
+      expect(parseReportInput(reportBody({ application: { version } })).application.version).toBe(version);
+    },
+  );
+
+  it('accepts arch and channel names with _ and - (x86_64, beta-2, nightly_build)', () => {
+    const body = reportBody({ application: { channel: 'beta-2' }, system: { arch: 'x86_64' } });
+    expect(parseReportInput(body)).toEqual(body);
+    expect(parseReportInput(reportBody({ application: { channel: 'nightly_build' } })).application.channel).toBe('nightly_build');
+  });
+
   it.each(['crash', 'startup_failure', 'update_failure', 'install_failure', 'rollback_failure'])('accepts event.type %s', (type) => {
     expect(parseReportInput(reportBody({ event: { type: type as never } })).event.type).toBe(type);
   });
 
   it.each([
-    [{ application: { version: '1.4.2-beta' } }, 'invalid application.version'],
-    [{ application: { channel: 'stable-2' } }, 'invalid application.channel'],
+    [{ application: { version: '1.4.2-beta+' } }, 'invalid application.version'],
+    [{ application: { version: '01.4.2-beta' } }, 'invalid application.version'],
+    [{ application: { version: '1.4.2|x' } }, 'invalid application.version'],
+    [{ application: { channel: 'stable|2' } }, 'invalid application.channel'],
+    [{ application: { channel: 'beta 2' } }, 'invalid application.channel'],
     [{ application: { name: 'my_app' } }, 'invalid application.name'],
     [{ system: { platform: 'win_32' } }, 'invalid system.platform'],
-    [{ system: { arch: 'x86-64' } }, 'invalid system.arch'],
+    [{ system: { arch: 'x86.64' } }, 'invalid system.arch'],
+    [{ system: { arch: 'x86|64' } }, 'invalid system.arch'],
     [{ event: { type: 'oops' } }, 'invalid event.type'],
     [{ event: { reason: 'has space' } }, 'invalid event.reason'],
     [{ event: { reason: 'r'.repeat(129) } }, 'invalid event.reason'],

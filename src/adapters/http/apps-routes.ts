@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import type { AppManagement } from '../../app/app-management';
-import type { App, ReportKey } from '../../ports/app-directory';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
 import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { appToWire, keyToWire } from './views';
 import {
   appCreateBodySchema,
   appPatchBodySchema,
@@ -17,20 +17,6 @@ const parseNoQuery = queryParser(emptyQuerySchema);
 const parseCreate = bodyParser(appCreateBodySchema);
 const parsePatch = bodyParser(appPatchBodySchema);
 const parseRegenerate = bodyParser(keyRegenerateBodySchema);
-
-function appToWire(app: App) {
-  return { id: app.id, name: app.name, reports: app.reports, created_at: app.createdAt.toISOString(), updated_at: app.updatedAt.toISOString() };
-}
-
-function keyToWire(app: App, key: ReportKey | null) {
-  return {
-    app_id: app.id,
-    app_name: app.name,
-    report_key: key?.key ?? null,
-    created_at: key?.createdAt.toISOString() ?? null,
-    updated_at: key?.updatedAt.toISOString() ?? null,
-  };
-}
 
 const idOf = (req: Request) => String(req.params.id);
 

@@ -5,8 +5,9 @@ import { fieldName } from '../../domain/report-validation';
 // Every JSON body and query string of the HTTP API is checked here; a refusal names the first
 // bad field. Query strings are all text, so their schemas coerce ("2" → 2); JSON bodies must have
 // the right types.
-const queryAjv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: true });
-const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: true });
+// verbose: a refusal can then state the accepted range or values from the failing schema.
+const queryAjv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: true, verbose: true });
+const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: true, verbose: true });
 
 type Parser<T> = (input: unknown) => T;
 
@@ -57,5 +58,14 @@ function refusal(error: ErrorObject, what: string): ValidationError {
     if (error.keyword === 'minProperties') return new ValidationError('nothing to update', 'empty_update');
     return new ValidationError('body must be a JSON object', 'invalid_body');
   }
-  return new ValidationError(`invalid ${what} ${name}`, 'invalid_value', { field: name });
+  return new ValidationError(`invalid ${what} ${name}${accepted(error.parentSchema)}`, 'invalid_value', { field: name });
+}
+
+/** What the field accepts, when its schema says so briefly: `: an integer from 1 to 100`. */
+function accepted(schema: unknown): string {
+  const s = (schema ?? {}) as { type?: unknown; minimum?: unknown; maximum?: unknown; enum?: unknown };
+  if (s.type === 'integer' && typeof s.minimum === 'number' && typeof s.maximum === 'number') return `: an integer from ${s.minimum} to ${s.maximum}`;
+  if (s.type === 'integer' && typeof s.minimum === 'number') return `: an integer of at least ${s.minimum}`;
+  if (Array.isArray(s.enum) && s.enum.length <= 12) return `: one of ${s.enum.join(', ')}`;
+  return '';
 }

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
   AuthenticationError,
   ConflictError,
@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
+import { AggregatedLog } from '../pino/aggregated-log';
 
 /** The one place error classes become HTTP statuses. Bodies are always `{error, code, …}`. */
 export function statusOf(error: unknown): number {
@@ -31,9 +32,16 @@ export function statusOf(error: unknown): number {
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
+  // A store that is down makes every request a 503: one line per second per cause, no stack,
+  // with the number of requests it stands for.
+  // `cause`, not `err`: pino's err serializer would add the stack back.
+  const unavailable = new AggregatedLog<{ cause: object; msg: string }>((line, count) => logger.warn({ cause: line.cause, count }, line.msg));
   return (raised, req, res, _next) => {
     const error = fromExpress(raised);
     const status = statusOf(error);
+    const code = (error as { code?: unknown }).code;
+    // The request log's aggregation key and reason.
+    res.locals.errorCode = status === 500 ? 'internal' : typeof code === 'string' ? code : String(status);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -43,23 +51,42 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(500).json({ error: 'internal server error', code: 'internal' });
       return;
     }
-    if (status === 503) logger.warn({ err: serializeError((error as UnavailableError).cause ?? error) }, (error as Error).message);
-    const body: Record<string, unknown> = { error: (error as Error).message, code: (error as { code: string }).code };
-    if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
-    if (error instanceof SchemaViolationError) body.paths = error.paths;
-    if (error instanceof RateLimitedError) {
-      body.scope = error.scope;
-      body.retry_after = error.retryAfterSeconds;
-      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (status === 503) {
+      const cause = (error as UnavailableError).cause ?? error;
+      const summary = cause instanceof Error ? { type: cause.name, message: cause.message } : { message: String(cause) };
+      unavailable.record(`${(error as Error).message}|${summary.message}`, { cause: summary, msg: (error as Error).message });
     }
-    if (error instanceof UnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    // The rest of an oversized body is not read: close the connection instead of draining it.
-    if (error instanceof PayloadTooLargeError) res.setHeader('Connection', 'close');
-    res.status(status).json(body);
+    sendError(res, error, status);
   };
 }
 
+/**
+ * Writes the answer to a known error class (never a 500) directly, without res.json(): a storm of
+ * refusals is answered about as cheaply as accepted reports. Sets the request log's reason.
+ */
+export function sendError(res: Response, error: unknown, status = statusOf(error)): void {
+  const code = (error as { code?: unknown }).code;
+  res.locals.errorCode = typeof code === 'string' ? code : String(status);
+  const body: Record<string, unknown> = { error: (error as Error).message, code };
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
+  if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
+  if (error instanceof SchemaViolationError) body.paths = error.paths;
+  if (error instanceof RateLimitedError) {
+    body.scope = error.scope;
+    body.retry_after = error.retryAfterSeconds;
+    headers['Retry-After'] = String(error.retryAfterSeconds);
+  }
+  if (error instanceof UnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+  // The rest of an oversized body is not read: close the connection instead of draining it.
+  if (error instanceof PayloadTooLargeError) headers.Connection = 'close';
+  const json = JSON.stringify(body);
+  headers['Content-Length'] = Buffer.byteLength(json);
+  res.writeHead(status, headers);
+  res.end(json);
+}
+
 export const notFoundHandler: RequestHandler = (req, res) => {
+  res.locals.errorCode = 'route_not_found';
   res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
 };
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ReportIngestion } from '../../app/report-ingestion';
+import { sendError, statusOf } from './error-handler';
 import { readJsonBody } from './json-body';
 import { errorSchema, type RouteDoc } from './openapi';
 import { reportInputSchema } from '../../domain/report-validation';
@@ -7,7 +8,17 @@ import { reportInputSchema } from '../../domain/report-validation';
 export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: number): Router {
   const router = Router();
   router.post('/reports/ingest', async (req, res) => {
-    const ticket = await ingestion.authorize(req.headers.authorization, req.get('x-device-id'));
+    let ticket;
+    try {
+      ticket = await ingestion.authorize(req.headers.authorization, req.get('x-device-id'));
+    } catch (error) {
+      // Refusals before the body (bad key, per-key limit) are what a storm is made of: answered
+      // here rather than through Express's error chain. Outages and bugs still go there.
+      const status = statusOf(error);
+      if (status >= 500) throw error;
+      sendError(res, error, status);
+      return;
+    }
     const body = await readJsonBody(req, maxBodyBytes);
     const result = await ingestion.ingest(ticket, body);
     // Written directly rather than through res.json(): the hottest response of the service.
@@ -19,6 +30,11 @@ export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: num
     });
     res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
+  });
+  // A browser or a mistyped curl that GETs the route learns it exists and takes POST only.
+  router.all('/reports/ingest', (_req, res) => {
+    res.setHeader('Allow', 'POST');
+    res.status(405).json({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
   });
   return router;
 }

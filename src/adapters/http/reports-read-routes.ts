@@ -3,13 +3,12 @@ import { Router, type Request } from 'express';
 import type { ReportGroups } from '../../app/report-groups';
 import { ValidationError } from '../../domain/errors';
 import type { SummaryDimension } from '../../domain/group-query';
-import { dimensionsOf, type BlobRecord, type ReportGroup } from '../../domain/report';
 import { parseRfc3339 } from '../../domain/rfc3339';
 import type { TokenVerifier } from '../../ports/token-verifier';
-import type { SummaryBucket } from '../../ports/report-repository';
 import { authenticate, principalOf } from './authenticate';
 import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { blobToWire, bucketToWire, groupToWire } from './views';
 import {
   blobDownloadQuerySchema,
   groupListQuerySchema,
@@ -24,53 +23,6 @@ const parseSummary = queryParser(summaryQuerySchema);
 const parseGroupRef = queryParser(groupRefQuerySchema);
 const parseDownload = queryParser(blobDownloadQuerySchema);
 const parsePatch = bodyParser(groupPatchBodySchema);
-
-// Wire names follow faynoSync's documents (snake_case); owner and storage bucket are never sent.
-export function groupToWire(g: ReportGroup) {
-  return {
-    group_hash: g.groupHash,
-    app_id: g.appId,
-    ...dimensionsOf(g),
-    stats: {
-      count: g.stats.count,
-      first_seen: g.stats.firstSeen.toISOString(),
-      last_seen: g.stats.lastSeen.toISOString(),
-      details_stored: g.stats.detailsStored,
-      details_rejected: g.stats.detailsRejected,
-    },
-    status: g.status,
-    resolved_at: g.resolvedAt?.toISOString() ?? null,
-    resolved_by: g.resolvedBy,
-    tags: [...g.tags],
-    note: g.note,
-    created_at: g.createdAt.toISOString(),
-    updated_at: g.updatedAt.toISOString(),
-  };
-}
-
-export function blobToWire(b: BlobRecord & { url: string }) {
-  return {
-    id: b.id,
-    group_hash: b.groupHash,
-    app_id: b.appId,
-    ...dimensionsOf(b),
-    storage: {
-      driver: b.storage.driver,
-      key: b.storage.key,
-      compressed_size: b.storage.compressedSize,
-      decompressed_size: b.storage.decompressedSize,
-      content_type: b.storage.contentType,
-      encoding: b.storage.encoding,
-    },
-    created_at: b.createdAt.toISOString(),
-    expires_at: b.expiresAt.toISOString(),
-    url: b.url,
-  };
-}
-
-function bucketToWire(b: SummaryBucket) {
-  return { ...b.key, count: b.count, groups: b.groups, last_seen: b.lastSeen.toISOString() };
-}
 
 const hashOf = (req: Request) => String(req.params.groupHash);
 

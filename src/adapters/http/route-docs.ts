@@ -94,7 +94,7 @@ export function logsDocs(logs: LogsSettings): RouteDoc[] {
       responses: {
         200: { description: 'Accepted', schema: object(['accepted', 'count'], { accepted: { type: 'boolean' }, count: { type: 'integer' } }) },
         400: error('Invalid device ID format, or invalid JSON'),
-        401: error('Device ID required'),
+        401: error('Device ID required, or invalid or expired token (a refused bearer token and no X-Device-Id)'),
         413: error('Body over LOGS_MAX_BODY_BYTES'),
         422: error('Schema violation; paths lists the failing ones'),
         429: error('Rate limited (scope logs: per user or device; logs_ip: per address for anonymous callers); RateLimit headers and Retry-After'),

@@ -37,6 +37,17 @@ export class MemoryAppDirectory implements AppDirectory {
     return { ...app };
   }
 
+  async setOwner(id: string, owner: string, at: Date): Promise<App | null> {
+    const app = this.apps.get(id);
+    if (!app) return null;
+    for (const existing of this.apps.values()) {
+      if (existing.id !== id && existing.owner === owner && existing.name === app.name) throw new ConflictError('an app with this name already exists', 'app_exists');
+    }
+    app.owner = owner;
+    app.updatedAt = at;
+    return { ...app };
+  }
+
   async deleteApp(id: string): Promise<boolean> {
     const key = this.keysByApp.get(id);
     if (key) this.appByKey.delete(key.key);

@@ -9,6 +9,7 @@ import {
   keyFilter,
   keyOfAppFilter,
   reportsEnabledUpdate,
+  ownerUpdate,
   setReportKeyUpdate,
   type AppDocument,
   type ReportKeyDocument,
@@ -76,6 +77,18 @@ export class MongoAppDirectory implements AppDirectory {
     return guarded('setReportsEnabled', async () => {
       const doc = await this.apps.findOneAndUpdate(appFilter(id), reportsEnabledUpdate(enabled, at), { returnDocument: 'after' });
       return doc ? fromDocument(doc) : null;
+    });
+  }
+
+  async setOwner(id: string, owner: string, at: Date): Promise<App | null> {
+    return guarded('setOwner', async () => {
+      try {
+        const doc = await this.apps.findOneAndUpdate(appFilter(id), ownerUpdate(owner, at), { returnDocument: 'after' });
+        return doc ? fromDocument(doc) : null;
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new ConflictError('an app with this name already exists', 'app_exists');
+        throw error;
+      }
     });
   }
 

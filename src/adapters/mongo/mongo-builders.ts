@@ -212,6 +212,8 @@ export const appFilter = (id: string): Filter<AppDocument> => ({ _id: { $eq: id 
 
 export const reportsEnabledUpdate = (enabled: boolean, at: Date): Document => ({ $set: { reports: enabled, updatedAt: at } });
 
+export const ownerUpdate = (owner: string, at: Date): Document => ({ $set: { owner, updatedAt: at } });
+
 export const keyOfAppFilter = (appId: string): Filter<ReportKeyDocument> => ({ app_id: { $eq: appId } });
 
 export const keyFilter = (key: string): Filter<ReportKeyDocument> => ({ key: { $eq: key } });

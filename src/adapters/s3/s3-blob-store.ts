@@ -21,6 +21,11 @@ export interface S3Settings {
   readonly secretAccessKey: string | null;
   readonly forcePathStyle: boolean;
   readonly checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  /**
+   * The endpoint that browsers reach, used only to presign download URLs (S3_PUBLIC_ENDPOINT):
+   * in compose the service talks to http://minio:9000, a name only the compose network resolves.
+   */
+  readonly publicEndpoint?: string | null;
 }
 
 /** S3 allows at most this many keys in one DeleteObjects request. */
@@ -33,11 +38,16 @@ export class S3BlobStore implements BlobStore {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
+    /** Signs download URLs; the client itself when there is no separate public endpoint. */
+    private readonly presigner: S3Client = client,
   ) {}
 
   static fromSettings(settings: S3Settings): S3BlobStore {
     if (!settings.bucket) throw new Error('S3_BUCKET_NAME_PRIVATE: is required for the s3 storage driver');
-    return new S3BlobStore(s3Client(settings), settings.bucket);
+    const client = s3Client(settings);
+    // Presigning is local computation: this client never opens a connection.
+    const presigner = settings.publicEndpoint ? s3Client({ ...settings, endpoint: settings.publicEndpoint }) : client;
+    return new S3BlobStore(client, settings.bucket, presigner);
   }
 
   /** For startup: the store, once its bucket answered; otherwise an Error naming the variable to fix. */
@@ -116,7 +126,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   signedUrl(key: string, ttlSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: ttlSeconds });
+    return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: ttlSeconds });
   }
 
   async ping(): Promise<void> {
@@ -146,6 +156,7 @@ export class S3BlobStore implements BlobStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+    if (this.presigner !== this.client) this.presigner.destroy();
   }
 }
 

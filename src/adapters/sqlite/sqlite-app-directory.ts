@@ -58,6 +58,19 @@ export class SqliteAppDirectory implements AppDirectory {
     return row ? fromRow(row) : null;
   }
 
+  async setOwner(id: string, owner: string, at: Date): Promise<App | null> {
+    try {
+      const row = guarded(
+        'setOwner',
+        () => this.db.prepare('UPDATE apps SET owner = ?, updatedAt = ? WHERE id = ? RETURNING *').get(owner, at.getTime(), id) as AppRow | undefined,
+      );
+      return row ? fromRow(row) : null;
+    } catch (error) {
+      if (uniqueViolation(error) === null) throw error;
+      throw new ConflictError('an app with this name already exists', 'app_exists');
+    }
+  }
+
   async deleteApp(id: string): Promise<boolean> {
     return guarded('deleteApp', () =>
       this.db.transaction(() => {
