@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const address = server.address();
   logger.info({ address }, 'telltale listening');
   composition.sweeper.start(config.reports.sweepIntervalMs);
+  composition.verdicts.start();
 
   const stop = (signal: string) => {
     if (stopping) return;

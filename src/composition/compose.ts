@@ -28,6 +28,8 @@ import { composeLimiter } from './limiter';
 import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
+import { composeVerdicts, composeVerdictStores, type Verdicts } from './verdicts';
+import type { RolloutCounts } from '../app/rollout-evaluator';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
 
@@ -50,6 +52,8 @@ export interface Composition {
   secrets: { urlSigning: string };
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
+  /** Rollout verdicts and webhooks; main.ts starts their loops. */
+  verdicts: Verdicts;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -61,6 +65,8 @@ export interface ComposeOverrides {
   tokenVerifier?: TokenVerifier;
   clientLogSink?: ClientLogSink;
   appIntegrity?: AppIntegrity;
+  /** Hourly counts for rollout evaluations; none until the rates use case is wired. */
+  rolloutCounts?: RolloutCounts;
 }
 
 /** Builds every adapter and use case from the config, one port family at a time. */
@@ -89,7 +95,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
 
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger });
+  const verdictStores = await composeVerdictStores(config, storage, { clock, logger });
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, outbox: verdictStores.webhooks });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
@@ -109,6 +116,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   });
   closers.add(() => sweeper.stop());
 
+  const verdicts = composeVerdicts(config, verdictStores, { directory, clock, logger, counts: overrides.rolloutCounts }, closers);
+
   const secrets = { urlSigning };
   const { routers, routeDocs } = apiRoutes(config, {
     deps: { config },
@@ -123,6 +132,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     metrics,
     logger,
     redis,
+    verdicts,
   });
 
   return {
@@ -148,6 +158,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     tokenVerifier,
     secrets,
     sqlite,
+    verdicts,
     close: () => closers.closeAll(),
   };
 }

@@ -9,6 +9,7 @@ import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
+import type { WebhookStore } from '../ports/webhook-store';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
 import { LogsIntake } from '../app/logs-intake';
 import { ReportIngestion } from '../app/report-ingestion';
@@ -26,6 +27,7 @@ export function composeReportIngestion(
     clock: Clock;
     metrics: Metrics;
     logger: PinoLogger;
+    outbox?: Pick<WebhookStore, 'appendEvent'>;
   },
 ): ReportIngestion {
   return new ReportIngestion({ ...deps, randomHex, settings: config.reports });

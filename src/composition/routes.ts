@@ -10,7 +10,10 @@ import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../ada
 import { usersRoutes } from '../adapters/http/users-routes';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
+import { rolloutHealthRoutes, webhooksRoutes } from '../adapters/http/verdict-routes';
+import { rolloutHealthDocs, webhooksDocs } from '../adapters/http/verdict-route-docs';
 import type { Config } from './config';
+import type { Verdicts } from './verdicts';
 import { readApiRouters, type ReadApiParts } from './read-api';
 import { randomHex } from './secrets';
 
@@ -21,6 +24,7 @@ export interface RouteParts extends ReadApiParts {
   metrics: Metrics;
   logger: Logger;
   redis: Redis | null;
+  verdicts: Pick<Verdicts, 'webhookManagement' | 'rolloutHealth'>;
 }
 
 /**
@@ -34,6 +38,8 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters(parts, tokenVerifier, randomHex),
+    webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
+    rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
   ];
   const routeDocs = [
     ...authDocs,
@@ -41,6 +47,8 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...appsDocs,
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
+    ...webhooksDocs,
+    ...rolloutHealthDocs,
   ];
   return { routers, routeDocs };
 }

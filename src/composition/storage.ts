@@ -7,6 +7,7 @@ import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repos
 import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
+import type { Db } from 'mongodb';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
 import type { ReportRepository } from '../ports/report-repository';
@@ -20,6 +21,8 @@ export interface Storage {
   accounts: AccountRepository;
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
+  /** The database when REPOSITORY_DRIVER=mongo, for adapters that add their own collections. */
+  mongoDb: Db | null;
   /** MongoDB's TTL index removes expired blob metadata by itself; see RetentionSweeper. */
   expiresMetadataItself: boolean;
 }
@@ -45,6 +48,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         directory: new SqliteAppDirectory(db),
         accounts: new SqliteAccountRepository(db),
         sqlite: db,
+        mongoDb: null,
         expiresMetadataItself: false,
       };
     }
@@ -54,6 +58,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         directory: new MemoryAppDirectory(),
         accounts: new MemoryAccountRepository(),
         sqlite: null,
+        mongoDb: null,
         expiresMetadataItself: false,
       };
     case 'mongo': {
@@ -61,7 +66,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
       closers.add(() => mongo.close());
       const accounts = new MongoAccountRepository(mongo.db);
       await accounts.ensureIndexes();
-      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, expiresMetadataItself: true };
+      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, mongoDb: mongo.db, expiresMetadataItself: true };
     }
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);

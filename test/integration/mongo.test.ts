@@ -6,6 +6,8 @@ import { ConflictError } from '../../src/domain/errors';
 import { dimensionsOf, type ReportEvent } from '../../src/domain/report';
 import { appDirectoryContract } from '../contract/app-directory.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
+import { webhookStoreContract } from '../contract/webhook-store.contract';
+import { MongoVerdictStore, MongoWebhookStore } from '../../src/adapters/mongo/mongo-webhook-store';
 import { ingestConcurrencySuite } from '../contract/ingest-concurrency.contract';
 import { reportBody } from '../fixtures/reports';
 import { describeWhenReachable } from './service-probe';
@@ -89,6 +91,13 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
   appDirectoryContract('mongo', async () => {
     const { conn, cleanup } = await open();
     return { directory: conn.directory, cleanup };
+  });
+
+  webhookStoreContract('mongo', async () => {
+    const { conn, cleanup } = await open();
+    const webhooks = new MongoWebhookStore(conn.db);
+    await webhooks.ensureIndexes();
+    return { webhooks, verdicts: new MongoVerdictStore(conn.db), cleanup };
   });
 
   ingestConcurrencySuite('mongo', async () => {

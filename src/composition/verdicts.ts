@@ -1,0 +1,106 @@
+import { hostname } from 'node:os';
+import type { Db } from 'mongodb';
+import type { Logger as PinoLogger } from 'pino';
+import { NodeHttpWebhookSender } from '../adapters/http-client/node-http-webhook-sender';
+import { MemoryLease } from '../adapters/memory/memory-lease';
+import { MemoryVerdictStore } from '../adapters/memory/memory-verdict-store';
+import { MemoryWebhookStore } from '../adapters/memory/memory-webhook-store';
+import { MongoVerdictStore, MongoWebhookStore } from '../adapters/mongo/mongo-webhook-store';
+import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
+import { SqliteLease } from '../adapters/sqlite/sqlite-lease';
+import { SqliteVerdictStore } from '../adapters/sqlite/sqlite-verdict-store';
+import { SqliteWebhookStore } from '../adapters/sqlite/sqlite-webhook-store';
+import { LeasedLoop } from '../app/leased-loop';
+import { RolloutEvaluator, type RolloutCounts } from '../app/rollout-evaluator';
+import { RolloutHealth } from '../app/rollout-health';
+import { WebhookDelivery } from '../app/webhook-delivery';
+import { WebhookManagement } from '../app/webhook-management';
+import type { AppDirectory } from '../ports/app-directory';
+import type { Clock } from '../ports/clock';
+import type { Lease } from '../ports/lease';
+import type { VerdictStore } from '../ports/verdict-store';
+import type { WebhookStore } from '../ports/webhook-store';
+import type { Closers } from './closers';
+import type { Config } from './config';
+import { randomHex } from './secrets';
+
+/** How far back hourly sketches go; ROLLOUT_HOURLY_RETENTION_DAYS once the rates config carries it. */
+const HOURLY_RETENTION_DAYS = 7;
+
+export interface VerdictStores {
+  webhooks: WebhookStore;
+  verdicts: VerdictStore;
+  lease: Lease;
+}
+
+/** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER), with a lease on the same store. */
+export async function composeVerdictStores(
+  config: Readonly<Config>,
+  storage: { sqlite: SqliteDatabase | null; mongoDb: Db | null },
+  deps: { clock: Clock; logger: PinoLogger },
+): Promise<VerdictStores> {
+  if (storage.sqlite) {
+    return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), lease: new SqliteLease(storage.sqlite, deps.clock) };
+  }
+  if (storage.mongoDb) {
+    const webhooks = new MongoWebhookStore(storage.mongoDb);
+    await webhooks.ensureIndexes();
+    // TODO(scale): a Mongo lease document; until it lands each Mongo instance evaluates (events stay at-least-once).
+    deps.logger.warn('no shared lease for REPOSITORY_DRIVER=mongo yet: every instance runs rollout evaluations and webhook delivery');
+    return { webhooks, verdicts: new MongoVerdictStore(storage.mongoDb), lease: new MemoryLease(deps.clock) };
+  }
+  const webhooks = new MemoryWebhookStore();
+  return { webhooks, verdicts: new MemoryVerdictStore(webhooks), lease: new MemoryLease(deps.clock) };
+}
+
+export interface Verdicts {
+  evaluator: RolloutEvaluator;
+  delivery: WebhookDelivery;
+  webhookManagement: WebhookManagement;
+  rolloutHealth: RolloutHealth;
+  /** Starts the evaluation and delivery loops (main.ts); tests call their runOnce/evaluateAll instead. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const NO_COUNTS: RolloutCounts = { hourlyCounts: async () => [] };
+
+export function composeVerdicts(
+  config: Readonly<Config>,
+  stores: VerdictStores,
+  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts?: RolloutCounts },
+  closers: Closers,
+): Verdicts {
+  const { clock, logger } = deps;
+  const evaluator = new RolloutEvaluator({
+    counts: deps.counts ?? NO_COUNTS,
+    store: stores.verdicts,
+    apps: deps.directory,
+    clock,
+    newId: () => randomHex(12),
+    settings: { hourlyRetentionDays: HOURLY_RETENTION_DAYS, defaults: {} },
+  });
+  const delivery = new WebhookDelivery({
+    store: stores.webhooks,
+    sender: new NodeHttpWebhookSender({ allowPrivate: config.verdicts.webhookAllowPrivate }),
+    clock,
+    random: Math.random,
+    logger,
+    settings: { timeoutMs: config.verdicts.webhookTimeoutMs },
+  });
+  const holder = `${hostname()}:${process.pid}:${randomHex(4)}`;
+  const loops = [
+    new LeasedLoop({ lease: stores.lease, name: 'rollout-evaluator', holder, intervalMs: config.verdicts.evalIntervalSeconds * 1000, run: () => evaluator.evaluateAll(), logger }),
+    new LeasedLoop({ lease: stores.lease, name: 'webhook-delivery', holder, intervalMs: config.verdicts.webhookDeliveryIntervalMs, run: () => delivery.runOnce(), logger }),
+  ];
+  const stop = async () => void (await Promise.all(loops.map((l) => l.stop())));
+  closers.add(stop);
+  return {
+    evaluator,
+    delivery,
+    webhookManagement: new WebhookManagement({ directory: deps.directory, store: stores.webhooks, clock, randomHex }),
+    rolloutHealth: new RolloutHealth({ directory: deps.directory, evaluator, store: stores.verdicts, defaults: {} }),
+    start: () => loops.forEach((l) => l.start()),
+    stop,
+  };
+}
