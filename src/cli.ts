@@ -4,6 +4,7 @@ import { CannotStartError, start } from './composition/start';
 import type { Command } from './cli/command';
 import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
 import { reportCommands } from './cli/report-commands';
+import { rolloutCommands } from './cli/rollout-commands';
 import { accountCommands, type AccountCommand } from './cli/account-commands';
 import { ValidationError } from './domain/errors';
 
@@ -11,6 +12,7 @@ import { ValidationError } from './domain/errors';
 // failures print {error, code} on stderr and exit 2 for a bad invocation, 1 otherwise.
 const commands: Record<string, Command> = {
   ...reportCommands,
+  ...rolloutCommands,
   'admins create': account('admins create --username <name> --password <password>', ['username', 'password']),
   'users create': account(
     'users create --owner <admin id or username> --username <name> --password <password> [--allowed-apps a,b] [--permissions download,edit,create,delete]',

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   logger.info({ address }, 'telltale listening');
   composition.sweeper.start(config.reports.sweepIntervalMs);
   composition.verdicts.start();
+  composition.rollouts.sweeper.start(config.reports.sweepIntervalMs);
 
   const stop = (signal: string) => {
     if (stopping) return;

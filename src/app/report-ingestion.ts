@@ -14,6 +14,8 @@ import type { Metrics } from '../ports/metrics';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { RecordOutcome, ReportRepository } from '../ports/report-repository';
 import type { WebhookStore } from '../ports/webhook-store';
+import type { SketchKind } from '../ports/device-sketches';
+import type { DeviceCounter } from './device-counter';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
 const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,6 +49,8 @@ export interface ReportIngestionDeps {
   settings: ReportSettings;
   /** Where group.new and group.regressed go; written only when recordEvent says so, so the common path stays one write. */
   outbox?: Pick<WebhookStore, 'appendEvent'>;
+  /** Adds each accepted report's device to its cell's sketches (in process; flushed in the background). */
+  devices?: DeviceCounter;
 }
 
 /** What authorize() established before the body was read. */
@@ -135,6 +139,7 @@ export class ReportIngestion {
     }
     this.deps.metrics.increment('reports_accepted_total');
     if (recorded.created || recorded.reopened) await this.announce(app.appId, hash, dimensions, now, recorded.created ? 'group.new' : 'group.regressed');
+    await this.countDevice(ticket, input, now);
 
     if (stored) await this.trim(app.appId, hash);
     return { groupHash: hash, storedDetails: stored !== null, ...(detailsError ? { detailsError } : {}) };
@@ -147,6 +152,29 @@ export class ReportIngestion {
     await this.deps.outbox
       .appendEvent({ id: this.deps.randomHex(12), appId, type, payload, createdAt: at })
       .catch((error: Error) => this.deps.logger.warn({ err: { message: error.message }, appId, type }, 'outbox append failed; webhook event lost'));
+  }
+
+  /**
+   * Active and affected in the report's cell, so affected ⊆ active; an update failure also counts
+   * against the version it failed to update to. Only registers in process change here: no write.
+   */
+  private async countDevice(ticket: IngestTicket, input: ReturnType<typeof parseReportInput>, at: Date): Promise<void> {
+    const devices = this.deps.devices;
+    if (!devices) return;
+    const { application, system, event } = input;
+    const cell = { version: application.version, channel: application.channel, platform: system.platform, arch: system.arch };
+    const kinds: SketchKind[] = ['active', `affected:${event.type}`];
+    try {
+      if (event.type === 'update_failure') {
+        const target = event.target_version ?? application.version;
+        if (target === application.version) kinds.push('update_failed_to');
+        else await devices.count(ticket.app.appId, { ...cell, version: target }, ticket.deviceId, ['update_failed_to'], at);
+      }
+      await devices.count(ticket.app.appId, cell, ticket.deviceId, kinds, at);
+    } catch (error) {
+      // The report is counted in its group already; its device is statistics.
+      this.deps.logger.warn({ err: { message: (error as Error).message } }, 'report device not counted in the rollout sketches');
+    }
   }
 
   private keyRule(app: AppContext): LimitRule {

@@ -30,6 +30,7 @@ import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
 import { composeVerdicts, composeVerdictStores, type Verdicts } from './verdicts';
 import type { RolloutCounts } from '../app/rollout-evaluator';
+import { composeRollouts, type Rollouts } from './rollouts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
 
@@ -54,6 +55,8 @@ export interface Composition {
   sqlite: SqliteDatabase | null;
   /** Rollout verdicts and webhooks; main.ts starts their loops. */
   verdicts: Verdicts;
+  /** Device sketches, beacons and rates (rollout health). */
+  rollouts: Rollouts;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -65,7 +68,7 @@ export interface ComposeOverrides {
   tokenVerifier?: TokenVerifier;
   clientLogSink?: ClientLogSink;
   appIntegrity?: AppIntegrity;
-  /** Hourly counts for rollout evaluations; none until the rates use case is wired. */
+  /** Hourly counts for rollout evaluations instead of the device sketches (tests). */
   rolloutCounts?: RolloutCounts;
 }
 
@@ -96,12 +99,14 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
 
   const verdictStores = await composeVerdictStores(config, storage, { clock, logger });
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, outbox: verdictStores.webhooks });
+  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger }, closers);
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter, outbox: verdictStores.webhooks });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
   const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
 
+  // The sketches live in the repository's store or in Redis, both checked already.
   const readinessChecks: ReadinessCheck[] = [
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
@@ -116,7 +121,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   });
   closers.add(() => sweeper.stop());
 
-  const verdicts = composeVerdicts(config, verdictStores, { directory, clock, logger, counts: overrides.rolloutCounts }, closers);
+  const verdicts = composeVerdicts(config, verdictStores, { directory, clock, logger, counts: overrides.rolloutCounts ?? rollouts.rates }, closers);
 
   const secrets = { urlSigning };
   const { routers, routeDocs } = apiRoutes(config, {
@@ -133,6 +138,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     logger,
     redis,
     verdicts,
+    rates: rollouts.rates,
   });
 
   return {
@@ -140,6 +146,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
       config,
       logger,
       ingestion,
+      beacons: rollouts.beacons ?? undefined,
       routers,
       routeDocs,
       ops: { checks: readinessChecks, metrics: metrics instanceof PromMetrics ? metrics : undefined, metricsToken: config.metricsToken, logger },
@@ -159,6 +166,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     secrets,
     sqlite,
     verdicts,
+    rollouts,
     close: () => closers.closeAll(),
   };
 }

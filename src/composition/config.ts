@@ -66,6 +66,17 @@ export interface Config {
     /** Lets webhooks reach loopback, private and link-local addresses (tests, on-premises receivers). */
     webhookAllowPrivate: boolean;
   };
+
+  telemetry: { enabled: boolean; rateLimitPerIpPerMinute: number };
+
+  rollouts: {
+    minDevices: number;
+    hourlyRetentionDays: number;
+    dailyRetentionDays: number;
+    flushIntervalMs: number;
+    /** auto: Redis when REDIS_URL is set, else the repository's store; repository: always the latter. */
+    sketchStore: 'auto' | 'repository';
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -267,6 +278,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       webhookDeliveryIntervalMs: int(env, 'WEBHOOK_DELIVERY_INTERVAL_MS', 2_000, 100, 3_600_000),
       webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
       webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    },
+    telemetry: {
+      enabled: bool(env, 'TELEMETRY_ENABLED', true),
+      rateLimitPerIpPerMinute: int(env, 'TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE', 120, 1),
+    },
+    rollouts: {
+      minDevices: int(env, 'ROLLOUT_MIN_DEVICES', 20, 1, 1_000_000),
+      hourlyRetentionDays: int(env, 'ROLLOUT_HOURLY_RETENTION_DAYS', 7, 1, 90),
+      dailyRetentionDays: int(env, 'ROLLOUT_DAILY_RETENTION_DAYS', 90, 1, 3650),
+      flushIntervalMs: int(env, 'ROLLOUT_FLUSH_INTERVAL_MS', 1000, 10, 600_000),
+      sketchStore: oneOf(env, 'ROLLOUT_SKETCH_STORE', ['auto', 'repository'] as const, 'auto'),
     },
   };
   return deepFreeze(config);

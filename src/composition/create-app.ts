@@ -7,6 +7,8 @@ import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
 import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from '../app/report-ingestion';
+import type { BeaconIntake } from '../app/beacon-intake';
+import { telemetryDocs, telemetryRoutes } from '../adapters/http/telemetry-routes';
 import type { Config } from './config';
 
 const VERSION: string = require('../../package.json').version;
@@ -16,6 +18,8 @@ export interface AppDeps {
   /** The service's own logger (request logs, errors); never the client-log sink. */
   logger: PinoLogger;
   ingestion: ReportIngestion;
+  /** The update-check beacon; absent when TELEMETRY_ENABLED=false (its routes answer 404). */
+  beacons?: BeaconIntake;
   /** Further routers mounted before the 404 handler (read API, logs intake). */
   routers?: Router[];
   /** OpenAPI entries of the routes in `routers`. */
@@ -39,9 +43,10 @@ export function createApp(deps: AppDeps): Express {
   // The ingest route comes first: it carries nearly all the traffic, and every layer before it
   // is work each report pays for.
   if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
+  if (deps.beacons) app.use(telemetryRoutes(deps.beacons));
   if (deps.ops) app.use(opsRoutes(deps.ops));
   const openApi = buildOpenApiDocument(
-    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.routeDocs ?? [])],
+    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.beacons ? telemetryDocs : []), ...(deps.routeDocs ?? [])],
     { version: VERSION },
   );
   app.get('/openapi.json', (_req, res) => {

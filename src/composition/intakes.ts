@@ -11,6 +11,7 @@ import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
 import type { WebhookStore } from '../ports/webhook-store';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
+import type { DeviceCounter } from '../app/device-counter';
 import { LogsIntake } from '../app/logs-intake';
 import { ReportIngestion } from '../app/report-ingestion';
 import type { Closers } from './closers';
@@ -28,6 +29,7 @@ export function composeReportIngestion(
     metrics: Metrics;
     logger: PinoLogger;
     outbox?: Pick<WebhookStore, 'appendEvent'>;
+    devices?: DeviceCounter;
   },
 ): ReportIngestion {
   return new ReportIngestion({ ...deps, randomHex, settings: config.reports });

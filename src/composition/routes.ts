@@ -8,6 +8,8 @@ import { logsRoutes } from '../adapters/http/logs-routes';
 import type { RouteDoc } from '../adapters/http/openapi';
 import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
 import { usersRoutes } from '../adapters/http/users-routes';
+import { rolloutsDocs, rolloutsRoutes } from '../adapters/http/rollouts-routes';
+import type { RolloutRates } from '../app/rollout-rates';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
 import { rolloutHealthRoutes, webhooksRoutes } from '../adapters/http/verdict-routes';
@@ -25,6 +27,8 @@ export interface RouteParts extends ReadApiParts {
   logger: Logger;
   redis: Redis | null;
   verdicts: Pick<Verdicts, 'webhookManagement' | 'rolloutHealth'>;
+  /** Absent in tests that build the read API alone. */
+  rates?: RolloutRates;
 }
 
 /**
@@ -40,6 +44,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...readApiRouters(parts, tokenVerifier, randomHex),
     webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
     rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
+    ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
   ];
   const routeDocs = [
     ...authDocs,
@@ -49,6 +54,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
     ...webhooksDocs,
     ...rolloutHealthDocs,
+    ...(parts.rates ? rolloutsDocs : []),
   ];
   return { routers, routeDocs };
 }

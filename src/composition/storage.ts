@@ -22,7 +22,7 @@ export interface Storage {
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
   /** The database when REPOSITORY_DRIVER=mongo, for adapters that add their own collections. */
-  mongoDb: Db | null;
+  mongo: Db | null;
   /** MongoDB's TTL index removes expired blob metadata by itself; see RetentionSweeper. */
   expiresMetadataItself: boolean;
 }
@@ -48,7 +48,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         directory: new SqliteAppDirectory(db),
         accounts: new SqliteAccountRepository(db),
         sqlite: db,
-        mongoDb: null,
+        mongo: null,
         expiresMetadataItself: false,
       };
     }
@@ -58,7 +58,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         directory: new MemoryAppDirectory(),
         accounts: new MemoryAccountRepository(),
         sqlite: null,
-        mongoDb: null,
+        mongo: null,
         expiresMetadataItself: false,
       };
     case 'mongo': {
@@ -66,7 +66,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
       closers.add(() => mongo.close());
       const accounts = new MongoAccountRepository(mongo.db);
       await accounts.ensureIndexes();
-      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, mongoDb: mongo.db, expiresMetadataItself: true };
+      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, mongo: mongo.db, expiresMetadataItself: true };
     }
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);

@@ -24,9 +24,6 @@ import type { Closers } from './closers';
 import type { Config } from './config';
 import { randomHex } from './secrets';
 
-/** How far back hourly sketches go; ROLLOUT_HOURLY_RETENTION_DAYS once the rates config carries it. */
-const HOURLY_RETENTION_DAYS = 7;
-
 export interface VerdictStores {
   webhooks: WebhookStore;
   verdicts: VerdictStore;
@@ -36,18 +33,18 @@ export interface VerdictStores {
 /** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER), with a lease on the same store. */
 export async function composeVerdictStores(
   config: Readonly<Config>,
-  storage: { sqlite: SqliteDatabase | null; mongoDb: Db | null },
+  storage: { sqlite: SqliteDatabase | null; mongo: Db | null },
   deps: { clock: Clock; logger: PinoLogger },
 ): Promise<VerdictStores> {
   if (storage.sqlite) {
     return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), lease: new SqliteLease(storage.sqlite, deps.clock) };
   }
-  if (storage.mongoDb) {
-    const webhooks = new MongoWebhookStore(storage.mongoDb);
+  if (storage.mongo) {
+    const webhooks = new MongoWebhookStore(storage.mongo);
     await webhooks.ensureIndexes();
     // TODO(scale): a Mongo lease document; until it lands each Mongo instance evaluates (events stay at-least-once).
     deps.logger.warn('no shared lease for REPOSITORY_DRIVER=mongo yet: every instance runs rollout evaluations and webhook delivery');
-    return { webhooks, verdicts: new MongoVerdictStore(storage.mongoDb), lease: new MemoryLease(deps.clock) };
+    return { webhooks, verdicts: new MongoVerdictStore(storage.mongo), lease: new MemoryLease(deps.clock) };
   }
   const webhooks = new MemoryWebhookStore();
   return { webhooks, verdicts: new MemoryVerdictStore(webhooks), lease: new MemoryLease(deps.clock) };
@@ -63,22 +60,20 @@ export interface Verdicts {
   stop(): Promise<void>;
 }
 
-const NO_COUNTS: RolloutCounts = { hourlyCounts: async () => [] };
-
 export function composeVerdicts(
   config: Readonly<Config>,
   stores: VerdictStores,
-  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts?: RolloutCounts },
+  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts: RolloutCounts },
   closers: Closers,
 ): Verdicts {
   const { clock, logger } = deps;
   const evaluator = new RolloutEvaluator({
-    counts: deps.counts ?? NO_COUNTS,
+    counts: deps.counts,
     store: stores.verdicts,
     apps: deps.directory,
     clock,
     newId: () => randomHex(12),
-    settings: { hourlyRetentionDays: HOURLY_RETENTION_DAYS, defaults: {} },
+    settings: { hourlyRetentionDays: config.rollouts.hourlyRetentionDays, defaults: { minDevices: config.rollouts.minDevices } },
   });
   const delivery = new WebhookDelivery({
     store: stores.webhooks,
@@ -99,7 +94,7 @@ export function composeVerdicts(
     evaluator,
     delivery,
     webhookManagement: new WebhookManagement({ directory: deps.directory, store: stores.webhooks, clock, randomHex }),
-    rolloutHealth: new RolloutHealth({ directory: deps.directory, evaluator, store: stores.verdicts, defaults: {} }),
+    rolloutHealth: new RolloutHealth({ directory: deps.directory, evaluator, store: stores.verdicts, defaults: { minDevices: config.rollouts.minDevices } }),
     start: () => loops.forEach((l) => l.start()),
     stop,
   };

@@ -43,6 +43,7 @@ export const reportInputSchema: JSONSchemaType<ReportInput> = {
       properties: {
         type: { type: 'string', enum: [...EVENT_TYPES] },
         reason: field('event.reason'),
+        target_version: { ...field('application.version'), nullable: true },
       },
     },
     details: {

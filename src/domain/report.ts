@@ -19,6 +19,8 @@ export interface DetailsInput {
 
 /** The wire body of POST /reports/ingest (faynoSync's format). */
 export interface ReportInput extends ReportDimensions {
+  /** target_version: on update_failure, the version the device failed to update to; not a dimension. */
+  event: ReportDimensions['event'] & { target_version?: string };
   details?: DetailsInput;
 }
 

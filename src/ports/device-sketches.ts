@@ -1,12 +1,7 @@
 import type { EventType } from '../domain/report';
+import type { RolloutCell } from '../domain/rollout-cell';
 
-/** (app, version, channel, platform, arch): where a device was seen. */
-export interface RolloutCell {
-  version: string;
-  channel: string;
-  platform: string;
-  arch: string;
-}
+export type { RolloutCell } from '../domain/rollout-cell';
 
 export type SketchGranularity = 'hour' | 'day';
 

@@ -9,4 +9,5 @@ export type MetricName =
   | 'report_details_total'
   | 'rate_limit_rejections_total'
   | 'rate_limiter_errors_total'
-  | 'client_log_entries_total';
+  | 'client_log_entries_total'
+  | 'beacons_total';

@@ -4,7 +4,9 @@ import { MongoMemoryServer } from 'mongodb-memory-server-core';
 import { connectMongo, redactMongoUrl, type MongoConnection } from '../../src/adapters/mongo/mongo-connection';
 import { ConflictError } from '../../src/domain/errors';
 import { dimensionsOf, type ReportEvent } from '../../src/domain/report';
+import { MongoDayKeyStore, MongoDeviceSketchStore } from '../../src/adapters/mongo/mongo-device-sketches';
 import { appDirectoryContract } from '../contract/app-directory.contract';
+import { deviceSketchContract } from '../contract/device-sketches.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
 import { webhookStoreContract } from '../contract/webhook-store.contract';
 import { MongoVerdictStore, MongoWebhookStore } from '../../src/adapters/mongo/mongo-webhook-store';
@@ -99,6 +101,15 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
     await webhooks.ensureIndexes();
     return { webhooks, verdicts: new MongoVerdictStore(conn.db), cleanup };
   });
+  deviceSketchContract(
+    'mongo',
+    async () => {
+      const { conn, cleanup } = await open();
+      const store = new MongoDeviceSketchStore(conn.db, { hourlyDays: 7, dailyDays: 90 });
+      await store.ensureIndexes();
+      return { store, dayKeys: new MongoDayKeyStore(conn.db), cleanup };
+    },
+  );
 
   ingestConcurrencySuite('mongo', async () => {
     const { conn, cleanup } = await open();

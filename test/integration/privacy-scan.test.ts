@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
+import request from 'supertest';
 import { dataDirFor, harness, type Harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
 import { gzipDetails, newDeviceId, reportBody } from '../fixtures/reports';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
+import { deviceNeedles } from '../fixtures/sketches';
+import { deviceDigest } from '../../src/domain/hyperloglog';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const { REDIS_URL, S3_ENDPOINT } = process.env;
@@ -71,7 +74,9 @@ describeBoth('privacy: what Telltale stores holds no device id, client IP or rep
   beforeAll(async () => {
     await bucket.create();
     redis = await claimEmptyDatabase(REDIS_URL!, run);
-    h = await harness({ ...s3TestEnv(bucket.name), REPOSITORY_DRIVER: 'sqlite', DATA_DIR: dataDir, REDIS_URL: redis.url });
+    h = await harness({ ...s3TestEnv(bucket.name), REPOSITORY_DRIVER: 'sqlite', DATA_DIR: dataDir, REDIS_URL: redis.url, ROLLOUT_FLUSH_INTERVAL_MS: '600000' });
+    // Redis expires sketches by their bucket: the clock must be today's.
+    h.clock.set(new Date());
   });
   afterAll(async () => {
     server?.close();
@@ -118,13 +123,25 @@ describeBoth('privacy: what Telltale stores holds no device id, client IP or rep
         statuses.push(res.status);
       }
     }
+    // Update-check beacons of the same devices, counted in Redis HyperLogLogs.
+    for (const device of devices) {
+      const res = await request(h.app)
+        .get('/telemetry/beacon?app_name=my-app&version=1.4.2&channel=stable&platform=linux&arch=x64&from_version=1.4.1')
+        .set('Authorization', `Bearer ${tenants[0]!.key}`)
+        .set('X-Device-ID', device);
+      statuses.push(res.status);
+    }
+    await h.rollouts.buffer.flush();
+    const dayKey = await h.rollouts.dayKeys.keyFor(h.clock.now().toISOString().slice(0, 10), Buffer.alloc(32));
+    const digests = tenants.flatMap((t) => devices.map((d) => deviceDigest(dayKey, t.appId, d)));
+    expect(statuses.filter((s) => s === 204).length).toBe(devices.length);
     expect(statuses.filter((s) => s === 202).length).toBe(devices.length * 2 + (server ? 3 : 0));
     expect(statuses.filter((s) => s === 429).length).toBe(devices.length * 2);
 
-    const deviceNeedles = devices.flatMap((d) => [d, d.toUpperCase(), d.replace(/-/g, '')]);
+    const needles = deviceNeedles(devices, digests);
     const keyNeedles = tenants.flatMap((t) => [t.key, t.key.slice(4)]);
     const leaks = (where: string, haystack: string, reportKeysAllowed = false) =>
-      [...deviceNeedles, ...CLIENT_IPS, ...(reportKeysAllowed ? [] : keyNeedles)].filter((needle) => haystack.includes(needle)).map((needle) => `${where}: ${needle}`);
+      [...needles, ...CLIENT_IPS, ...(reportKeysAllowed ? [] : keyNeedles)].filter((needle) => haystack.includes(needle)).map((needle) => `${where}: ${needle}`);
     const found: string[] = [];
 
     const db = h.sqlite!;
@@ -146,6 +163,7 @@ describeBoth('privacy: what Telltale stores holds no device id, client IP or rep
     }
 
     const entries = await allRedisEntries(redis.client);
+    expect(entries.filter((e) => e.key.startsWith('tt:hll:') && e.value.startsWith('HYLL')).length).toBeGreaterThanOrEqual(4);
     for (const { key, value } of entries) found.push(...leaks('redis key', key), ...leaks(`redis ${key}`, value));
 
     // The raw files too: a value deleted or overwritten can live on in the WAL or free pages.

@@ -164,3 +164,35 @@ export const keyRegenerateBodySchema: JSONSchemaType<KeyRegenerateBody> = {
   required: ['app_id'],
   properties: { app_id: { type: 'string', minLength: 1, maxLength: 128 } },
 };
+
+const CELL_DIMENSIONS = ['version', 'channel', 'platform', 'arch'] as const;
+const cellGroupByPattern = `^(${CELL_DIMENSIONS.join('|')})(,(${CELL_DIMENSIONS.join('|')}))*$`;
+
+export interface RatesQuery {
+  app: string;
+  from?: string;
+  to?: string;
+  version?: string;
+  channel?: string;
+  platform?: string;
+  arch?: string;
+  group_by?: string;
+  granularity: 'day' | 'hour';
+}
+
+export const ratesQuerySchema: JSONSchemaType<RatesQuery> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app'],
+  properties: {
+    app: appRef,
+    from: { ...dateTime, description: 'RFC 3339; default: 7 days before to' },
+    to: { ...dateTime, description: 'RFC 3339; default: now' },
+    version: dimension('application.version'),
+    channel: dimension('application.channel'),
+    platform: dimension('system.platform'),
+    arch: dimension('system.arch'),
+    group_by: { type: 'string', nullable: true, pattern: cellGroupByPattern, description: `comma-separated: ${CELL_DIMENSIONS.join(', ')}; default version` },
+    granularity: { type: 'string', enum: ['day', 'hour'], default: 'day' },
+  },
+};

@@ -8,6 +8,7 @@ const HELP: Record<MetricName, { help: string; labels: string[] }> = {
   rate_limit_rejections_total: { help: 'Requests refused by a rate limit, by scope', labels: ['scope'] },
   rate_limiter_errors_total: { help: 'Rate limiter store errors (the request was allowed: fail-open)', labels: ['op'] },
   client_log_entries_total: { help: 'Client log entries accepted, by level', labels: ['level'] },
+  beacons_total: { help: 'Update-check beacons, by outcome (counted or why not)', labels: ['outcome'] },
 };
 
 /** The Metrics port on prom-client, with its own registry so tests and instances don't share state. */

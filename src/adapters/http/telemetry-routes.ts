@@ -1,0 +1,73 @@
+import { Router } from 'express';
+import type { BeaconIntake } from '../../app/beacon-intake';
+import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
+import { readJsonBody } from './json-body';
+import { errorSchema, type RouteDoc } from './openapi';
+
+/** A batch of 1,000 beacons is about 200 KB; anything much bigger is refused unread. */
+export const MAX_BATCH_BODY_BYTES = 512 * 1024;
+
+/**
+ * GET /telemetry/beacon answers 204 with no body whatever became of the beacon, as faynoSync does;
+ * only the per-IP limit answers 429. Mounted right after ingest: it is the other hot route.
+ */
+export function telemetryRoutes(intake: BeaconIntake): Router {
+  const router = Router();
+  router.get('/telemetry/beacon', async (req, res) => {
+    await intake.limit(req.ip);
+    await intake.beacon(req.query, req.get('x-device-id'), req.headers.authorization);
+    res.writeHead(204);
+    res.end();
+  });
+  router.post('/telemetry/beacons', async (req, res) => {
+    const body = await readJsonBody(req, MAX_BATCH_BODY_BYTES);
+    const result = await intake.batch(req.headers.authorization, body);
+    res.status(202).json({ accepted: result.accepted, rejected: result.rejected });
+  });
+  return router;
+}
+
+const batchAnswer = {
+  type: 'object',
+  required: ['accepted', 'rejected'],
+  properties: {
+    accepted: { type: 'integer' },
+    rejected: { type: 'array', items: { type: 'object', required: ['index', 'error'], properties: { index: { type: 'integer' }, error: { type: 'string' } } } },
+  },
+};
+
+export const telemetryDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/telemetry/beacon',
+    summary: 'Update-check beacon (faynoSync wire format): counts the device as active in its cell',
+    tag: 'telemetry',
+    auth: 'none',
+    query: beaconQuerySchema,
+    headers: [
+      { name: 'X-Device-ID', required: true, description: 'Anonymous device id; never stored, only counted in HyperLogLog sketches' },
+      { name: 'Authorization', required: false, description: 'Bearer rpk_…: identifies the app instead of owner and app_name' },
+    ],
+    responses: {
+      204: { description: 'Always, counted or not (see telltale_beacons_total{outcome})' },
+      429: { description: 'Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After', schema: errorSchema },
+    },
+  },
+  {
+    method: 'post',
+    path: '/telemetry/beacons',
+    summary: `A relay's batch of up to ${MAX_BATCH_BEACONS} beacons, dated within the last 48 hours`,
+    tag: 'telemetry',
+    auth: 'report_key',
+    body: { ...batchBodySchema, properties: { beacons: { ...batchBodySchema.properties.beacons, items: batchBeaconSchema } } },
+    responses: {
+      202: { description: 'How many were counted, and why the others were not', schema: batchAnswer },
+      400: { description: 'Invalid JSON, or not {beacons: [...]} of 1 to 1,000', schema: errorSchema },
+      401: { description: 'Missing or unknown report key', schema: errorSchema },
+      403: { description: 'Reports disabled for the app', schema: errorSchema },
+      413: { description: 'Body too large', schema: errorSchema },
+      429: { description: 'Per-key limit; Retry-After', schema: errorSchema },
+      503: { description: 'Sketch store unavailable; Retry-After', schema: errorSchema },
+    },
+  },
+];

@@ -1,0 +1,92 @@
+import { Binary, type Collection, type Db } from 'mongodb';
+import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity } from '../../ports/device-sketches';
+import { guarded, isDuplicateKey } from './mongo-errors';
+import {
+  SKETCH_COLLECTIONS,
+  SKETCH_INDEXES,
+  fromSketchDocument,
+  sketchExpiryFilter,
+  sketchIdFilter,
+  sketchMergeUpdate,
+  sketchReadFilter,
+  type SketchDocument,
+} from './mongo-sketch-builders';
+
+const DAY_MS = 86_400_000;
+const BUCKET_MS = { hour: 3_600_000, day: DAY_MS } as const;
+
+export interface MongoSketchRetention {
+  hourlyDays: number;
+  dailyDays: number;
+}
+
+/** One document per sketch; merges are unordered bulk updateOnes, expiry is the TTL index. */
+export class MongoDeviceSketchStore implements DeviceSketchStore {
+  private readonly sketches: Collection<SketchDocument>;
+
+  constructor(private readonly db: Db, private readonly retention: MongoSketchRetention) {
+    this.sketches = db.collection<SketchDocument>(SKETCH_COLLECTIONS.sketches);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    for (const spec of SKETCH_INDEXES) {
+      await this.db.collection(spec.collection).createIndex(spec.key, { name: spec.name, ...('expireAfterSeconds' in spec ? { expireAfterSeconds: spec.expireAfterSeconds } : {}) });
+    }
+  }
+
+  async merge(entries: SketchEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const operations = entries.map(({ key, registers }) => {
+      const days = key.granularity === 'hour' ? this.retention.hourlyDays : this.retention.dailyDays;
+      const expiresAt = new Date(key.bucket.getTime() + BUCKET_MS[key.granularity] + days * DAY_MS);
+      return { updateOne: { filter: sketchIdFilter(key), update: sketchMergeUpdate(key, registers, expiresAt), upsert: true } };
+    });
+    await guarded('sketch merge', () => this.sketches.bulkWrite(operations, { ordered: false }));
+  }
+
+  async read(query: Parameters<DeviceSketchStore['read']>[0]): Promise<SketchEntry[]> {
+    const docs = await guarded('sketch read', () => this.sketches.find(sketchReadFilter(query)).toArray());
+    return docs.map(fromSketchDocument);
+  }
+
+  async expire(granularity: SketchGranularity, before: Date): Promise<number> {
+    const result = await guarded('sketch expiry', () => this.sketches.deleteMany(sketchExpiryFilter(granularity, before)));
+    return result.deletedCount;
+  }
+
+  async ping(): Promise<void> {
+    await guarded('ping', () => this.db.command({ ping: 1 }));
+  }
+
+  /** The client belongs to the repository's connection. */
+  async close(): Promise<void> {}
+}
+
+interface DayKeyDocument {
+  _id: string;
+  key: Binary;
+  expiresAt: Date;
+}
+
+export class MongoDayKeyStore implements DayKeyStore {
+  private readonly keys: Collection<DayKeyDocument>;
+
+  constructor(db: Db) {
+    this.keys = db.collection<DayKeyDocument>(SKETCH_COLLECTIONS.dayKeys);
+  }
+
+  async keyFor(day: string, candidate: Uint8Array): Promise<Uint8Array> {
+    const start = Date.parse(`${day.slice(0, 10)}T00:00:00.000Z`);
+    const expiresAt = new Date((Number.isNaN(start) ? Date.now() : start) + 3 * DAY_MS);
+    const upsert = () =>
+      this.keys.findOneAndUpdate({ _id: { $eq: day } }, { $setOnInsert: { key: new Binary(Buffer.from(candidate)), expiresAt } }, { upsert: true, returnDocument: 'after' });
+    // Two instances upserting the same new day: one insert wins, the other's duplicate key error means "read it".
+    const doc = await guarded('day key', () => upsert().catch((error: unknown) => (isDuplicateKey(error) ? upsert() : Promise.reject(error))));
+    return new Uint8Array(doc!.key.buffer);
+  }
+
+  async deleteBefore(day: string): Promise<number> {
+    const result = await guarded('day key expiry', () => this.keys.deleteMany({ _id: { $lt: day } }));
+    return result.deletedCount;
+  }
+}

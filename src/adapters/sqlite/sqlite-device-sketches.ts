@@ -1,0 +1,128 @@
+import { decodeRegisters, encodeRegisters, mergeRegisters } from '../../domain/hyperloglog';
+import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity, SketchKind, SketchQuery } from '../../ports/device-sketches';
+import { guarded, type SqliteDatabase } from './sqlite-database';
+
+interface SketchRow {
+  version: string;
+  channel: string;
+  platform: string;
+  arch: string;
+  bucket: number;
+  kind: string;
+  registers: Buffer;
+}
+
+/**
+ * Sketches in their own table on the shared handle, registers in the compact encoding (sparse
+ * while few are set). A merge is a read-modify-write of each row inside one transaction, which
+ * better-sqlite3 runs synchronously, so no other writer of this process interleaves.
+ */
+export class SqliteDeviceSketchStore implements DeviceSketchStore {
+  private readonly select;
+  private readonly upsert;
+  private readonly remove;
+
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS device_sketches (
+        app_id TEXT NOT NULL,
+        granularity TEXT NOT NULL CHECK (granularity IN ('hour', 'day')),
+        bucket INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        arch TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        registers BLOB NOT NULL,
+        PRIMARY KEY (app_id, granularity, bucket, version, channel, platform, arch, kind)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS device_sketches_expiry ON device_sketches (granularity, bucket);
+    `);
+    this.select = db.prepare<unknown[], { registers: Buffer }>(
+      'SELECT registers FROM device_sketches WHERE app_id = ? AND granularity = ? AND bucket = ? AND version = ? AND channel = ? AND platform = ? AND arch = ? AND kind = ?',
+    );
+    this.upsert = db.prepare(
+      `INSERT INTO device_sketches (app_id, granularity, bucket, version, channel, platform, arch, kind, registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (app_id, granularity, bucket, version, channel, platform, arch, kind) DO UPDATE SET registers = excluded.registers`,
+    );
+    this.remove = db.prepare('DELETE FROM device_sketches WHERE granularity = ? AND bucket < ?');
+  }
+
+  async merge(entries: SketchEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    guarded('sketch merge', () =>
+      this.db.transaction(() => {
+        for (const { key, registers } of entries) {
+          const id = [key.appId, key.granularity, key.bucket.getTime(), key.cell.version, key.cell.channel, key.cell.platform, key.cell.arch, key.kind];
+          const stored = this.select.get(...id);
+          const merged = stored ? mergeRegisters(decodeRegisters(stored.registers), registers) : registers;
+          this.upsert.run(...id, encodeRegisters(merged));
+        }
+      })(),
+    );
+  }
+
+  async read(query: SketchQuery): Promise<SketchEntry[]> {
+    const where = ['app_id = ?', 'granularity = ?', 'bucket >= ?', 'bucket < ?'];
+    const params: unknown[] = [query.appId, query.granularity, query.from.getTime(), query.to.getTime()];
+    for (const field of ['version', 'channel', 'platform', 'arch'] as const) {
+      const value = query.cell?.[field];
+      if (value !== undefined) {
+        where.push(`${field} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.kinds) {
+      where.push('kind IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(query.kinds));
+    }
+    const rows = guarded('sketch read', () =>
+      this.db.prepare<unknown[], SketchRow>(`SELECT version, channel, platform, arch, bucket, kind, registers FROM device_sketches WHERE ${where.join(' AND ')}`).all(...params),
+    );
+    return rows.map((row) => ({
+      key: {
+        appId: query.appId,
+        cell: { version: row.version, channel: row.channel, platform: row.platform, arch: row.arch },
+        granularity: query.granularity,
+        bucket: new Date(row.bucket),
+        kind: row.kind as SketchKind,
+      },
+      registers: decodeRegisters(row.registers),
+    }));
+  }
+
+  async expire(granularity: SketchGranularity, before: Date): Promise<number> {
+    return guarded('sketch expiry', () => this.remove.run(granularity, before.getTime()).changes);
+  }
+
+  async ping(): Promise<void> {
+    guarded('ping', () => this.db.prepare('SELECT 1').get());
+  }
+
+  /** The shared handle is closed by its owner. */
+  async close(): Promise<void> {}
+}
+
+export class SqliteDayKeyStore implements DayKeyStore {
+  private readonly insert;
+  private readonly select;
+  private readonly remove;
+
+  constructor(db: SqliteDatabase) {
+    db.exec('CREATE TABLE IF NOT EXISTS sketch_day_keys (day TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID');
+    this.insert = db.prepare('INSERT INTO sketch_day_keys (day, key) VALUES (?, ?) ON CONFLICT (day) DO NOTHING');
+    this.select = db.prepare<[string], { key: Buffer }>('SELECT key FROM sketch_day_keys WHERE day = ?');
+    this.remove = db.prepare('DELETE FROM sketch_day_keys WHERE day < ?');
+  }
+
+  async keyFor(day: string, candidate: Uint8Array): Promise<Uint8Array> {
+    return guarded('day key', () => {
+      this.insert.run(day, Buffer.from(candidate));
+      return new Uint8Array(this.select.get(day)!.key);
+    });
+  }
+
+  async deleteBefore(day: string): Promise<number> {
+    return guarded('day key expiry', () => this.remove.run(day).changes);
+  }
+}

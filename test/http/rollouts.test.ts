@@ -1,0 +1,236 @@
+import request from 'supertest';
+import { wilsonInterval } from '../../src/domain/rollout-rates';
+import { harness, type Harness } from '../fixtures/harness';
+import { newDeviceId, reportBody } from '../fixtures/reports';
+
+const PASSWORD = 'correct horse battery staple';
+const CELL = { channel: 'stable', platform: 'linux', arch: 'x64' };
+
+interface Setup {
+  h: Harness;
+  token: string;
+  appId: string;
+  key: string;
+}
+
+async function setup(env: Record<string, string> = {}): Promise<Setup> {
+  const h = await harness({ ROLLOUT_FLUSH_INTERVAL_MS: '600000', ROLLOUT_MIN_DEVICES: '20', ...env }, { logLevel: 'warn' });
+  const admin = await h.identity.createAdmin({ username: 'acme', password: PASSWORD });
+  const token = await h.identity.issueToken('acme', 3600);
+  const { appId, key } = await h.createApp('my-app', admin.id);
+  return { h, token, appId, key };
+}
+
+const beacon = (s: Setup, query: Record<string, string>, device: string = newDeviceId()) =>
+  request(s.h.app)
+    .get('/telemetry/beacon')
+    .query({ owner: 'acme', app_name: 'my-app', ...CELL, ...query })
+    .set('X-Device-ID', device)
+    .set('User-Agent', 'faynosync-js/1.0');
+
+const report = (s: Setup, device: string, body: object) =>
+  request(s.h.app).post('/reports/ingest').set('Authorization', `Bearer ${s.key}`).set('X-Device-ID', device).send(body);
+
+const rates = (s: Setup, query: Record<string, string> = {}) =>
+  request(s.h.app).get('/rollouts/rates').set('Authorization', `Bearer ${s.token}`).query({ app: s.appId, ...query });
+
+describe('GET /telemetry/beacon', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(() => s.h.close());
+
+  test('GET /telemetry/beacon — the exact request of the faynoSync JS SDK gets 204 with no body and is counted', async () => {
+    const res = await request(s.h.app)
+      .get('/telemetry/beacon?owner=acme&app_name=my-app&version=1.4.2&channel=stable&platform=linux&arch=x64&is_latest=true')
+      .set('X-Device-ID', 'a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b')
+      .set('User-Agent', 'faynosync-js/1.0');
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(res.headers['content-length'] ?? '0').toBe('0');
+    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(1);
+    await s.h.rollouts.buffer.flush();
+    const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'));
+    expect(row).toMatchObject({ cell: { version: '1.4.2', ...CELL }, active: expect.closeTo(1, 2) });
+  });
+
+  test.each([
+    ['unknown_app', { owner: 'nobody', version: '1.0.0' }, newDeviceId()],
+    ['unknown_app', { app_name: 'other-app', version: '1.0.0' }, newDeviceId()],
+    ['invalid_parameter', { version: 'not a version' }, newDeviceId()],
+    ['invalid_device_id', { version: '1.0.0' }, 'bad id with spaces'],
+  ])('GET /telemetry/beacon — 204 and counted as %s when it is ignored', async (outcome, query, device) => {
+    const res = await beacon(s, query as Record<string, string>, device);
+    expect(res.status).toBe(204);
+    expect(s.h.metrics.value('beacons_total', { outcome })).toBe(1);
+    expect(s.h.rollouts.buffer.size).toBe(0);
+  });
+
+  test('GET /telemetry/beacon — 204 and counted as missing_device_id without X-Device-ID', async () => {
+    const res = await request(s.h.app).get('/telemetry/beacon').query({ owner: 'acme', app_name: 'my-app', version: '1.0.0', ...CELL });
+    expect(res.status).toBe(204);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(1);
+  });
+
+  test('GET /telemetry/beacon — 204 and reports_disabled when the app has reports off', async () => {
+    await s.h.directory.setReportsEnabled(s.appId, false, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    s.h.clock.advance(60_000);
+    await beacon(s, { version: '1.0.0' }).expect(204);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'reports_disabled' })).toBe(1);
+  });
+
+  test('GET /telemetry/beacon — a report key identifies the app; owner and app_name must then match it or be absent', async () => {
+    const auth = `Bearer ${s.key}`;
+    await request(s.h.app).get('/telemetry/beacon').query({ version: '1.0.0', ...CELL }).set('X-Device-ID', newDeviceId()).set('Authorization', auth).expect(204);
+    await beacon(s, { version: '1.0.0' }).set('Authorization', auth).expect(204);
+    await beacon(s, { version: '1.0.0', app_name: 'other' }).set('Authorization', auth).expect(204);
+    await beacon(s, { version: '1.0.0' }).set('Authorization', `Bearer rpk_${'0'.repeat(64)}`).expect(204);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(2);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'app_mismatch' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_report_key' })).toBe(1);
+  });
+
+  test('GET /telemetry/beacon — 429 with Retry-After over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE', async () => {
+    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '3' });
+    try {
+      for (let i = 0; i < 3; i++) await beacon(limited, { version: '1.0.0' }).expect(204);
+      const res = await beacon(limited, { version: '1.0.0' });
+      expect(res.status).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.h.metrics.value('beacons_total', { outcome: 'rate_limited' })).toBe(1);
+    } finally {
+      await limited.h.close();
+    }
+  });
+
+  test('GET /telemetry/beacon — 404 with TELEMETRY_ENABLED=false', async () => {
+    const off = await setup({ TELEMETRY_ENABLED: 'false' });
+    try {
+      await beacon(off, { version: '1.0.0' }).expect(404);
+      await request(off.h.app).post('/telemetry/beacons').send({ beacons: [] }).expect(404);
+    } finally {
+      await off.h.close();
+    }
+  });
+});
+
+describe('POST /telemetry/beacons', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(() => s.h.close());
+
+  const post = (body: unknown, key = s.key) => request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send(body as object);
+
+  test('POST /telemetry/beacons — 202 with the accepted count and each rejected index with its reason', async () => {
+    const now = s.h.clock.now().getTime();
+    const res = await post({
+      beacons: [
+        { device_id: 'd-1', version: '2.0.0', ...CELL },
+        { device_id: 'd-2', version: '2.0.0', ...CELL, from_version: '1.9.0', at: new Date(now - 3_600_000).toISOString() },
+        { device_id: 'd-3', version: '2.0.0', ...CELL, at: new Date(now - 49 * 3_600_000).toISOString() },
+        { device_id: 'd-4', version: 'x', ...CELL },
+        { device_id: 'd-5', version: '2.0.0', ...CELL, first_run: true },
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 3, rejected: [{ index: 2, error: 'at is more than 48 hours ago' }, { index: 3, error: 'invalid version' }] });
+    await s.h.rollouts.buffer.flush();
+    const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'), { granularity: 'day' });
+    expect(row).toMatchObject({ active: expect.closeTo(3, 2), arrivals: expect.closeTo(1, 2), firstRuns: expect.closeTo(1, 2) });
+  });
+
+  test('POST /telemetry/beacons — 401 without a valid report key, 400 over 1,000 beacons', async () => {
+    await post({ beacons: [{ device_id: 'd', version: '1.0.0', ...CELL }] }, 'rpk_nope').expect(401);
+    const many = Array.from({ length: 1001 }, (_, i) => ({ device_id: `d${i}`, version: '1.0.0', ...CELL }));
+    const res = await post({ beacons: many });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('too_many_beacons');
+  });
+});
+
+describe('GET /rollouts/rates', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup();
+  });
+  afterEach(() => s.h.close());
+
+  async function rollout(): Promise<void> {
+    const old = Array.from({ length: 60 }, (_, i) => `old-${i}`);
+    const fresh = Array.from({ length: 40 }, (_, i) => `new-${i}`);
+    for (const d of old) await beacon(s, { version: '1.4.1' }, d).expect(204);
+    for (const d of fresh) await beacon(s, { version: '1.4.2', from_version: '1.4.1' }, d).expect(204);
+    for (const d of fresh.slice(0, 4)) await report(s, d, reportBody({ application: { version: '1.4.2' }, system: { platform: 'linux', arch: 'x64' }, event: { type: 'crash', reason: 'sigsegv' } })).expect(202);
+    await report(s, fresh[5]!, reportBody({ application: { version: '1.4.2' }, system: { platform: 'linux', arch: 'x64' }, event: { type: 'startup_failure', reason: 'missing_dll' } })).expect(202);
+    // An update failure of a 1.4.1 device on its way to 1.4.2 counts against 1.4.2.
+    await report(s, old[0]!, reportBody({ application: { version: '1.4.1' }, system: { platform: 'linux', arch: 'x64' }, event: { type: 'update_failure', reason: 'checksum_mismatch', target_version: '1.4.2' } as never })).expect(202);
+    for (let i = 0; i < 5; i++) await beacon(s, { version: '1.4.3' }, `canary-${i}`).expect(204);
+    await s.h.rollouts.buffer.flush();
+  }
+
+  test('GET /rollouts/rates — beacons and crash reports become rates per version with Wilson intervals; small cells are suppressed', async () => {
+    await rollout();
+    const res = await rates(s);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ app_id: s.appId, granularity: 'day', group_by: ['version'] });
+    const [v141, v142, v143] = res.body.cells;
+    expect(v143).toEqual({ version: '1.4.3', suppressed: true });
+    expect(v141).toMatchObject({ version: '1.4.1', active_device_days: 60, suppressed: false, affected: { update_failure: 1, crash: 0 } });
+    expect(v142).toMatchObject({
+      version: '1.4.2',
+      active_device_days: 40,
+      share: expect.closeTo(40 / 105, 3),
+      affected: { crash: 4, startup_failure: 1, update_failure: 0, install_failure: 0, rollback_failure: 0 },
+    });
+    expect(v142.rates.crash).toEqual(wilsonInterval(4, 40));
+    const union = wilsonInterval(5, 40);
+    expect(v142.rates.crash_free.rate).toBeCloseTo(1 - union.rate, 12);
+    expect(v142.rates.crash_free.low).toBeCloseTo(1 - union.high, 12);
+    expect(v142.rates.update_failure).toEqual(wilsonInterval(1, 41));
+  });
+
+  test('GET /rollouts/rates — group_by, filters and hourly granularity', async () => {
+    await rollout();
+    const byPlatform = await rates(s, { group_by: 'platform,version', version: '1.4.2', granularity: 'hour' });
+    expect(byPlatform.status).toBe(200);
+    expect(byPlatform.body.cells).toHaveLength(1);
+    expect(byPlatform.body.cells[0]).toMatchObject({ platform: 'linux', version: '1.4.2', active_device_days: 40 });
+  });
+
+  test.each([
+    ['an unknown parameter', { colour: 'red' }, 'colour'],
+    ['an invalid granularity', { granularity: 'week' }, 'granularity'],
+    ['an unknown group_by dimension', { group_by: 'reason' }, 'group_by'],
+    ['an invalid from', { from: 'yesterday' }, 'from'],
+  ])('GET /rollouts/rates — 400 naming the parameter for %s', async (_what, query, field) => {
+    const res = await rates(s, query);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain(field);
+  });
+
+  test('GET /rollouts/rates — 400 naming a repeated parameter', async () => {
+    const res = await request(s.h.app).get(`/rollouts/rates?app=${s.appId}&version=1.0.0&version=2.0.0`).set('Authorization', `Bearer ${s.token}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('version');
+  });
+
+  test("GET /rollouts/rates — 404 for another tenant's app, 401 without a token", async () => {
+    await s.h.identity.createAdmin({ username: 'other-admin', password: PASSWORD });
+    const other = await s.h.identity.issueToken('other-admin', 3600);
+    const res = await request(s.h.app).get('/rollouts/rates').set('Authorization', `Bearer ${other}`).query({ app: s.appId });
+    expect(res.status).toBe(404);
+    await request(s.h.app).get('/rollouts/rates').query({ app: s.appId }).expect(401);
+  });
+
+  test('RolloutCounts — hourly counts per cell and hour, for the verdict evaluator', async () => {
+    await rollout();
+    const hour = new Date(Math.floor(s.h.clock.now().getTime() / 3_600_000) * 3_600_000);
+    const rows = await s.h.rollouts.rates.hourlyCounts(s.appId, hour, new Date(hour.getTime() + 3_600_000), { version: '1.4.2' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ hour, cell: { version: '1.4.2', ...CELL }, active: expect.closeTo(40, 0), crashUnion: expect.closeTo(5, 0), arrivals: expect.closeTo(40, 0), updateFailedTo: expect.closeTo(1, 0) });
+  });
+});
