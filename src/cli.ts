@@ -5,6 +5,7 @@ import type { Command } from './cli/command';
 import { parseArgs, UsageError, type ParsedArgs } from './cli/parse-args';
 import { reportCommands } from './cli/report-commands';
 import { rolloutCommands } from './cli/rollout-commands';
+import { verdictCommands } from './cli/verdict-commands';
 import { accountCommands, type AccountCommand } from './cli/account-commands';
 import { ValidationError } from './domain/errors';
 
@@ -13,6 +14,7 @@ import { ValidationError } from './domain/errors';
 const commands: Record<string, Command> = {
   ...reportCommands,
   ...rolloutCommands,
+  ...verdictCommands,
   'admins create': account('admins create --username <name> --password <password>', ['username', 'password']),
   'users create': account(
     'users create --owner <admin id or username> --username <name> --password <password> [--allowed-apps a,b] [--permissions download,edit,create,delete]',

@@ -51,6 +51,8 @@ export async function composeVerdictStores(
 }
 
 export interface Verdicts {
+  webhookStore: WebhookStore;
+  verdictStore: VerdictStore;
   evaluator: RolloutEvaluator;
   delivery: WebhookDelivery;
   webhookManagement: WebhookManagement;
@@ -91,6 +93,8 @@ export function composeVerdicts(
   const stop = async () => void (await Promise.all(loops.map((l) => l.stop())));
   closers.add(stop);
   return {
+    webhookStore: stores.webhooks,
+    verdictStore: stores.verdicts,
     evaluator,
     delivery,
     webhookManagement: new WebhookManagement({ directory: deps.directory, store: stores.webhooks, clock, randomHex }),
