@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles TypeScript and builds better-sqlite3's native module for this image.
+# Build stage: compiles TypeScript, bundles the dashboard (dist/web) and builds better-sqlite3's native module.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only the compiled service and its production dependencies, as a non-root user.

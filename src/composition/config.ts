@@ -34,6 +34,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   corsOrigins: string[];
   metricsToken: string | null;
+  /** The built dashboard (index.html + assets/); null: the one `npm run build` writes to dist/web. */
+  dashboardDir: string | null;
 
   reports: ReportSettings;
 
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     corsOrigins: (present(env, 'CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     metricsToken: present(env, 'METRICS_TOKEN') ?? null,
+    dashboardDir: present(env, 'DASHBOARD_DIR') ?? null,
     reports: {
       enabled: bool(env, 'REPORTS_ENABLED', true),
       maxBodyBytes: int(env, 'REPORTS_MAX_BODY_BYTES', 262_144, 1024, 64 * 1024 * 1024),

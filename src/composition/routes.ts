@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { authRoutes } from '../adapters/http/auth-routes';
+import { DASHBOARD_DIST_DIR, dashboardDocs, dashboardRoutes } from '../adapters/http/dashboard-routes';
 import { logsRoutes } from '../adapters/http/logs-routes';
 import type { RouteDoc } from '../adapters/http/openapi';
 import { appsDocs, authDocs, logsDocs, reportsReadDocs, usersDocs } from '../adapters/http/route-docs';
@@ -45,6 +46,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
     rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
     ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
+    dashboardRoutes({ distDir: config.dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
   ];
   const routeDocs = [
     ...authDocs,
@@ -55,6 +57,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...webhooksDocs,
     ...rolloutHealthDocs,
     ...(parts.rates ? rolloutsDocs : []),
+    ...dashboardDocs,
   ];
   return { routers, routeDocs };
 }

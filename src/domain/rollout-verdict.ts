@@ -138,10 +138,12 @@ const rateEvidence = (c: AffectedExposure): RateEvidence => ({ affected: c.affec
 
 /**
  * The verdict of one cell (issue 13):
- * - halt when, for a gated metric, e ≥ m/α and the release has ≥ minAffected affected devices; or when
- *   the Wilson lower bound of its 24 h crash rate is above the Android vitals level overall, or above the
- *   per-device-type level in its (platform, arch) with at least minDevices device-days;
- * - healthy when every gated metric's mirror e-value is ≥ 1/alphaHealthy on this and the previous evaluation;
+ * - halt when, for a gated metric, e ≥ m/α and the release has ≥ minAffected affected devices; or when,
+ *   with ≥ minAffected affected devices, the Wilson lower bound of its 24 h crash rate is above the Android
+ *   vitals level overall, or above the per-device-type level in its (platform, arch) with at least
+ *   minDevices device-days;
+ * - healthy when every gated metric's mirror e-value is ≥ 1/alphaHealthy on this and the previous evaluation
+ *   (a metric with no affected device on either side is passed over, but at least one must be proven);
  * - watch otherwise, saying why.
  * A halt is held (sticky) until a resume later than it, or until the release is superseded.
  */
@@ -160,6 +162,7 @@ export function evaluateCell(
   const haltReasons: VerdictReason[] = [];
   const metrics: Partial<Record<GatedMetric, MetricEvidence>> = {};
   let allHealthy = hasBaseline;
+  let provenHealthy = 0;
   for (const metric of settings.metrics) {
     const series = input.metrics[metric] ?? { hours: [], release: { affected: 0, exposure: 0 }, baseline: null };
     const release = rateEvidence(series.release);
@@ -174,12 +177,24 @@ export function evaluateCell(
       e_value_healthy: eHealthy,
     };
     if (eValue !== null && eValue >= haltThreshold && series.release.affected >= settings.minAffected) haltReasons.push(`${metric}_rate_above_baseline`);
-    if (!(eHealthy !== null && eHealthy >= healthyThreshold)) allHealthy = false;
+    // A metric with no affected device on either side carries no evidence either way (the test
+    // conditions on the events seen), so it neither blocks nor proves healthy; another must prove it.
+    const quiet = series.release.affected === 0 && (series.baseline?.affected ?? 0) === 0;
+    if (eHealthy !== null && eHealthy >= healthyThreshold) provenHealthy++;
+    else if (!quiet) allHealthy = false;
   }
+  if (provenHealthy === 0) allHealthy = false;
 
   const { overall, platformArch } = input.crash24h;
-  if (wilsonInterval(overall.affected, overall.exposure).low > settings.androidVitalsOverall) haltReasons.push('crash_rate_above_vitals_overall');
-  if (platformArch.exposure >= settings.minDevices && wilsonInterval(platformArch.affected, platformArch.exposure).low > settings.androidVitalsCell)
+  // The vitals levels also need minAffected devices: a Wilson bound checked every hour would
+  // otherwise halt on 2 crashes among the first 42 devices (0.5% of releases no worse than baseline).
+  if (overall.affected >= settings.minAffected && wilsonInterval(overall.affected, overall.exposure).low > settings.androidVitalsOverall)
+    haltReasons.push('crash_rate_above_vitals_overall');
+  if (
+    platformArch.affected >= settings.minAffected &&
+    platformArch.exposure >= settings.minDevices &&
+    wilsonInterval(platformArch.affected, platformArch.exposure).low > settings.androidVitalsCell
+  )
     haltReasons.push('crash_rate_above_vitals_cell');
 
   const enoughData = input.releaseActive >= settings.minDevices && (input.baseline === null || input.baseline.active >= settings.minDevices);

@@ -123,7 +123,12 @@ describe('rollout health API', () => {
     ]);
     await c.verdicts.evaluator.evaluateAll();
     await c.verdicts.delivery.runOnce();
-    expect(receiver.received.map((r) => JSON.parse(r.body).data).map((d) => [d.version, d.from, d.to])).toEqual([['1.1.0', null, 'halt']]);
+    const changes = receiver.received.map((r) => JSON.parse(r.body).data).map((d) => [d.version, d.from, d.to]);
+    // The baseline, 5 times better than the release, proves healthy on its second evaluation.
+    expect(changes).toEqual([
+      ['1.1.0', null, 'halt'],
+      ['1.0.0', 'watch', 'healthy'],
+    ]);
 
     const reader = verifier.issue(teamUser('owner-1', 'reader', [appId], { download: true }));
     expect((await request(app).post('/rollouts/resume').set(auth(reader)).send({ app: appId, version: '1.1.0', note: 'x' })).status).toBe(403);

@@ -35,7 +35,7 @@ it('when two instances share one SQLite DATA_DIR, then one evaluates per round a
     const store = new SqliteWebhookStore(second);
     await store.dispatchEvents(10);
     const events = (await store.dueDeliveries(clock.now(), 10)).map((d) => d.event);
-    expect(events.map((e) => [e.type, e.payload.version, e.payload.to])).toEqual([['rollout.verdict_changed', '1.1.0', 'halt']]);
+    expect(events.filter((e) => e.payload.version === '1.1.0').map((e) => [e.type, e.payload.to])).toEqual([['rollout.verdict_changed', 'halt']]);
     await a.stop();
     expect(await b.tick()).toBe(true);
   } finally {

@@ -129,11 +129,19 @@ describe('rollout verdict', () => {
       expect(result).toMatchObject({ verdict: 'watch', reasons: ['evidence_building'], consecutiveHealthy: 0 });
     });
 
-    it('when a gated metric has no data at all, then it can not be healthy', () => {
+    it('when a gated metric has no affected device on either side, then it neither blocks nor proves healthy', () => {
       const metrics: Partial<Record<GatedMetric, MetricSeries>> = { crash: sameRate, update_failure: sameRate };
       const previous: EvaluationState = { verdict: 'watch', reasons: [], consecutiveHealthy: 1, haltedAt: null };
-      expect(evaluateCell(cell({ metrics }), previous, at).verdict).toBe('watch');
-      expect(evaluateCell(cell({ metrics }), previous, at, rolloutSettings({ metrics: ['crash', 'update_failure'] })).verdict).toBe('healthy');
+      expect(evaluateCell(cell({ metrics }), previous, at).verdict).toBe('healthy');
+      const quietOnly: Partial<Record<GatedMetric, MetricSeries>> = {};
+      expect(evaluateCell(cell({ metrics: quietOnly }), previous, at)).toMatchObject({ verdict: 'watch', reasons: ['evidence_building'] });
+    });
+
+    it('when the vitals level is crossed by fewer than minAffected devices, then it does not halt', () => {
+      const crash24h = { overall: { affected: 2, exposure: 42 }, platformArch: { affected: 2, exposure: 42 } };
+      expect(evaluateCell(cell({ crash24h }), null, at).verdict).not.toBe('halt');
+      const three = { overall: { affected: 3, exposure: 42 }, platformArch: { affected: 3, exposure: 42 } };
+      expect(evaluateCell(cell({ crash24h: three }), null, at).reasons).toContain('crash_rate_above_vitals_overall');
     });
   });
 

@@ -1,0 +1,232 @@
+import { useState } from 'preact/hooks';
+import { EVENT_TYPES, get, GROUP_STATUSES, type App, type GroupPage } from '../api';
+import { AdoptionChart, CrashFreeChart } from '../charts';
+import { ErrorText, Loading, PageTitle, StatusBadge, VerdictBadge } from '../components';
+import { count, percent, REASON_TEXT, when } from '../format';
+import { href, useAsync } from '../hooks';
+import { daySeries, releases, type Release } from '../rollouts';
+
+const PAGE_SIZE = 50;
+const FILTERS = ['version', 'channel', 'platform', 'arch'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number] | 'type' | 'status', string>>;
+
+function reasonsOf(release: Release): string[] {
+  const reasons = new Set(release.health?.cells.flatMap((c) => c.reasons ?? []) ?? []);
+  return [...reasons].map((r) => REASON_TEXT[r] ?? r.replace(/_/g, ' '));
+}
+
+function Releases({ appId }: { appId: string }) {
+  const list = useAsync(() => releases(appId), [appId]);
+  const versions = list.data?.map((r) => r.version) ?? [];
+  const series = useAsync(() => (versions.length > 0 ? daySeries(appId, versions.slice(0, 6)) : Promise.resolve(null)), [appId, versions.join(',')]);
+
+  if (list.loading && !list.data) return <Loading what="releases" />;
+  if (list.error) return <ErrorText error={list.error} />;
+  if (!list.data || list.data.length === 0) {
+    return <p class="empty">No rollout data yet. Releases appear here once devices send update-check beacons.</p>;
+  }
+  return (
+    <>
+      <div class="table-wrap">
+        <table class="table">
+          <caption class="sr-only">Recent releases with their verdicts</caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Verdict</th>
+              <th scope="col">Reasons</th>
+              <th scope="col" class="num">Share of devices</th>
+              <th scope="col" class="num">Crash-free</th>
+              <th scope="col" class="num">95% interval</th>
+              <th scope="col" class="num">Device-days</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((release) => {
+              const cf = release.cell.suppressed ? undefined : release.cell.rates?.crash_free;
+              const reasons = reasonsOf(release);
+              return (
+                <tr key={release.version}>
+                  <th scope="row">{release.version}</th>
+                  <td>
+                    <VerdictBadge verdict={release.health?.verdict} />
+                  </td>
+                  <td>{reasons.length > 0 ? reasons.join('; ') : <span class="muted">–</span>}</td>
+                  <td class="num">{percent(release.cell.share, 1)}</td>
+                  <td class="num">{cf ? percent(cf.rate) : <span class="muted">{release.cell.suppressed ? 'too few devices' : '–'}</span>}</td>
+                  <td class="num">{cf ? `${percent(cf.low)} – ${percent(cf.high)}` : '–'}</td>
+                  <td class="num">{release.cell.suppressed ? '–' : count(release.cell.active_device_days)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {series.error && <ErrorText error={series.error} />}
+      {series.data && (
+        <div class="charts">
+          <CrashFreeChart series={series.data} />
+          <AdoptionChart series={series.data} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function Groups({ appId }: { appId: string }) {
+  const [filters, setFilters] = useState<Filters>({});
+  const [draft, setDraft] = useState<Filters>({});
+  const [page, setPage] = useState(1);
+  const groups = useAsync(() => get<GroupPage>('/reports/groups', { app: appId, ...filters, page, limit: PAGE_SIZE }), [appId, JSON.stringify(filters), page]);
+  const pages = groups.data ? Math.max(1, Math.ceil(groups.data.total / PAGE_SIZE)) : 1;
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    setFilters(Object.fromEntries(Object.entries(draft).filter(([, v]) => v && v.trim() !== '').map(([k, v]) => [k, v!.trim()])));
+    setPage(1);
+  };
+  const clear = () => {
+    setDraft({});
+    setFilters({});
+    setPage(1);
+  };
+  const field = (name: keyof Filters) => ({
+    id: `filter-${name}`,
+    name,
+    value: draft[name] ?? '',
+    onInput: (e: Event) => setDraft({ ...draft, [name]: (e.currentTarget as HTMLInputElement).value }),
+  });
+
+  return (
+    <>
+      <form class="filters" onSubmit={apply} aria-label="Filter groups">
+        {FILTERS.map((name) => (
+          <div class="field" key={name}>
+            <label for={`filter-${name}`}>{name[0]!.toUpperCase() + name.slice(1)}</label>
+            <input {...field(name)} />
+          </div>
+        ))}
+        <div class="field">
+          <label for="filter-type">Type</label>
+          <select {...field('type')} onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}>
+            <option value="">any</option>
+            {EVENT_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="filter-status">Status</label>
+          <select {...field('status')} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}>
+            <option value="">any</option>
+            {GROUP_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field actions">
+          <button type="submit">Apply filters</button>
+          <button type="button" class="secondary" onClick={clear}>
+            Clear
+          </button>
+        </div>
+      </form>
+      <ErrorText error={groups.error} />
+      {groups.loading && !groups.data && <Loading what="groups" />}
+      {groups.data && (
+        <>
+          <p class="muted" role="status">
+            {groups.data.total === 0 ? 'No groups match.' : `${count(groups.data.total)} groups, newest report first. Page ${page} of ${pages}.`}
+          </p>
+          {groups.data.items.length > 0 && (
+            <div class="table-wrap">
+              <table class="table groups" aria-busy={groups.loading ? 'true' : 'false'}>
+                <caption class="sr-only">Report groups, sorted by last seen</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Version</th>
+                    <th scope="col" class="num">Count</th>
+                    <th scope="col">First seen</th>
+                    <th scope="col" aria-sort="descending">
+                      Last seen
+                    </th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {groups.data.items.map((g) => (
+                    <tr key={g.group_hash}>
+                      <th scope="row">
+                        <a href={href('apps', appId, 'groups', g.group_hash)}>{g.event.reason}</a>
+                      </th>
+                      <td>{g.event.type}</td>
+                      <td>{g.application.version}</td>
+                      <td class="num">{count(g.stats.count)}</td>
+                      <td>{when(g.stats.first_seen)}</td>
+                      <td>{when(g.stats.last_seen)}</td>
+                      <td>
+                        <StatusBadge status={g.status} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <nav class="pager" aria-label="Groups pages">
+            <button type="button" class="secondary" disabled={page <= 1 || groups.loading} onClick={() => setPage(page - 1)}>
+              Previous page
+            </button>
+            <span>
+              Page {page} of {pages}
+            </span>
+            <button type="button" class="secondary" disabled={page >= pages || groups.loading} onClick={() => setPage(page + 1)}>
+              Next page
+            </button>
+          </nav>
+        </>
+      )}
+    </>
+  );
+}
+
+export function AppTabs({ appId, current }: { appId: string; current: 'overview' | 'settings' }) {
+  return (
+    <nav class="tabs" aria-label="App">
+      <a href={href('apps', appId)} aria-current={current === 'overview' ? 'page' : undefined}>
+        Releases and groups
+      </a>
+      <a href={href('apps', appId, 'settings')} aria-current={current === 'settings' ? 'page' : undefined}>
+        Settings
+      </a>
+    </nav>
+  );
+}
+
+export function AppPage({ appId, focus }: { appId: string; focus: boolean }) {
+  const app = useAsync(() => get<App>(`/apps/${encodeURIComponent(appId)}`), [appId]);
+  return (
+    <>
+      <p class="crumbs">
+        <a href={href()}>Apps</a> /
+      </p>
+      <PageTitle focus={focus}>{app.data?.name ?? 'App'}</PageTitle>
+      <ErrorText error={app.error} />
+      <AppTabs appId={appId} current="overview" />
+      <section aria-labelledby="releases-title">
+        <h2 id="releases-title">Releases</h2>
+        <Releases appId={appId} />
+      </section>
+      <section aria-labelledby="groups-title">
+        <h2 id="groups-title">Groups</h2>
+        <Groups appId={appId} />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,268 @@
+import { useRef, useState } from 'preact/hooks';
+import { api, can, get, optional, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook } from '../api';
+import { ErrorText, Loading, PageTitle } from '../components';
+import { when } from '../format';
+import { href, useAsync } from '../hooks';
+import { AppTabs } from './app';
+
+function ReportsSwitch({ app, editable, onChanged }: { app: App; editable: boolean; onChanged(a: App): void }) {
+  const [error, setError] = useState<Error | undefined>();
+  const [busy, setBusy] = useState(false);
+  const toggle = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      onChanged(await api<App>('PATCH', `/apps/${encodeURIComponent(app.id)}`, { reports: !app.reports }));
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="reports-title">
+      <h2 id="reports-title">Reports</h2>
+      <p>
+        Failure reports are <strong>{app.reports ? 'on' : 'off'}</strong> for this app.
+        {!app.reports && ' Reports sent now are refused.'}
+      </p>
+      {editable && (
+        <button type="button" class="secondary" disabled={busy} onClick={toggle}>
+          {app.reports ? 'Turn reports off' : 'Turn reports on'}
+        </button>
+      )}
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+function ReportKeyPanel({ appId, editable }: { appId: string; editable: boolean }) {
+  const keys = useAsync(() => get<{ items: ReportKey[] }>('/reports/keys'), []);
+  const [regenerated, setRegenerated] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+  const input = useRef<HTMLInputElement>(null);
+  const key = regenerated ?? keys.data?.items.find((k) => k.app_id === appId)?.report_key ?? null;
+
+  const copy = async () => {
+    if (!key) return;
+    try {
+      await navigator.clipboard.writeText(key);
+      setMessage('Report key copied.');
+    } catch {
+      input.current?.select();
+      setMessage('Select the key and copy it (Ctrl+C).');
+    }
+  };
+  const regenerate = async () => {
+    setError(undefined);
+    try {
+      const res = await api<ReportKey>('POST', '/reports/keys/regenerate', { app_id: appId });
+      setRegenerated(res.report_key);
+      setConfirming(false);
+      setMessage('A new report key is in place. The old key no longer works.');
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="key-title">
+      <h2 id="key-title">Report key</h2>
+      <ErrorText error={keys.error} />
+      {keys.loading && !keys.data && <Loading what="the key" />}
+      {keys.data && (
+        <>
+          <label for="report-key">Report key</label>
+          <div class="inline">
+            <input id="report-key" class="mono" readOnly value={key ?? 'none'} ref={input} />
+            <button type="button" class="secondary" onClick={copy} disabled={!key}>
+              Copy key
+            </button>
+          </div>
+          {editable && !confirming && (
+            <button type="button" class="secondary" onClick={() => setConfirming(true)}>
+              Regenerate key…
+            </button>
+          )}
+          {editable && confirming && (
+            <div role="group" aria-labelledby="regen-warning" class="confirm">
+              <p id="regen-warning">Apps still sending the current key will have their reports refused. Regenerate it?</p>
+              <div class="button-row">
+                <button type="button" class="danger" onClick={regenerate} ref={(el) => el?.focus()}>
+                  Yes, regenerate the key
+                </button>
+                <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          )}
+        </>
+      )}
+      <p role="status" class="muted">
+        {message}
+      </p>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
+  const list = useAsync(() => get<{ items: Delivery[] }>(`/apps/${encodeURIComponent(appId)}/webhooks/${encodeURIComponent(webhook.id)}/deliveries`), [webhook.id]);
+  if (list.loading && !list.data) return <Loading what="deliveries" />;
+  if (list.error) return <ErrorText error={list.error} />;
+  const items = list.data?.items ?? [];
+  if (items.length === 0) return <p class="muted">No deliveries yet.</p>;
+  return (
+    <table class="table small">
+      <caption class="sr-only">Delivery attempts to {webhook.url}</caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Event</th>
+          <th scope="col">Attempt</th>
+          <th scope="col">Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((d, i) => (
+          <tr key={d.id ?? i}>
+            <td>{when(d.attempted_at ?? d.at ?? d.created_at)}</td>
+            <td>{d.event ?? '–'}</td>
+            <td>{d.attempt ?? '–'}</td>
+            <td>{d.error ? `failed: ${d.error}` : String(d.status_code ?? d.status ?? '–')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
+  const path = `/apps/${encodeURIComponent(appId)}/webhooks`;
+  const list = useAsync(() => optional(get<{ items: Webhook[] }>(path)), [appId]);
+  const [url, setUrl] = useState('');
+  const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
+  const [created, setCreated] = useState<Webhook | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      setCreated(await api<Webhook>('POST', path, { url, events }));
+      setUrl('');
+      list.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  const remove = async (id: string) => {
+    setError(undefined);
+    try {
+      await api('DELETE', `${path}/${encodeURIComponent(id)}`);
+      list.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="webhooks-title">
+      <h2 id="webhooks-title">Webhooks</h2>
+      {list.loading && !list.data && <Loading what="webhooks" />}
+      <ErrorText error={list.error} />
+      {list.data === null && <p class="muted">Webhooks are not available on this server yet.</p>}
+      {list.data && (
+        <>
+          {list.data.items.length === 0 ? (
+            <p class="muted">No webhooks.</p>
+          ) : (
+            <ul class="webhooks">
+              {list.data.items.map((w) => (
+                <li key={w.id}>
+                  <div>
+                    <code>{w.url}</code>
+                    <div class="muted small">{w.events.join(', ')}</div>
+                  </div>
+                  <div class="button-row">
+                    <button type="button" class="secondary" aria-expanded={open === w.id} onClick={() => setOpen(open === w.id ? null : w.id)}>
+                      Deliveries<span class="sr-only"> to {w.url}</span>
+                    </button>
+                    {editable && (
+                      <button type="button" class="danger" onClick={() => remove(w.id)}>
+                        Delete<span class="sr-only"> webhook {w.url}</span>
+                      </button>
+                    )}
+                  </div>
+                  {open === w.id && <Deliveries appId={appId} webhook={w} />}
+                </li>
+              ))}
+            </ul>
+          )}
+          {created?.secret && (
+            <div class="notice" role="status">
+              <p>
+                Signing secret for <code>{created.url}</code>, shown this once:
+              </p>
+              <p>
+                <code class="mono">{created.secret}</code>
+              </p>
+            </div>
+          )}
+          {editable && (
+            <form onSubmit={create} class="webhook-form">
+              <h3>Add a webhook</h3>
+              <label for="webhook-url">URL</label>
+              <input id="webhook-url" type="url" required placeholder="https://example.com/telltale" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+              <fieldset>
+                <legend>Events</legend>
+                {WEBHOOK_EVENTS.map((name) => (
+                  <label key={name} class="check">
+                    <input
+                      type="checkbox"
+                      checked={events.includes(name)}
+                      onChange={(e) => setEvents(e.currentTarget.checked ? [...events, name] : events.filter((x) => x !== name))}
+                    />
+                    {name}
+                  </label>
+                ))}
+              </fieldset>
+              <button type="submit" disabled={events.length === 0}>
+                Add webhook
+              </button>
+            </form>
+          )}
+        </>
+      )}
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+export function SettingsPage({ appId, me, focus }: { appId: string; me: Me | null; focus: boolean }) {
+  const loaded = useAsync(() => get<App>(`/apps/${encodeURIComponent(appId)}`), [appId]);
+  const [changed, setChanged] = useState<App | null>(null);
+  const app = changed ?? loaded.data;
+  const editable = can(me, 'edit');
+  return (
+    <>
+      <p class="crumbs">
+        <a href={href()}>Apps</a> / <a href={href('apps', appId)}>{app?.name ?? 'App'}</a> /
+      </p>
+      <PageTitle focus={focus}>Settings{app ? ` for ${app.name}` : ''}</PageTitle>
+      <ErrorText error={loaded.error} />
+      <AppTabs appId={appId} current="settings" />
+      {app && (
+        <div class="settings">
+          <ReportsSwitch app={app} editable={editable} onChanged={setChanged} />
+          <ReportKeyPanel appId={appId} editable={editable} />
+          <Webhooks appId={appId} editable={editable} />
+        </div>
+      )}
+    </>
+  );
+}
