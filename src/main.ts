@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   process.stderr.write(`telltale: listening on ${where} (pid ${process.pid})\n`);
   composition.sweepTask?.start();
   composition.rollouts.sweepTask?.start();
+  composition.verdicts.start();
 
   const stop = (signal: string) => {
     if (stopping) return;

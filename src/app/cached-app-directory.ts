@@ -72,6 +72,9 @@ export class CachedAppDirectory implements AppDirectory {
   listApps(owner: string): Promise<App[]> {
     return this.inner.listApps(owner);
   }
+  listAppIds(): Promise<string[]> {
+    return this.inner.listAppIds();
+  }
   getReportKey(appId: string): Promise<ReportKey | null> {
     return this.inner.getReportKey(appId);
   }

@@ -12,7 +12,8 @@ import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
-import type { ReportRepository } from '../ports/report-repository';
+import type { RecordOutcome, ReportRepository } from '../ports/report-repository';
+import type { WebhookStore } from '../ports/webhook-store';
 import type { SketchKind } from '../ports/device-sketches';
 import type { DeviceCounter } from './device-counter';
 
@@ -46,6 +47,8 @@ export interface ReportIngestionDeps {
   logger: Logger;
   randomHex: (bytes: number) => string;
   settings: ReportSettings;
+  /** Where group.new and group.regressed go; written only when recordEvent says so, so the common path stays one write. */
+  outbox?: Pick<WebhookStore, 'appendEvent'>;
   /** Adds each accepted report's device to its cell's sketches (in process; flushed in the background). */
   devices?: DeviceCounter;
 }
@@ -126,8 +129,9 @@ export class ReportIngestion {
       this.deps.metrics.increment('report_details_total', { outcome: stored ? 'stored' : 'rejected', reason: detailsError?.code ?? 'ok' });
     }
 
+    let recorded: RecordOutcome;
     try {
-      await this.deps.repository.recordEvent({ appId: app.appId, groupHash: hash, dimensions, at: now, details: outcome });
+      recorded = await this.deps.repository.recordEvent({ appId: app.appId, groupHash: hash, dimensions, at: now, details: outcome });
     } catch (error) {
       // The client will retry; don't leave details behind for a report that was never counted.
       if (stored) await this.discardDetails(stored);
@@ -135,10 +139,20 @@ export class ReportIngestion {
       throw new UnavailableError('report repository unavailable', 5, error);
     }
     this.deps.metrics.increment('reports_accepted_total');
+    if (recorded.created || recorded.reopened) await this.announce(app.appId, hash, dimensions, now, recorded.created ? 'group.new' : 'group.regressed');
     await this.countDevice(ticket, input, now);
 
     if (stored) await this.trim(app.appId, hash);
     return { groupHash: hash, storedDetails: stored !== null, ...(detailsError ? { detailsError } : {}) };
+  }
+
+  /** The report is already counted: a failed announcement is logged, never turned into a retry that counts it twice. */
+  private async announce(appId: string, groupHash: string, dimensions: ReturnType<typeof dimensionsOf>, at: Date, type: 'group.new' | 'group.regressed'): Promise<void> {
+    if (!this.deps.outbox) return;
+    const payload = { group_hash: groupHash, application: dimensions.application, system: dimensions.system, event: dimensions.event, at: at.toISOString() };
+    await this.deps.outbox
+      .appendEvent({ id: this.deps.randomHex(12), appId, type, payload, createdAt: at })
+      .catch((error: Error) => this.deps.logger.warn({ err: { message: error.message }, appId, type }, 'outbox append failed; webhook event lost'));
   }
 
   /**

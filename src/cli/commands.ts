@@ -3,12 +3,13 @@ import type { Command, OptionSpec } from './command';
 import { UsageError, type ParsedArgs } from './parse-args';
 import { reportCommands } from './report-commands';
 import { rolloutCommands } from './rollout-commands';
+import { verdictCommands } from './verdict-commands';
 
 /**
  * The command table. A new command is one entry: a `command({...})` in a family file (or a new
  * family array spread in here). Help, option checking, --json and exit codes come from the table.
  */
-export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands];
+export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands, ...verdictCommands];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

@@ -31,6 +31,8 @@ import { composeLimiter } from './limiter';
 import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
+import { composeVerdicts, composeVerdictStores, type Verdicts } from './verdicts';
+import type { RolloutCounts } from '../app/rollout-evaluator';
 import { composeRollouts, type Rollouts } from './rollouts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
@@ -60,6 +62,8 @@ export interface Composition {
   secrets: { urlSigning: string };
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
+  /** Rollout verdicts and webhooks; main.ts starts their loops. */
+  verdicts: Verdicts;
   /** Device sketches, beacons and rates (rollout health). */
   rollouts: Rollouts;
   /** Closes every client the composition opened, in reverse order. */
@@ -73,6 +77,8 @@ export interface ComposeOverrides {
   tokenVerifier?: TokenVerifier;
   clientLogSink?: ClientLogSink;
   appIntegrity?: AppIntegrity;
+  /** Hourly counts for rollout evaluations instead of the device sketches (tests). */
+  rolloutCounts?: RolloutCounts;
 }
 
 /** Builds every adapter and use case from the config, one port family at a time. */
@@ -104,8 +110,9 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   closers.add(() => lease.close());
   const holder = leaseHolderName();
 
+  const verdictStores = await composeVerdictStores(storage);
   const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger, lease, holder }, closers);
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter });
+  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter, outbox: verdictStores.webhooks });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
@@ -132,6 +139,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   // Stops before the sweeper's closer (closers run in reverse): waits for a running sweep, then releases.
   if (sweepTask) closers.add(() => sweepTask.stop());
 
+  const verdicts = composeVerdicts(config, verdictStores, { directory, clock, logger, counts: overrides.rolloutCounts ?? rollouts.rates, lease, holder }, closers);
+
   const secrets = { urlSigning };
   const { routers, routeDocs } = apiRoutes(config, {
     deps: { config },
@@ -146,6 +155,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     metrics,
     logger,
     redis,
+    verdicts,
     rates: rollouts.rates,
   });
 
@@ -176,6 +186,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     tokenVerifier,
     secrets,
     sqlite,
+    verdicts,
     rollouts,
     close: () => closers.closeAll(),
   };

@@ -72,6 +72,16 @@ export interface Config {
 
   logs: LogsSettings;
 
+  verdicts: {
+    /** Seconds between rollout evaluations (one instance evaluates, under a lease). */
+    evalIntervalSeconds: number;
+    /** Milliseconds between rounds of the webhook delivery worker. */
+    webhookDeliveryIntervalMs: number;
+    webhookTimeoutMs: number;
+    /** Lets webhooks reach loopback, private and link-local addresses (tests, on-premises receivers). */
+    webhookAllowPrivate: boolean;
+  };
+
   telemetry: { enabled: boolean; rateLimitPerIpPerMinute: number };
 
   rollouts: {
@@ -304,6 +314,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       destination: present(logsEnv, 'LOGS_DESTINATION') ?? 'stdout',
       platforms: list(logsEnv, 'LOGS_PLATFORMS', DEFAULT_LOG_PLATFORMS),
       scrubKeys: (present(logsEnv, 'LOGS_SCRUB_KEYS') ?? DEFAULT_SCRUB_KEYS.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    },
+    verdicts: {
+      evalIntervalSeconds: int(env, 'ROLLOUT_EVAL_INTERVAL_S', 300, 1, 86_400),
+      webhookDeliveryIntervalMs: int(env, 'WEBHOOK_DELIVERY_INTERVAL_MS', 2_000, 100, 3_600_000),
+      webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+      webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     },
     telemetry: {
       enabled: bool(env, 'TELEMETRY_ENABLED', true),

@@ -9,6 +9,7 @@ import type { Metrics } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
+import type { WebhookStore } from '../ports/webhook-store';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
 import type { DeviceCounter } from '../app/device-counter';
 import { LogsIntake } from '../app/logs-intake';
@@ -27,6 +28,7 @@ export function composeReportIngestion(
     clock: Clock;
     metrics: Metrics;
     logger: PinoLogger;
+    outbox?: Pick<WebhookStore, 'appendEvent'>;
     devices?: DeviceCounter;
   },
 ): ReportIngestion {

@@ -13,7 +13,10 @@ import { rolloutsDocs, rolloutsRoutes } from '../adapters/http/rollouts-routes';
 import type { RolloutRates } from '../app/rollout-rates';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
+import { rolloutHealthRoutes, webhooksRoutes } from '../adapters/http/verdict-routes';
+import { rolloutHealthDocs, webhooksDocs } from '../adapters/http/verdict-route-docs';
 import type { Config } from './config';
+import type { Verdicts } from './verdicts';
 import { readApiRouters, type ReadApiParts } from './read-api';
 import { randomHex } from './secrets';
 
@@ -24,6 +27,7 @@ export interface RouteParts extends ReadApiParts {
   metrics: Metrics;
   logger: Logger;
   redis: RedisConnection | null;
+  verdicts: Pick<Verdicts, 'webhookManagement' | 'rolloutHealth'>;
   /** Absent in tests that build the read API alone. */
   rates?: RolloutRates;
 }
@@ -39,6 +43,8 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters(parts, tokenVerifier, randomHex),
+    webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
+    rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
     ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
     dashboardRoutes({ distDir: config.dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
   ];
@@ -48,6 +54,8 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...appsDocs,
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
+    ...webhooksDocs,
+    ...rolloutHealthDocs,
     ...(parts.rates ? rolloutsDocs : []),
     ...dashboardDocs,
   ];

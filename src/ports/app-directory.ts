@@ -28,6 +28,8 @@ export interface AppDirectory {
   getApp(id: string): Promise<App | null>;
   /** Sorted by name. */
   listApps(owner: string): Promise<App[]>;
+  /** Every app's id, of every owner: background work (rollout evaluations) walks them. */
+  listAppIds(): Promise<string[]>;
   setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null>;
   /** Gives the app to another owner; ConflictError app_exists when that owner has an app of its name. */
   setOwner(id: string, owner: string, at: Date): Promise<App | null>;

@@ -31,12 +31,20 @@ export interface TriageUpdate {
   by: string;
 }
 
+/** What one recordEvent did to its group, told by that same write (webhooks: group.new, group.regressed). */
+export interface RecordOutcome {
+  /** The group was seen for the first time. */
+  created: boolean;
+  /** The group was resolved and this report reopened it. */
+  reopened: boolean;
+}
+
 export interface ReportRepository {
   /**
    * Counts one report in exactly one write: creates the group on first sight, otherwise bumps
    * count/lastSeen and the details counter, and reopens a resolved group (muted stays muted).
    */
-  recordEvent(event: ReportEvent): Promise<void>;
+  recordEvent(event: ReportEvent): Promise<RecordOutcome>;
   findGroup(appId: string, groupHash: string): Promise<ReportGroup | null>;
   /** Sorted by stats.lastSeen descending, then groupHash; page is 1-based. */
   listGroups(filter: GroupFilter, page: number, limit: number): Promise<GroupPage>;

@@ -36,6 +36,12 @@ export function appDirectoryContract(
         expect(await directory.listApps('owner-3')).toEqual([]);
       });
 
+      it('when apps of several owners exist, then listAppIds returns every id, sorted', async () => {
+        await directory.createApp(appRecord({ id: 'app-b', owner: 'owner-1', name: 'one' }));
+        await directory.createApp(appRecord({ id: 'app-a', owner: 'owner-2', name: 'two' }));
+        expect(await directory.listAppIds()).toEqual(['app-a', 'app-b']);
+      });
+
       it('when an owner reuses an app name, then ConflictError app_exists; another owner may use it', async () => {
         await directory.createApp(appRecord({ owner: 'owner-1', name: 'my-app' }));
         const duplicate = directory.createApp(appRecord({ owner: 'owner-1', name: 'my-app' }));

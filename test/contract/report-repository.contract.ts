@@ -82,6 +82,28 @@ export function reportRepositoryContract(
         expect((await repo.findGroup('app-1', event.groupHash))?.status).toBe('muted');
       });
 
+      it('when events create, bump, reopen and bump a group, then each write tells created and reopened', async () => {
+        const event = reportEvent();
+        expect(await repo.recordEvent(event)).toEqual({ created: true, reopened: false });
+        expect(await repo.recordEvent(reportEvent({ at: at(MINUTE) }))).toEqual({ created: false, reopened: false });
+        await repo.updateTriage('app-1', event.groupHash, { status: 'resolved', at: at(2 * MINUTE), by: 'admin-1' });
+        expect(await repo.recordEvent(reportEvent({ at: at(3 * MINUTE) }))).toEqual({ created: false, reopened: true });
+        expect(await repo.recordEvent(reportEvent({ at: at(4 * MINUTE) }))).toEqual({ created: false, reopened: false });
+      });
+
+      it('when a muted group sees a new event, then recordEvent tells neither created nor reopened', async () => {
+        const event = reportEvent();
+        await repo.recordEvent(event);
+        await repo.updateTriage('app-1', event.groupHash, { status: 'muted', at: at(MINUTE), by: 'admin-1' });
+        expect(await repo.recordEvent(reportEvent({ at: at(2 * MINUTE) }))).toEqual({ created: false, reopened: false });
+      });
+
+      it('when 50 first events of one new group race, then exactly one is told created', async () => {
+        const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => repo.recordEvent(reportEvent({ at: at(i) }))));
+        expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+        expect(outcomes.some((o) => o.reopened)).toBe(false);
+      });
+
       it('when two apps report the same groupHash, then they are two groups', async () => {
         await repo.recordEvent(reportEvent({ appId: 'app-1' }));
         await repo.recordEvent(reportEvent({ appId: 'app-2' }));

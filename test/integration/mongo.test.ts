@@ -8,6 +8,8 @@ import { MongoDayKeyStore, MongoDeviceSketchStore } from '../../src/adapters/mon
 import { appDirectoryContract } from '../contract/app-directory.contract';
 import { deviceSketchContract } from '../contract/device-sketches.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
+import { webhookStoreContract } from '../contract/webhook-store.contract';
+import { MongoVerdictStore, MongoWebhookStore } from '../../src/adapters/mongo/mongo-webhook-store';
 import { ingestConcurrencySuite } from '../contract/ingest-concurrency.contract';
 import { reportBody } from '../fixtures/reports';
 import { describeWhenReachable } from './service-probe';
@@ -99,6 +101,12 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
     return { directory: conn.directory, cleanup };
   });
 
+  webhookStoreContract('mongo', async () => {
+    const { conn, cleanup } = await open();
+    const webhooks = new MongoWebhookStore(conn.db);
+    await webhooks.ensureIndexes();
+    return { webhooks, verdicts: new MongoVerdictStore(conn.db), cleanup };
+  });
   deviceSketchContract(
     'mongo',
     async () => {

@@ -22,6 +22,10 @@ export class MemoryAppDirectory implements AppDirectory {
     return app ? { ...app } : null;
   }
 
+  async listAppIds(): Promise<string[]> {
+    return [...this.apps.keys()].sort();
+  }
+
   async listApps(owner: string): Promise<App[]> {
     return [...this.apps.values()]
       .filter((a) => a.owner === owner)

@@ -3,6 +3,7 @@ import { statusAfterEvent, type BlobRecord, type ReportEvent, type ReportGroup }
 import type {
   GroupFilter,
   GroupPage,
+  RecordOutcome,
   ReportRepository,
   SummaryBucket,
   SummaryDimension,
@@ -20,7 +21,7 @@ export class MemoryReportRepository implements ReportRepository {
   /** Counts calls that write, so tests can hold "one write per minimal report" to account. */
   writes = 0;
 
-  async recordEvent(event: ReportEvent): Promise<void> {
+  async recordEvent(event: ReportEvent): Promise<RecordOutcome> {
     this.writes++;
     const id = groupId(event.appId, event.groupHash);
     const existing = this.groups.get(id);
@@ -40,7 +41,7 @@ export class MemoryReportRepository implements ReportRepository {
         createdAt: event.at,
         updatedAt: event.at,
       });
-      return;
+      return { created: true, reopened: false };
     }
     existing.stats.count += 1;
     // Events can arrive out of order (clients retry, instances race): the stats bracket them all.
@@ -48,8 +49,10 @@ export class MemoryReportRepository implements ReportRepository {
     if (event.at < existing.stats.firstSeen) existing.stats.firstSeen = event.at;
     existing.stats.detailsStored += stored;
     existing.stats.detailsRejected += rejected;
+    const reopened = existing.status === 'resolved';
     existing.status = statusAfterEvent(existing.status);
     existing.updatedAt = event.at;
+    return { created: false, reopened };
   }
 
   async findGroup(appId: string, groupHash: string): Promise<ReportGroup | null> {

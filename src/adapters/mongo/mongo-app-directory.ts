@@ -66,6 +66,10 @@ export class MongoAppDirectory implements AppDirectory {
     });
   }
 
+  async listAppIds(): Promise<string[]> {
+    return guarded('listAppIds', async () => (await this.apps.find({}, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((d) => d._id));
+  }
+
   async listApps(owner: string): Promise<App[]> {
     return guarded('listApps', async () => {
       const docs = await this.apps.find(appsOfOwnerFilter(owner)).sort(APPS_BY_NAME).toArray();

@@ -72,6 +72,14 @@ export const groupKeyFilter = (appId: string, groupHash: string): Filter<GroupDo
 
 const previous = (field: string, fallback: unknown) => ({ $ifNull: [`$${field}`, { $literal: fallback }] });
 
+/** recordEvent's findOneAndUpdate: an upsert that returns only the status the group had before it. */
+export const RECORD_EVENT_OPTIONS = { upsert: true, returnDocument: 'before', projection: { _id: 0, status: 1 } } as const;
+
+/** No document before the upsert: created; a resolved one: this report reopened it. */
+export function recordOutcome(before: { status?: GroupStatus } | null): { created: boolean; reopened: boolean } {
+  return { created: before === null, reopened: before?.status === 'resolved' };
+}
+
 /**
  * One upsert that counts a report. An update pipeline sees the stored document (or nothing, on
  * insert) in every expression, so the first insert, the counters and the regression rule

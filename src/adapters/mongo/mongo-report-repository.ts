@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { GroupFilter } from '../../domain/group-query';
 import { dimensionsOf, type BlobRecord, type ReportEvent, type ReportGroup } from '../../domain/report';
-import type { GroupPage, ReportRepository, SummaryBucket, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
+import type { GroupPage, RecordOutcome, ReportRepository, SummaryBucket, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
 import {
   BLOB_NEWEST_FIRST,
   COLLECTIONS,
@@ -15,7 +15,9 @@ import {
   groupKeyFilter,
   groupListFilter,
   pageWindow,
+  RECORD_EVENT_OPTIONS,
   recordEventUpdate,
+  recordOutcome,
   summaryPipeline,
   triageUpdate,
   trimQuery,
@@ -90,19 +92,22 @@ export class MongoReportRepository implements ReportRepository {
     await ensureIndexes(this.db, [COLLECTIONS.reportGroups, COLLECTIONS.reportBlobs]);
   }
 
-  async recordEvent(event: ReportEvent): Promise<void> {
+  async recordEvent(event: ReportEvent): Promise<RecordOutcome> {
     return guarded('recordEvent', async () => {
-      const write = () => {
+      // The document as it was before this write tells created (none) and reopened (resolved)
+      // without a second round trip.
+      const write = async (): Promise<RecordOutcome> => {
         this.writes++;
-        return this.groups.updateOne(groupKeyFilter(event.appId, event.groupHash), recordEventUpdate(event), { upsert: true });
+        const before = await this.groups.findOneAndUpdate(groupKeyFilter(event.appId, event.groupHash), recordEventUpdate(event), RECORD_EVENT_OPTIONS);
+        return recordOutcome(before);
       };
       try {
-        await write();
+        return await write();
       } catch (error) {
         // Two first reports of one group can both miss and both insert; the unique index lets one
         // through. The loser's write did not apply, so repeating it now updates the winner's document.
         if (!isDuplicateKey(error)) throw error;
-        await write();
+        return await write();
       }
     });
   }

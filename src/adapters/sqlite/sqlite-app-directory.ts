@@ -42,6 +42,10 @@ export class SqliteAppDirectory implements AppDirectory {
     return row ? fromRow(row) : null;
   }
 
+  async listAppIds(): Promise<string[]> {
+    return guarded('listAppIds', () => (this.db.prepare('SELECT id FROM apps ORDER BY id').all() as Array<{ id: string }>).map((r) => r.id));
+  }
+
   async listApps(owner: string): Promise<App[]> {
     const rows = guarded('listApps', () => this.db.prepare('SELECT * FROM apps WHERE owner = ? ORDER BY name ASC').all(owner) as AppRow[]);
     return rows.map(fromRow);

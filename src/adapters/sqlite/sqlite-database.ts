@@ -83,6 +83,7 @@ export function createSchema(db: SqliteDatabase): void {
       note TEXT NOT NULL,
       createdAt INTEGER NOT NULL,
       updatedAt INTEGER NOT NULL,
+      last_event_reopened INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (app_id, groupHash)
     );
     CREATE INDEX IF NOT EXISTS report_groups_app_last_seen ON report_groups (app_id, lastSeen DESC);
@@ -104,6 +105,11 @@ export function createSchema(db: SqliteDatabase): void {
     CREATE INDEX IF NOT EXISTS report_blobs_group_created ON report_blobs (app_id, groupHash, createdAt DESC);
     CREATE INDEX IF NOT EXISTS report_blobs_expires ON report_blobs (expiresAt);
   `);
+  // Databases created before webhooks lack the flag recordEvent returns "reopened" through.
+  const columns = db.prepare("SELECT name FROM pragma_table_info('report_groups')").all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'last_event_reopened')) {
+    db.exec('ALTER TABLE report_groups ADD COLUMN last_event_reopened INTEGER NOT NULL DEFAULT 0');
+  }
 }
 
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { compareBuckets, type GroupFilter } from '../../domain/group-query';
 import type { BlobRecord, EventType, GroupStatus, ReportDimensions, ReportEvent, ReportGroup } from '../../domain/report';
-import type { GroupPage, ReportRepository, SummaryBucket, SummaryDimension, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
+import type { GroupPage, RecordOutcome, ReportRepository, SummaryBucket, SummaryDimension, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
 import { guarded, jsonList, type SqliteDatabase } from './sqlite-database';
 
 interface DimensionColumns {
@@ -68,8 +68,8 @@ export class SqliteReportRepository implements ReportRepository {
   private readonly selectBlob: Statement;
   private readonly selectExcessBlobs: Statement;
   private readonly selectExpiring: Statement;
-  private readonly upsertBatch: (events: ReportEvent[]) => void;
-  private pending: Array<{ event: ReportEvent; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly upsertBatch: (events: ReportEvent[]) => RecordOutcome[];
+  private pending: Array<{ event: ReportEvent; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void }> = [];
   private readonly deleteBlobIds: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -90,19 +90,24 @@ export class SqliteReportRepository implements ReportRepository {
         detailsStored = detailsStored + excluded.detailsStored,
         detailsRejected = detailsRejected + excluded.detailsRejected,
         status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
-        updatedAt = excluded.updatedAt`);
-    this.upsertBatch = db.transaction((events: ReportEvent[]) => {
-      for (const event of events) {
-        this.upsertGroup.run({
+        last_event_reopened = CASE WHEN status = 'resolved' THEN 1 ELSE 0 END,
+        updatedAt = excluded.updatedAt
+      RETURNING count, last_event_reopened`);
+    this.upsertBatch = db.transaction((events: ReportEvent[]) =>
+      events.map((event) => {
+        // RETURNING sees only the new row: count 1 means this statement inserted it, and the flag
+        // column keeps whether this statement reopened it.
+        const row = this.upsertGroup.get({
           app_id: event.appId,
           groupHash: event.groupHash,
           ...toDimensionColumns(event.dimensions),
           at: event.at.getTime(),
           stored: event.details === 'stored' ? 1 : 0,
           rejected: event.details === 'rejected' ? 1 : 0,
-        });
-      }
-    });
+        }) as { count: number; last_event_reopened: number };
+        return { created: row.count === 1, reopened: row.last_event_reopened === 1 };
+      }),
+    );
     this.selectGroup = db.prepare('SELECT * FROM report_groups WHERE app_id = ? AND groupHash = ?');
     // SQLite evaluates every SET expression against the old row, so the CASEs see the old status.
     this.triage = db.prepare(`
@@ -136,7 +141,7 @@ export class SqliteReportRepository implements ReportRepository {
    * commit together: a commit, not the statement, was the largest cost of a minimal report
    * (docs/benchmarks.md). The promise settles only after its batch has committed.
    */
-  recordEvent(event: ReportEvent): Promise<void> {
+  recordEvent(event: ReportEvent): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
       this.pending.push({ event, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.commitPending());
@@ -146,14 +151,15 @@ export class SqliteReportRepository implements ReportRepository {
   private commitPending(): void {
     const batch = this.pending;
     this.pending = [];
+    let outcomes: RecordOutcome[];
     try {
-      guarded('recordEvent', () => this.upsertBatch(batch.map((p) => p.event)));
+      outcomes = guarded('recordEvent', () => this.upsertBatch(batch.map((p) => p.event)));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
     this.writes += batch.length;
-    for (const p of batch) p.resolve();
+    batch.forEach((p, i) => p.resolve(outcomes[i]!));
   }
 
   async findGroup(appId: string, groupHash: string): Promise<ReportGroup | null> {

@@ -1,0 +1,143 @@
+import type { JSONSchemaType } from 'ajv';
+import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-verdict';
+import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
+import { MAX_NOTE_LENGTH } from './read-api-schemas';
+
+// The wire shapes of webhooks and rollout health, one schema each, for ajv and the OpenAPI document.
+
+const appRef = { ...REPORT_FIELD_LIMITS['application.name'], type: 'string', minLength: 1 } as const;
+const version = { type: 'string', minLength: 1, ...REPORT_FIELD_LIMITS['application.version'] } as const;
+const dimension = (name: keyof typeof REPORT_FIELD_LIMITS) => ({ type: 'string', nullable: true, minLength: 1, ...REPORT_FIELD_LIMITS[name] }) as const;
+
+export interface WebhookCreateBody {
+  url: string;
+  events: WebhookEventType[];
+}
+
+export const webhookCreateBodySchema: JSONSchemaType<WebhookCreateBody> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url', 'events'],
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^https?://', description: 'http(s); loopback, private and metadata destinations are refused at delivery unless WEBHOOK_ALLOW_PRIVATE=true' },
+    events: { type: 'array', minItems: 1, maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true, items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] } },
+  },
+};
+
+export interface DeliveriesQuery {
+  limit: number;
+}
+
+export const deliveriesQuerySchema: JSONSchemaType<DeliveriesQuery> = {
+  type: 'object',
+  additionalProperties: false,
+  required: [],
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+};
+
+export interface HealthQuery {
+  app: string;
+  version: string;
+  channel?: string;
+  platform?: string;
+  arch?: string;
+  baseline?: string;
+}
+
+export const healthQuerySchema: JSONSchemaType<HealthQuery> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app', 'version'],
+  properties: {
+    app: appRef,
+    version,
+    channel: dimension('application.channel'),
+    platform: dimension('system.platform'),
+    arch: dimension('system.arch'),
+    baseline: { ...dimension('application.version'), description: 'compare with this version instead of the chosen one (evaluated on the spot, not saved)' },
+  },
+};
+
+export interface ResumeBody {
+  app: string;
+  version: string;
+  note: string;
+}
+
+export const resumeBodySchema: JSONSchemaType<ResumeBody> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app', 'version', 'note'],
+  properties: { app: appRef, version, note: { type: 'string', minLength: 1, maxLength: MAX_NOTE_LENGTH } },
+};
+
+export interface EvaluateBody {
+  app: string;
+  version?: string;
+}
+
+export const evaluateBodySchema: JSONSchemaType<EvaluateBody> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app'],
+  properties: { app: appRef, version: { ...version, nullable: true } },
+};
+
+/** snake_case on the wire; DELETE /apps/:id/rollout-settings puts them all back to the defaults. */
+export interface RolloutSettingsBody {
+  theta0?: number | null;
+  theta1?: number | null;
+  alpha?: number | null;
+  alpha_healthy?: number | null;
+  min_affected?: number | null;
+  min_devices?: number | null;
+  android_vitals_overall?: number | null;
+  android_vitals_cell?: number | null;
+  grid_min?: number | null;
+  grid_max?: number | null;
+  grid_size?: number | null;
+  metrics?: GatedMetric[] | null;
+  baseline?: string | null;
+}
+
+const num = { type: 'number', nullable: true, exclusiveMinimum: 0 } as const;
+const int = { type: 'integer', nullable: true, minimum: 0 } as const;
+
+export const rolloutSettingsBodySchema: JSONSchemaType<RolloutSettingsBody> = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  required: [],
+  properties: {
+    theta0: { ...num, description: 'halt tests "at most theta0 times worse" (1.25)' },
+    theta1: { ...num, description: 'healthy tests "at least theta1 times worse" (1.5)' },
+    alpha: { ...num, maximum: 0.5, description: 'halt when e ≥ m/alpha (0.01)' },
+    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.05)' },
+    min_affected: { ...int, description: 'affected release devices needed to halt on evidence (3)' },
+    min_devices: { ...int, description: 'device count below which data is insufficient (ROLLOUT_MIN_DEVICES)' },
+    android_vitals_overall: { ...num, maximum: 1, description: '24 h crash rate level, overall (0.0109)' },
+    android_vitals_cell: { ...num, maximum: 1, description: '24 h crash rate level in one (platform, arch) (0.08)' },
+    grid_min: { ...num },
+    grid_max: { ...num },
+    grid_size: { type: 'integer', nullable: true, minimum: 1, maximum: 1000 },
+    metrics: { type: 'array', nullable: true, minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...GATED_METRICS] } },
+    baseline: { ...dimension('application.version'), description: 'always compare with this version' },
+  },
+};
+
+export const SETTINGS_WIRE_NAMES: Record<keyof RolloutSettingsBody, string> = {
+  theta0: 'theta0',
+  theta1: 'theta1',
+  alpha: 'alpha',
+  alpha_healthy: 'alphaHealthy',
+  min_affected: 'minAffected',
+  min_devices: 'minDevices',
+  android_vitals_overall: 'androidVitalsOverall',
+  android_vitals_cell: 'androidVitalsCell',
+  grid_min: 'gridMin',
+  grid_max: 'gridMax',
+  grid_size: 'gridSize',
+  metrics: 'metrics',
+  baseline: 'baseline',
+};

@@ -1,0 +1,112 @@
+import { attemptToWire, webhookToWire } from '../adapters/http/verdict-routes';
+import type { ReleaseHealth } from '../app/rollout-evaluator';
+import { NotFoundError } from '../domain/errors';
+import { command, type CliContext, type Command, type OptionSpec } from './command';
+import { shortTime, table } from './format';
+import { flag, intOption, requiredOption, stringOption } from './parse-args';
+
+async function appOf(ctx: CliContext, id: string) {
+  const app = await ctx.composition.directory.getApp(id);
+  if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
+  return app;
+}
+
+const APP: OptionSpec = { name: 'app', value: '<app_id>', required: true, help: 'the app' };
+const VERSION: OptionSpec = { name: 'version', value: '<version>', required: true, help: 'the release' };
+
+function healthHuman(h: ReleaseHealth): string {
+  const head = `${h.version}: ${h.verdict} (baseline ${h.baseline_version ?? 'none'}, data through ${h.data_through ? shortTime(h.data_through) : '-'})`;
+  const resumed = h.resumed ? `\nresumed ${shortTime(h.resumed.at)} by ${h.resumed.by}: ${h.resumed.note}` : '';
+  const cells = table(h.cells, [
+    ['CHANNEL', (c) => c.channel],
+    ['PLATFORM', (c) => `${c.platform}/${c.arch}`],
+    ['VERDICT', (c) => c.verdict],
+    ['REASONS', (c) => c.reasons],
+  ]);
+  return `${head}${resumed}\n${cells}`;
+}
+
+type WebhookRow = ReturnType<typeof webhookToWire>;
+type AttemptRow = ReturnType<typeof attemptToWire>;
+
+/**
+ * Rollout verdicts and webhooks, as the operator of the service (no JWT: the CLI runs on the
+ * composition itself, like `rollouts rates`). Resumes are recorded as by "cli:<--by>".
+ */
+export const verdictCommands: Command[] = [
+  command<ReleaseHealth>({
+    name: 'rollouts health',
+    summary: "a release's verdict (healthy, watch or halt) per cell, with its evidence",
+    options: [
+      APP,
+      VERSION,
+      { name: 'channel', value: '<channel>', help: 'only this channel' },
+      { name: 'platform', value: '<platform>', help: 'only this platform' },
+      { name: 'arch', value: '<arch>', help: 'only this arch' },
+      { name: 'baseline', value: '<version>', help: 'compare with this version instead of the most used other one' },
+      { name: 'evaluate', help: 'evaluate now instead of showing the last scheduled evaluation' },
+    ],
+    async run(ctx, args) {
+      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const version = requiredOption(args, 'version');
+      const { evaluator } = ctx.composition.verdicts;
+      if (flag(args, 'evaluate')) await evaluator.evaluateRelease(app.id, version);
+      return evaluator.health(
+        app.id,
+        version,
+        { channel: stringOption(args, 'channel'), platform: stringOption(args, 'platform'), arch: stringOption(args, 'arch') },
+        stringOption(args, 'baseline'),
+      );
+    },
+    human: healthHuman,
+  }),
+  command<ReleaseHealth>({
+    name: 'rollouts resume',
+    summary: 'lift a halt after a person has looked at it (recorded with who and why)',
+    options: [APP, VERSION, { name: 'note', value: '<why>', required: true, help: 'why the release may go on' }, { name: 'by', value: '<name>', help: 'who resumes it (default: operator)' }],
+    async run(ctx, args) {
+      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const by = `cli:${stringOption(args, 'by') ?? 'operator'}`;
+      const health = await ctx.composition.verdicts.evaluator.resume(app.id, requiredOption(args, 'version'), by, requiredOption(args, 'note'));
+      if (!health) throw new NotFoundError('no evaluated release of that version', 'release_not_found');
+      return health;
+    },
+    human: healthHuman,
+  }),
+  command<WebhookRow[]>({
+    name: 'webhooks list',
+    summary: "an app's webhooks (their secrets are shown only at creation, through the API)",
+    options: [APP],
+    async run(ctx, args) {
+      const app = await appOf(ctx, requiredOption(args, 'app'));
+      return (await ctx.composition.verdicts.webhookStore.listWebhooks(app.id)).map(webhookToWire);
+    },
+    human: (rows) =>
+      table(rows, [
+        ['ID', (w) => w.id],
+        ['URL', (w) => w.url],
+        ['EVENTS', (w) => w.events],
+        ['CREATED', (w) => shortTime(w.created_at)],
+      ]),
+  }),
+  command<AttemptRow[]>({
+    name: 'webhooks deliveries',
+    summary: "a webhook's delivery attempts, newest first",
+    options: [APP, { name: 'webhook', value: '<id>', required: true, help: 'the webhook' }, { name: 'limit', value: '<n>', help: 'at most this many (default 20, at most 500)' }],
+    async run(ctx, args) {
+      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const attempts = await ctx.composition.verdicts.webhookStore.listAttempts(app.id, requiredOption(args, 'webhook'), intOption(args, 'limit', 20, 1, 500));
+      return attempts.map(attemptToWire);
+    },
+    human: (rows) =>
+      table(rows, [
+        ['AT', (a) => shortTime(a.at)],
+        ['EVENT', (a) => a.event_id],
+        ['ATTEMPT', (a) => a.attempt],
+        ['STATUS', (a) => a.status],
+        ['HTTP', (a) => a.response_status],
+        ['ERROR', (a) => a.error],
+        ['NEXT', (a) => (a.next_attempt_at ? shortTime(a.next_attempt_at) : null)],
+      ]),
+  }),
+];

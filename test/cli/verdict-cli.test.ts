@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+jest.setTimeout(60_000);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('npm run cli — rollouts health, rollouts resume, webhooks list', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-'));
+  });
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const cli = (...args: string[]) =>
+    new Promise<Run>((done) => {
+      execFile('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'memory', REDIS_URL: '' } }, (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('when a release has no traffic, then health says watch with no cells; resuming it is 404-like; an app has no webhooks', async () => {
+    expect((await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
+    const created = await cli('apps', 'create', '--owner', 'alice', '--name', 'my-app', '--json');
+    const appId = (JSON.parse(created.stdout) as { id: string }).id;
+    const health = await cli('rollouts', 'health', '--app', appId, '--version', '1.0.0', '--json');
+    expect(health.code).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({ app_id: appId, version: '1.0.0', verdict: 'watch', cells: [] });
+    const resume = await cli('rollouts', 'resume', '--app', appId, '--version', '1.0.0', '--note', 'x', '--json');
+    expect(resume.code).toBe(1);
+    expect(JSON.parse(resume.stderr)).toMatchObject({ code: 'release_not_found' });
+    const hooks = await cli('webhooks', 'list', '--app', appId, '--json');
+    expect(JSON.parse(hooks.stdout)).toEqual([]);
+    const text = await cli('rollouts', 'health', '--app', appId, '--version', '1.0.0');
+    expect(text.stdout).toMatch(/^1\.0\.0: watch \(baseline none, data through [^)]+\)\n\(none\)$/m);
+  });
+});
