@@ -33,7 +33,7 @@ print_env() {
   for service in $SERVICES; do
     case "$service" in
       redis) echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
-      cluster) echo "export REDIS_CLUSTER_NODES=127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}" ;;
+      cluster) echo "export TEST_REDIS_CLUSTER_NODES=127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}" ;;
       s3) cat <<EOF
 export S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export S3_REGION=us-east-1

@@ -21,10 +21,11 @@ import { rateLimiterContract } from '../contract/rate-limiter.contract';
 import { logBatch, logsRouterApp, newDeviceId } from '../fixtures/logs';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
-const NODES = process.env.REDIS_CLUSTER_NODES;
+// TEST_ prefixed: suites that pass process.env to the service's config must not see REDIS_URL and REDIS_CLUSTER_NODES both.
+const NODES = process.env.TEST_REDIS_CLUSTER_NODES;
 
 function clusterReason(): string | null {
-  if (!NODES) return 'REDIS_CLUSTER_NODES is not set';
+  if (!NODES) return 'TEST_REDIS_CLUSTER_NODES is not set';
   let nodes: ClusterNode[];
   try {
     nodes = parseClusterNodes(NODES);
@@ -32,7 +33,7 @@ function clusterReason(): string | null {
     return (error as Error).message;
   }
   const first = nodes[0]!;
-  return unreachableReason('REDIS_CLUSTER_NODES', `redis://${first.host.includes(':') ? `[${first.host}]` : first.host}:${first.port}`, 6379);
+  return unreachableReason('TEST_REDIS_CLUSTER_NODES', `redis://${first.host.includes(':') ? `[${first.host}]` : first.host}:${first.port}`, 6379);
 }
 
 const describeCluster = describeWhenReachable('Redis Cluster integration', clusterReason());
