@@ -1,4 +1,4 @@
-import type { EventType } from '../domain/report';
+import type { HourlyCountsRow, RolloutCounts as AllRolloutCounts } from './rollout-counts';
 import type { EvidenceHour } from '../domain/rollout-evidence';
 import {
   chooseBaseline,
@@ -13,7 +13,6 @@ import {
   type Verdict,
 } from '../domain/rollout-verdict';
 import type { Clock } from '../ports/clock';
-import type { RolloutCell } from '../ports/device-sketches';
 import type { AppRolloutSettings, CellKey, CellVerdictState, ReleaseVerdictState, VerdictStore } from '../ports/verdict-store';
 import type { OutboxEvent } from '../ports/webhook-store';
 
@@ -21,22 +20,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** One cell's distinct-device counts in one UTC hour (GET /rollouts/rates' sketches, merged per hour). */
-export interface HourlyCellCounts {
-  cell: RolloutCell;
-  hour: Date;
-  active: number;
-  affected: Record<EventType, number>;
-  /** crash ∪ startup_failure. */
-  crashUnion: number;
-  arrivals: number;
-  firstRuns: number;
-  updateFailedTo: number;
-}
+export type HourlyCellCounts = HourlyCountsRow;
 
 /** What the evaluator reads counts through; the rates use case provides it, tests pass a fake with fixed counts. */
-export interface RolloutCounts {
-  hourlyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<HourlyCellCounts[]>;
-}
+export type RolloutCounts = Pick<AllRolloutCounts, 'hourlyCounts'>;
 
 export interface CellHealth extends CellKey {
   verdict: Verdict;

@@ -24,19 +24,16 @@ export async function composeLimiter(
   const { logger, metrics, clock } = deps;
   let redis: RedisConnection | null = null;
   let raw: RateLimiter;
-  if (config.redisUrl) {
+  const redisTarget = config.redisUrl
+    ? { variable: 'REDIS_URL', connect: (onError: (e: Error) => void) => connectRedis(config.redisUrl!, onError) }
+    : config.redisClusterNodes
+      ? { variable: 'REDIS_CLUSTER_NODES', connect: (onError: (e: Error) => void) => connectRedisCluster(config.redisClusterNodes!, onError) }
+      : null;
+  if (redisTarget) {
     // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
     const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis connection error');
-    const client = await connectRedis(config.redisUrl, onError).catch((error: Error) => {
-      throw startupError(error, 'REDIS_URL');
-    });
-    redis = client;
-    closers.add(async () => void (await client.quit()));
-    raw = new RedisRateLimiter(client);
-  } else if (config.redisClusterNodes) {
-    const onError = (error: Error) => logger.debug({ err: { message: error.message } }, 'redis cluster connection error');
-    const client = await connectRedisCluster(config.redisClusterNodes, onError).catch((error: Error) => {
-      throw startupError(error, 'REDIS_CLUSTER_NODES');
+    const client: RedisConnection = await redisTarget.connect(onError).catch((error: Error) => {
+      throw startupError(error, redisTarget.variable);
     });
     redis = client;
     closers.add(async () => void (await client.quit()));
