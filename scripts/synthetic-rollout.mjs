@@ -1,6 +1,7 @@
 // A synthetic rollout through Telltale's public HTTP API: a baseline 1.0.0 and a bad release 1.1.0.
-// `setup` creates an app and a webhook (printing the receiver's secret); `run` sends six hours of
-// beacons, evaluates (watch), sends crash reports, evaluates again (halt). See docs/webhooks-and-verdicts.md.
+// `setup` creates an app and a webhook and prints them as shell exports (the receiver's secret among
+// them); `beacons` sends six hours of beacons and evaluates (watch); `crashes` sends crash reports and
+// evaluates again (halt); `run` does both. The README's "A rollout that halts" section walks through it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
@@ -29,7 +30,8 @@ async function setup() {
   const app = await call('POST', '/apps', { token, body: { name: `synthetic-${randomBytes(3).toString('hex')}` } });
   const hook = await call('POST', `/apps/${app.id}/webhooks`, { token, body: { url: RECEIVER, events: ['rollout.verdict_changed'] } });
   writeFileSync(STATE, JSON.stringify({ token, appId: app.id, appName: app.name, reportKey: app.report_key }, null, 2));
-  console.log(`app ${app.name} (${app.id}), webhook ${hook.id} → ${RECEIVER}`);
+  console.log(`# app ${app.name}, webhook ${hook.id} → ${RECEIVER}`);
+  console.log(`export SYNTHETIC_APP=${app.id}`);
   console.log(`export WEBHOOK_SECRET=${hook.secret}`);
 }
 
@@ -71,14 +73,18 @@ async function verdict(state, label) {
 
 const command = process.argv[2];
 if (command === 'setup') await setup();
-else if (command === 'run') {
+else if (['beacons', 'crashes', 'run'].includes(command)) {
   const state = JSON.parse(readFileSync(STATE, 'utf8'));
-  await beacons(state);
-  await verdict(state, 'before any failure');
-  await crashes(state);
-  const end = await verdict(state, 'after the crash reports');
-  console.log(JSON.stringify(end.cells[0]?.metrics.crash ?? null));
+  if (command !== 'crashes') {
+    await beacons(state);
+    await verdict(state, 'before any failure');
+  }
+  if (command !== 'beacons') {
+    await crashes(state);
+    const end = await verdict(state, 'after the crash reports');
+    console.log(JSON.stringify(end.cells[0]?.metrics.crash ?? null));
+  }
 } else {
-  console.error('usage: node scripts/synthetic-rollout.mjs setup|run   (TELLTALE_URL, TELLTALE_USER, TELLTALE_PASSWORD, RECEIVER_URL)');
+  console.error('usage: node scripts/synthetic-rollout.mjs setup|beacons|crashes|run   (TELLTALE_URL, TELLTALE_USER, TELLTALE_PASSWORD, RECEIVER_URL, STATE_FILE)');
   process.exit(2);
 }
