@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Router } from 'express';
 import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../../src/composition/create-app';
@@ -12,6 +11,7 @@ import { harness, type Harness } from '../fixtures/harness';
 import { reportEvent, T0 } from '../fixtures/groups';
 import { gzipDetails, newDeviceId, reportBody } from '../fixtures/reports';
 import { describeWhenReachable } from '../integration/service-probe';
+import { startReceiver } from '../fixtures/webhook-receiver';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -22,62 +22,68 @@ const TYPES = ['crash', 'startup_failure', 'update_failure', 'install_failure', 
 const ADMIN = { username: 'alice', password: 'correct horse battery staple' };
 const VIEWER = { username: 'bob', password: 'another long passphrase' };
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SLOTS_PER_DAY = 6;
+const CELL = { channel: 'stable', platform: 'windows', arch: 'amd64' } as const;
+
+/** Devices of VERSIONS[i] active on day d (0 = six days ago, 6 = today): 1.9.0 ships on day 4 and takes over from 1.8.0. */
+function activeDevices(i: number, d: number): number {
+  if (i === 9) return [0, 0, 0, 0, 150, 450, 800][d]!;
+  if (i === 8) return [1400, 1450, 1500, 1500, 1350, 1050, 750][d]!;
+  return Math.round((30 + 12 * i) * (1 - 0.06 * d));
+}
+
+/** 1.9.0 crashes ten times as often as 1.8.0: a release to halt. */
+const crashRate = (i: number) => (i === 9 ? 0.05 : i === 8 ? 0.005 : 0.008);
+
+function crashingDevices(i: number, d: number): Set<number> {
+  const n = activeDevices(i, d);
+  const k = Math.round(n * crashRate(i));
+  return new Set(Array.from({ length: k }, (_, j) => (d * 37 + j * Math.floor(n / k)) % n));
+}
+
 /**
- * A STAND-IN for GET /rollouts/rates and GET /rollouts/health (issues 12 and 13) until the real
- * rollout API is merged: the documented answer shapes with made-up numbers, for one app only.
- * Replace it with the real routers when they exist.
+ * A week of rollout through the real service: each day's devices send update-check beacons in
+ * batches (POST /telemetry/beacons with the report key, dated by `at`), the crashing ones send
+ * crash reports (POST /reports/ingest), with the harness clock moved to each slot and the sketch
+ * buffer flushed at the end of each day. Slots stay inside their UTC day, so each chart day holds
+ * exactly its own devices whatever the time of day the test runs.
  */
-function rolloutsStandIn(appId: string): Router {
-  const router = Router();
-  const share = (version: string, day: number) => {
-    const i = VERSIONS.indexOf(version);
-    if (i === 9) return 0.05 + 0.06 * day; // the new release ramping up
-    if (i === 8) return 0.6 - 0.05 * day;
-    return (0.35 - 0.01 * day) / 8;
-  };
-  const crashFree = (version: string, day: number) => {
-    const rate = version === '1.9.0' ? 0.982 + 0.001 * day : 0.9915 + 0.0002 * (VERSIONS.indexOf(version) % 3);
-    return { rate, low: rate - 0.004, high: Math.min(1, rate + 0.003) };
-  };
-  router.get('/rollouts/rates', (req, res) => {
-    if (!req.headers.authorization) return void res.status(401).json({ error: 'a valid bearer token is required', code: 'invalid_token' });
-    const from = typeof req.query.from === 'string' ? new Date(req.query.from) : new Date(Date.now() - 7 * 86400_000);
-    const to = typeof req.query.to === 'string' ? new Date(req.query.to) : new Date();
-    const windowed = typeof req.query.from === 'string';
-    const day = windowed ? 6 - Math.min(6, Math.floor((Date.now() - from.getTime()) / 86400_000)) : 6;
-    const cells =
-      req.query.app !== appId
-        ? []
-        : VERSIONS.map((version) => {
-            const s = share(version, day);
-            const devices = Math.round(s * 40_000);
-            const cf = crashFree(version, day);
-            return {
-              version,
-              active_device_days: devices,
-              share: s,
-              suppressed: false,
-              affected: { crash: Math.round(devices * (1 - cf.rate)), startup_failure: 0, update_failure: 3, install_failure: 0, rollback_failure: 0 },
-              rates: { crash_free: cf, crash: { rate: 1 - cf.rate, low: 1 - cf.high, high: 1 - cf.low } },
-            };
-          });
-    res.json({ app_id: req.query.app, from: from.toISOString(), to: to.toISOString(), granularity: req.query.granularity ?? 'day', group_by: ['version'], cells });
-  });
-  router.get('/rollouts/health', (req, res) => {
-    if (req.query.app !== appId) return void res.status(404).json({ error: 'app not found', code: 'app_not_found' });
-    const version = String(req.query.version);
-    const verdict = version === '1.9.0' ? 'watch' : 'healthy';
-    const reasons = version === '1.9.0' ? ['evidence_building'] : [];
-    res.json({
-      app_id: appId,
-      version,
-      verdict,
-      baseline_version: version === '1.8.0' ? '1.7.0' : '1.8.0',
-      data_through: new Date().toISOString(),
-      cells: [{ channel: 'stable', platform: 'windows', arch: 'amd64', verdict, reasons, metrics: {} }],
-    });
-  });
-  return router;
+async function seedRollout(h: Harness, app: Parameters<typeof request>[0], key: string, end: number): Promise<void> {
+  const today = Math.floor(end / DAY) * DAY;
+  const step = Math.min(HOUR, Math.floor((end - today) / (SLOTS_PER_DAY + 1)));
+  for (let d = 0; d < 7; d++) {
+    for (let slot = 0; slot < SLOTS_PER_DAY; slot++) {
+      const at = new Date(today - (6 - d) * DAY + (slot + 1) * step);
+      h.clock.set(at);
+      const beacons: object[] = [];
+      const crashes: Array<{ deviceId: string; version: string }> = [];
+      VERSIONS.forEach((version, i) => {
+        const crashing = crashingDevices(i, d);
+        for (let n = slot; n < activeDevices(i, d); n += SLOTS_PER_DAY) {
+          const deviceId = `device-${i}-${n}`;
+          beacons.push({ device_id: deviceId, version, ...CELL, at: at.toISOString() });
+          if (crashing.has(n)) crashes.push({ deviceId, version });
+        }
+      });
+      for (let from = 0; from < beacons.length; from += 1000) {
+        const batch = beacons.slice(from, from + 1000);
+        const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send({ beacons: batch });
+        expect(res.body).toEqual({ accepted: batch.length, rejected: [] });
+      }
+      for (const { deviceId, version } of crashes) {
+        const body = reportBody({
+          application: { name: 'shop-desktop', version, channel: CELL.channel },
+          system: { platform: CELL.platform, arch: CELL.arch },
+          event: { type: 'crash', reason: version === '1.9.0' ? 'null_deref_in_sync_engine' : 'gpu_driver_reset' },
+        });
+        const res = await request(app).post('/reports/ingest').set('Authorization', `Bearer ${key}`).set('X-Device-ID', deviceId).send(body);
+        expect(res.status).toBe(202);
+      }
+    }
+    await h.rollouts.buffer.flush();
+  }
 }
 
 const describeBrowser = describeWhenReachable('browser', existsSync(CHROMIUM) ? null : `${CHROMIUM} is absent (apt-get install chromium)`);
@@ -94,11 +100,27 @@ describeBrowser('dashboard in a real browser', () => {
   let page: Page;
   let cspViolations: string[];
   let groupListRequests: string[];
+  let adminToken: string;
+  let groupTotal: number;
+  const verdicts = new Map<string, string>();
+  const weekRates = new Map<string, { rate: number; low: number; high: number }>();
 
   beforeAll(async () => {
     distDir = mkdtempSync(join(tmpdir(), 'telltale-web-'));
     execFileSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--outdir', distDir], { stdio: 'ignore' });
-    h = await harness({ REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'fs', AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '1000', DASHBOARD_DIR: distDir }, { logLevel: 'warn' });
+    h = await harness(
+      {
+        REPOSITORY_DRIVER: 'sqlite',
+        STORAGE_DRIVER: 'fs',
+        AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+        REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '100000',
+        REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '100000',
+        // The webhook test's receiver listens on loopback; creating the webhook needs no such flag, delivering does.
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        DASHBOARD_DIR: distDir,
+      },
+      { logLevel: 'warn' },
+    );
     const admin = await h.identity.createAdmin(ADMIN);
     const shop = await h.createApp('shop-desktop', admin.id);
     appId = shop.appId;
@@ -120,8 +142,14 @@ describeBrowser('dashboard in a real browser', () => {
         }),
       );
     }
-    // Mounted first, so its made-up numbers answer instead of the real (empty) rollout routes.
-    const app = createApp({ ...h.deps, routers: [rolloutsStandIn(appId), ...(h.deps.routers ?? [])] });
+    const app = createApp(h.deps);
+    // The rollout ends now: the browser asks for the last seven UTC days by its own clock.
+    const end = Date.now();
+    await seedRollout(h, app, shop.key, end);
+    // healthy needs two evaluations in a row that find it so.
+    h.clock.set(new Date(end - 30 * 60_000));
+    await h.verdicts.evaluator.evaluateAll();
+    h.clock.set(new Date(end));
     const body = reportBody({
       application: { name: 'shop-desktop', version: '1.9.0' },
       event: { type: 'crash', reason: 'access_violation_in_renderer' },
@@ -130,6 +158,23 @@ describeBrowser('dashboard in a real browser', () => {
     const ingested = await request(app).post('/reports/ingest').set('Authorization', `Bearer ${shop.key}`).set('X-Device-ID', newDeviceId()).send(body);
     expect(ingested.status).toBe(202);
     detailedGroup = ingested.body.group_hash;
+    await h.rollouts.buffer.flush();
+    await h.verdicts.evaluator.evaluateAll();
+    // The seeding's group.new and verdict events go nowhere: no webhook exists yet.
+    await h.verdicts.delivery.runOnce();
+
+    const login = await request(app).post('/auth/login').send(ADMIN);
+    adminToken = login.body.token;
+    const groups = await request(app).get('/reports/groups').query({ app: appId, limit: 1 }).set('Authorization', `Bearer ${adminToken}`);
+    groupTotal = groups.body.total;
+    for (const version of VERSIONS) {
+      const health = await request(app).get('/rollouts/health').query({ app: appId, version }).set('Authorization', `Bearer ${adminToken}`);
+      expect(health.status).toBe(200);
+      verdicts.set(version, health.body.verdict);
+    }
+    const rates = await request(app).get('/rollouts/rates').query({ app: appId, group_by: 'version' }).set('Authorization', `Bearer ${adminToken}`);
+    for (const cell of rates.body.cells) weekRates.set(cell.version, cell.rates.crash_free);
+    process.stdout.write(`dashboard: seeded ${groupTotal} groups; verdicts ${VERSIONS.map((v) => `${v} ${verdicts.get(v)}`).join(', ')}\n`);
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -221,7 +266,7 @@ describeBrowser('dashboard in a real browser', () => {
   test('when an admin signs in, then the apps list shows each app with its latest release verdict as text', async () => {
     await signIn();
     const shop = page.getByRole('row', { name: /shop-desktop/ });
-    await expect(shop.getByText('watch', { exact: true }).textContent()).resolves.toBe('watch');
+    await expect(shop.getByText('halt', { exact: true }).textContent()).resolves.toBe('halt');
     await expect(shop.getByText('1.9.0').isVisible()).resolves.toBe(true);
     const quiet = page.getByRole('row', { name: /internal-tool/ });
     await expect(quiet.getByText('no data', { exact: true }).textContent()).resolves.toBe('no data');
@@ -250,21 +295,50 @@ describeBrowser('dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Groups', level: 2 }).waitFor();
     const releases = page.getByRole('table', { name: 'Recent releases with their verdicts' });
     await expect(releases.getByRole('row').count()).resolves.toBe(11);
-    await expect(releases.getByRole('row', { name: /^1\.9\.0/ }).textContent()).resolves.toMatch(/watch.*evidence still building/);
-    await expect(releases.getByRole('row', { name: /^1\.8\.0/ }).textContent()).resolves.toContain('healthy');
+    expect([verdicts.get('1.9.0'), verdicts.get('1.8.0'), verdicts.get('1.7.0')]).toEqual(['halt', 'healthy', 'watch']);
+    await expect(releases.getByRole('row', { name: /^1\.9\.0/ }).textContent()).resolves.toMatch(/halt.*crash rate above the baseline/);
+    await expect(releases.getByRole('row', { name: /^1\.7\.0/ }).textContent()).resolves.toMatch(/watch.*evidence still building/);
+    // Each row shows the API's verdict, crash-free rate and interval, as the API gives them.
+    for (const version of VERSIONS) {
+      const row = await releases.getByRole('row', { name: new RegExp(`^${version.replace(/\./g, '\\.')}`) }).textContent();
+      const cf = weekRates.get(version)!;
+      expect(row).toContain(verdicts.get(version));
+      expect(row).toContain(`${(cf.rate * 100).toFixed(2)}%${(cf.low * 100).toFixed(2)}% – ${(cf.high * 100).toFixed(2)}%`);
+    }
+    expect(weekRates.get('1.9.0')!.high).toBeLessThan(weekRates.get('1.8.0')!.low);
+
     await expect(page.locator('.chart').count()).resolves.toBe(2);
-    await expect(page.getByRole('table', { name: /Crash-free devices per version/ }).count()).resolves.toBe(1);
+    // Per-day windows: 1.9.0 has no devices before day 4 of the week, and a rate from then on.
+    const crashFreeDays = page.getByRole('table', { name: /Crash-free devices per version/ }).locator('tbody tr');
+    await expect(crashFreeDays.count()).resolves.toBe(7);
+    for (let d = 0; d < 7; d++) {
+      const firstVersionCell = await crashFreeDays.nth(d).locator('td').first().textContent();
+      if (d < 4) expect(firstVersionCell).toBe('no data');
+      else expect(firstVersionCell).toMatch(/^\d+\.\d+% \(95% interval \d+\.\d+% to \d+\.\d+%\)$/);
+      await expect(crashFreeDays.nth(d).locator('td').nth(1).textContent()).resolves.toMatch(/^\d+\.\d+% \(95% interval/);
+    }
+    const adoptionDays = page.getByRole('table', { name: /Adoption/ }).locator('tbody tr');
+    await expect(adoptionDays.nth(3).locator('td').first().textContent()).resolves.toBe('no data');
+    const shareOf = async (d: number, column: number) => parseFloat((await adoptionDays.nth(d).locator('td').nth(column).textContent())!);
+    expect(await shareOf(4, 0)).toBeLessThan(await shareOf(5, 0));
+    expect(await shareOf(5, 0)).toBeLessThan(await shareOf(6, 0));
+    expect(await shareOf(6, 1)).toBeLessThan(await shareOf(3, 1));
+
     const rows = page.getByRole('table', { name: 'Report groups, sorted by last seen' }).getByRole('row');
     await expect(rows.count()).resolves.toBe(51);
     await expect(rows.nth(1).textContent()).resolves.toContain('access_violation_in_renderer');
-    await expect(page.getByText('1,001 groups', { exact: false }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(`${groupTotal.toLocaleString('en')} groups`, { exact: false }).isVisible()).resolves.toBe(true);
 
-    // Hovering the chart reads the values out.
+    // Hovering the chart reads the values out: yesterday, a whole day of both big releases.
     const plot = page.locator('.chart .u-over').first();
     const box = (await plot.boundingBox())!;
-    await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
-    await expect(page.locator('.chart .readout').first().textContent()).resolves.toMatch(/1\.9\.0: \d+\.\d+% \(\d+\.\d+%–\d+\.\d+%\)/);
+    await plot.hover({ position: { x: (box.width * 5) / 6, y: box.height / 2 } });
+    await page.locator('.chart .readout', { hasText: '1.9.0:' }).first().waitFor();
+    await expect(page.locator('.chart .readout').first().textContent()).resolves.toMatch(
+      /1\.9\.0: \d+\.\d+% \(\d+\.\d+%–\d+\.\d+%\) · 1\.8\.0: \d+\.\d+% \(\d+\.\d+%–\d+\.\d+%\)/,
+    );
     await page.mouse.move(0, 0);
+    await page.evaluate('scrollTo(0, 0)');
 
     await page.setViewportSize({ width: 1280, height: 1560 });
     // docs/dashboard.png changes with the date on the axes, so it is rewritten only when asked for.
@@ -273,11 +347,13 @@ describeBrowser('dashboard in a real browser', () => {
     expect(groupListRequests).toHaveLength(1);
 
     await page.getByRole('button', { name: 'Next page' }).click();
-    await page.getByText('Page 2 of 21', { exact: false }).first().waitFor();
+    await page.getByText(`Page 2 of ${Math.ceil(groupTotal / 50)}`, { exact: false }).first().waitFor();
     await page.getByLabel('Type').selectOption('crash');
     await page.getByLabel('Version').fill('1.9.0');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('Page 1 of 1.', { exact: false }).waitFor();
+    // The seeded crashes of 1.9.0 and the detailed report.
+    await expect(rows.count()).resolves.toBe(3);
     expect(groupListRequests).toHaveLength(3);
     expect(groupListRequests[1]).toContain('page=2');
     expect(groupListRequests[2]).toMatch(/version=1\.9\.0.*type=crash|type=crash.*version=1\.9\.0/);
@@ -318,6 +394,8 @@ describeBrowser('dashboard in a real browser', () => {
     await page.goto(`${base}/#/apps/${appId}/settings`);
     await page.getByRole('heading', { name: 'Report key' }).waitFor();
     await expect(page.getByRole('button', { name: /Regenerate|Turn reports/ }).count()).resolves.toBe(0);
+    await page.getByText('Webhooks need the apps.edit permission.').waitFor();
+    await expect(page.getByRole('button', { name: /Add webhook|Delete/ }).count()).resolves.toBe(0);
   });
 
   test('Settings: reports switch off and on, the key regenerates only after confirmation, the app has no webhooks yet', async () => {
@@ -340,6 +418,57 @@ describeBrowser('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Turn reports off' }).click();
     await page.getByRole('button', { name: 'Turn reports on' }).click();
     await page.getByRole('button', { name: 'Turn reports off' }).waitFor();
+  });
+
+  test('Settings: a webhook is created with its secret shown once, lists its real deliveries, and is deleted', async () => {
+    const receiver = await startReceiver([204]);
+    try {
+      await signIn();
+      await page.goto(`${base}/#/apps/${appId}/settings`);
+      await page.getByText('No webhooks.').waitFor();
+      await page.getByLabel('URL').fill(receiver.url);
+      await page.getByLabel('rollout.verdict_changed').uncheck();
+      await page.getByLabel('group.regressed').uncheck();
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      const notice = page.locator('.notice');
+      await expect(notice.textContent()).resolves.toMatch(new RegExp(`Signing secret for ${receiver.url.replace(/[.]/g, '\\.')}, shown this once:whsec_[0-9a-f]{64}$`));
+      const secret = (await notice.locator('code.mono').textContent())!;
+      const item = page.locator('ul.webhooks li');
+      await expect(item.count()).resolves.toBe(1);
+      await expect(item.textContent()).resolves.toContain(`${receiver.url}group.new`);
+      await expectNoSeriousAxeViolations();
+
+      const listed = await request(base).get(`/apps/${appId}/webhooks`).set('Authorization', `Bearer ${adminToken}`);
+      expect(listed.body.items).toEqual([expect.objectContaining({ url: receiver.url, events: ['group.new'] })]);
+      expect(JSON.stringify(listed.body)).not.toContain(secret);
+
+      // A new group, announced and delivered by the real delivery loop.
+      const body = reportBody({ application: { name: 'shop-desktop', version: '1.9.0' }, event: { type: 'startup_failure', reason: 'missing_dll_after_update' } });
+      const keys = await request(base).get('/reports/keys').set('Authorization', `Bearer ${adminToken}`);
+      const key = keys.body.items.find((k: { app_id: string }) => k.app_id === appId).report_key;
+      await expect(request(base).post('/reports/ingest').set('Authorization', `Bearer ${key}`).set('X-Device-ID', newDeviceId()).send(body)).resolves.toHaveProperty('status', 202);
+      await expect(h.verdicts.delivery.runOnce()).resolves.toMatchObject({ attempted: 1, delivered: 1 });
+      expect(receiver.received.map((r) => r.headers['x-telltale-event'])).toEqual(['group.new']);
+
+      await page.getByRole('button', { name: /^Deliveries/ }).click();
+      const attempts = page.getByRole('table', { name: `Delivery attempts to ${receiver.url}` }).locator('tbody tr');
+      await attempts.first().waitFor();
+      await expect(attempts.count()).resolves.toBe(1);
+      await expect(attempts.first().textContent()).resolves.toContain('delivered (HTTP 204)');
+
+      // The secret was shown once: a reload lists the webhook without it.
+      await page.reload();
+      await page.locator('ul.webhooks li').waitFor();
+      await expect(page.locator('.notice').count()).resolves.toBe(0);
+      await expect(page.content()).resolves.not.toContain(secret);
+
+      await page.getByRole('button', { name: /^Delete/ }).click();
+      await page.getByText('No webhooks.').waitFor();
+      const after = await request(base).get(`/apps/${appId}/webhooks`).set('Authorization', `Bearer ${adminToken}`);
+      expect(after.body.items).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('when the token is rejected (401), then the page returns to sign-in; Sign out forgets the token', async () => {

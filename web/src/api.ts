@@ -189,35 +189,46 @@ export interface Rates {
 
 export type Verdict = 'healthy' | 'watch' | 'halt';
 
+export interface CellHealth {
+  channel: string;
+  platform: string;
+  arch: string;
+  verdict: Verdict;
+  reasons: string[];
+  baseline_version: string | null;
+}
+
+/** GET /rollouts/health (ReleaseHealth in src/app/rollout-evaluator.ts); per-cell metrics are not read here. */
 export interface Health {
   app_id: string;
   version: string;
   verdict: Verdict;
   baseline_version: string | null;
   data_through: string | null;
-  cells: Array<{ channel: string; platform: string; arch: string; verdict: Verdict; reasons: string[] }>;
+  evaluated_at: string | null;
+  resumed: { at: string; by: string; note: string } | null;
+  cells: CellHealth[];
 }
 
 export interface Webhook {
   id: string;
+  app_id: string;
   url: string;
   events: string[];
-  created_at?: string;
+  created_at: string;
+  /** Only in the answer to POST /apps/:id/webhooks. */
   secret?: string;
 }
 
 export interface Delivery {
-  id?: string;
-  event?: string;
-  event_id?: string;
-  attempt?: number;
-  status?: number | string | null;
-  status_code?: number | null;
-  error?: string | null;
-  at?: string;
-  attempted_at?: string;
-  created_at?: string;
-  next_attempt_at?: string | null;
+  event_id: string;
+  webhook_id: string;
+  attempt: number;
+  status: 'delivered' | 'failed';
+  response_status: number | null;
+  error: string | null;
+  at: string;
+  next_attempt_at: string | null;
 }
 
 export const WEBHOOK_EVENTS = ['rollout.verdict_changed', 'group.new', 'group.regressed'] as const;

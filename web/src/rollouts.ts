@@ -1,8 +1,8 @@
 import { ApiError, get, optional, type Health, type Rates, type RatesCell, type Verdict } from './api';
 import { compareVersionsDesc } from './format';
 
-// Rates and verdicts come from GET /rollouts/rates and GET /rollouts/health. A server without
-// them (404) or an app without beacons yet reads as "no rollout data".
+// Rates and verdicts come from GET /rollouts/rates and GET /rollouts/health. An app without
+// beacons yet has no cells and reads as "no rollout data".
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const CHART_DAYS = 7;
@@ -65,8 +65,9 @@ export interface DaySeries {
 }
 
 /**
- * One rates query per UTC day of the last CHART_DAYS: the documented answer has no time key per
- * cell, so a day is a window (`from`/`to`) of its own.
+ * One rates query per UTC day of the last CHART_DAYS: the answer has no time key per cell, so a day
+ * is a window of its own. `to` is an instant inside the last bucket the API merges (a bucket
+ * starting at `to` is in), hence the day's last millisecond, not the next day's start.
  */
 export async function daySeries(appId: string, versions: string[], now = Date.now()): Promise<DaySeries> {
   const today = Math.floor(now / DAY_MS) * DAY_MS;
@@ -77,7 +78,7 @@ export async function daySeries(appId: string, versions: string[], now = Date.no
         get<Rates>('/rollouts/rates', {
           app: appId,
           from: new Date(start).toISOString(),
-          to: new Date(Math.min(start + DAY_MS, now)).toISOString(),
+          to: new Date(Math.min(start + DAY_MS - 1, now)).toISOString(),
           granularity: 'day',
           group_by: 'version',
         }),

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, can, get, optional, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook } from '../api';
+import { api, can, get, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook } from '../api';
 import { ErrorText, Loading, PageTitle } from '../components';
 import { when } from '../format';
 import { href, useAsync } from '../hooks';
@@ -124,15 +124,23 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
           <th scope="col">Event</th>
           <th scope="col">Attempt</th>
           <th scope="col">Result</th>
+          <th scope="col">Next attempt</th>
         </tr>
       </thead>
       <tbody>
-        {items.map((d, i) => (
-          <tr key={d.id ?? i}>
-            <td>{when(d.attempted_at ?? d.at ?? d.created_at)}</td>
-            <td>{d.event ?? '–'}</td>
-            <td>{d.attempt ?? '–'}</td>
-            <td>{d.error ? `failed: ${d.error}` : String(d.status_code ?? d.status ?? '–')}</td>
+        {items.map((d) => (
+          <tr key={`${d.event_id}-${d.attempt}`}>
+            <td>{when(d.at)}</td>
+            <td>
+              <code>{d.event_id}</code>
+            </td>
+            <td>{d.attempt}</td>
+            <td>
+              {d.status}
+              {d.response_status !== null && ` (HTTP ${d.response_status})`}
+              {d.error && d.response_status === null && `: ${d.error}`}
+            </td>
+            <td>{when(d.next_attempt_at)}</td>
           </tr>
         ))}
       </tbody>
@@ -142,7 +150,8 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
 
 function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
   const path = `/apps/${encodeURIComponent(appId)}/webhooks`;
-  const list = useAsync(() => optional(get<{ items: Webhook[] }>(path)), [appId]);
+  // Every webhook route needs apps.edit: a URL may carry a credential.
+  const list = useAsync(() => (editable ? get<{ items: Webhook[] }>(path) : Promise.resolve(null)), [appId, editable]);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
   const [created, setCreated] = useState<Webhook | null>(null);
@@ -164,6 +173,7 @@ function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
     setError(undefined);
     try {
       await api('DELETE', `${path}/${encodeURIComponent(id)}`);
+      if (created?.id === id) setCreated(null);
       list.reload();
     } catch (err) {
       setError(err as Error);
@@ -175,7 +185,7 @@ function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
       <h2 id="webhooks-title">Webhooks</h2>
       {list.loading && !list.data && <Loading what="webhooks" />}
       <ErrorText error={list.error} />
-      {list.data === null && <p class="muted">Webhooks are not available on this server yet.</p>}
+      {!editable && <p class="muted">Webhooks need the apps.edit permission.</p>}
       {list.data && (
         <>
           {list.data.items.length === 0 ? (
