@@ -151,7 +151,9 @@ export class RolloutEvaluator {
 
     const mine = rows.filter((r) => r.cell.version === version && r.active > 0);
     const firstHour = mine.length > 0 ? Math.min(...mine.map((r) => r.hour.getTime())) : null;
-    const windowStart = Math.max(firstHour ?? now, resumedAt === null ? 0 : floorHour(resumedAt));
+    // After a resume the evidence starts afresh from the next whole hour: the hour of the resume
+    // mixes devices from before it, whose failures a person has just accepted.
+    const windowStart = Math.max(firstHour ?? now, resumedAt === null ? 0 : Math.ceil(resumedAt / HOUR) * HOUR);
     const dayStart = Math.max(now - DAY, resumedAt ?? 0);
     const firsts = firstSeenByVersion(rows);
     // A version first seen after this one, with traffic in the last 24 h, has replaced it.

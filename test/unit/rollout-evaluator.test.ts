@@ -95,6 +95,20 @@ describe('RolloutEvaluator', () => {
     expect(await evaluator.resume('app-1', '9.9.9', 'alice', '')).toBeNull();
   });
 
+  it('when a release is resumed in the same hour as the failures that halted it, then it does not halt again on them', async () => {
+    const { clock, evaluator, traffic } = setup();
+    traffic(0, 5, { active: 400, crash: 12 });
+    clock.set(new Date(hour(4).getTime() + 10 * 60_000));
+    expect((await evaluator.evaluateRelease('app-1', '1.1.0')).verdict).toBe('halt');
+    clock.set(new Date(hour(4).getTime() + 20 * 60_000));
+    expect((await evaluator.resume('app-1', '1.1.0', 'alice', 'looked at it'))?.verdict).toBe('watch');
+    clock.set(new Date(hour(4).getTime() + 30 * 60_000));
+    expect((await evaluator.evaluateRelease('app-1', '1.1.0')).verdict).toBe('watch');
+    traffic(5, 9, { active: 400, crash: 12 });
+    clock.set(hour(9));
+    expect((await evaluator.evaluateRelease('app-1', '1.1.0')).verdict).toBe('halt');
+  });
+
   it('when a newer version replaces a halted one, then the halt is released', async () => {
     const { clock, evaluator, traffic, counts } = setup();
     traffic(0, 4, { active: 400, crash: 12 });
