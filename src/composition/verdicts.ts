@@ -23,18 +23,20 @@ import type { Storage } from './storage';
 export interface VerdictStores {
   webhooks: WebhookStore;
   verdicts: VerdictStore;
+  /** The repository writes group.new/group.regressed itself, in the ingest write (SQLite triggers); else ingestion appends them. */
+  groupEventsInIngestWrite: boolean;
 }
 
 /** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER). */
 export async function composeVerdictStores(storage: Pick<Storage, 'sqlite' | 'mongoDb'>): Promise<VerdictStores> {
-  if (storage.sqlite) return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite) };
+  if (storage.sqlite) return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), groupEventsInIngestWrite: true };
   if (storage.mongoDb) {
     const webhooks = new MongoWebhookStore(storage.mongoDb);
     await webhooks.ensureIndexes();
-    return { webhooks, verdicts: new MongoVerdictStore(storage.mongoDb) };
+    return { webhooks, verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
   }
   const webhooks = new MemoryWebhookStore();
-  return { webhooks, verdicts: new MemoryVerdictStore(webhooks) };
+  return { webhooks, verdicts: new MemoryVerdictStore(webhooks), groupEventsInIngestWrite: false };
 }
 
 export interface Verdicts {

@@ -26,12 +26,12 @@ let appId: string;
 let reportKey: string;
 let admin: string;
 
-beforeEach(async () => {
+async function start(repositoryDriver: 'memory' | 'sqlite'): Promise<void> {
   receiver = await startReceiver([204]);
   verifier = new FakeTokenVerifier();
   counts = new FixedRolloutCounts();
   clock = new ManualClock(hour(4));
-  const config = loadConfig({ REPOSITORY_DRIVER: 'memory', STORAGE_DRIVER: 'memory', DATA_DIR: dataDirFor(), WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ REPOSITORY_DRIVER: repositoryDriver, STORAGE_DRIVER: 'memory', DATA_DIR: dataDirFor(), WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'silent' });
   c = await compose(config, { clock, tokenVerifier: verifier, rolloutCounts: counts, logger: pino({ level: 'silent' }) });
   app = createApp(c.deps);
   const now = clock.now();
@@ -39,7 +39,9 @@ beforeEach(async () => {
   appId = created.app.id;
   reportKey = created.key.key;
   admin = verifier.issue(adminOf('owner-1'));
-});
+}
+
+beforeEach(() => start('memory'));
 
 afterEach(async () => {
   await c.close();
@@ -97,6 +99,35 @@ describe('webhooks API', () => {
     const deliveries = await request(app).get(`/apps/${appId}/webhooks/${hook.id}/deliveries`).set(auth(admin));
     expect(deliveries.body.items).toHaveLength(2);
     expect(deliveries.body.items[0]).toMatchObject({ webhook_id: hook.id, attempt: 1, status: 'delivered', response_status: 204, error: null, next_attempt_at: null });
+  });
+
+  it('when the repository is SQLite, then group.new and group.regressed are written by the ingest statement itself, and a hand reopen is no regression', async () => {
+    await c.close();
+    await receiver.close();
+    await start('sqlite');
+    const outboxRows = () => c.sqlite!.prepare('SELECT type, payload FROM outbox_events ORDER BY seq').all() as Array<{ type: string; payload: string }>;
+    const { body: hook } = await addWebhook();
+    const ingest = () => request(app).post('/reports/ingest').set('Authorization', `Bearer ${reportKey}`).set('X-Device-ID', newDeviceId()).send(reportBody());
+    const first = await ingest();
+    await ingest();
+    expect(outboxRows().map((r) => r.type)).toEqual(['group.new']);
+    expect(JSON.parse(outboxRows()[0]!.payload)).toEqual({
+      group_hash: first.body.group_hash,
+      application: reportBody().application,
+      system: reportBody().system,
+      event: reportBody().event,
+      at: clock.now().toISOString(),
+    });
+    await c.repository.updateTriage(appId, first.body.group_hash, { status: 'resolved', at: clock.now(), by: 'admin' });
+    await c.repository.updateTriage(appId, first.body.group_hash, { status: 'open', at: clock.now(), by: 'admin' });
+    expect(outboxRows().map((r) => r.type)).toEqual(['group.new']);
+    await c.repository.updateTriage(appId, first.body.group_hash, { status: 'resolved', at: clock.now(), by: 'admin' });
+    await ingest();
+    expect(outboxRows().map((r) => r.type)).toEqual(['group.new', 'group.regressed']);
+
+    await c.verdicts.delivery.runOnce();
+    expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['group.new', 'group.regressed']);
+    for (const r of receiver.received) expect(verifyWebhookSignature(hook.secret, String(r.headers['x-telltale-signature']), r.body, clock.now().getTime() / 1000)).toBe(true);
   });
 });
 

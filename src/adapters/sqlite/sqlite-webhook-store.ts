@@ -49,6 +49,31 @@ export function createWebhookSchema(db: SqliteDatabase): void {
     );
     CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON webhook_attempts (webhook_id, at DESC);
   `);
+  createGroupEventTriggers(db);
+}
+
+// group.new and group.regressed come from the one write that counts a report: these triggers add
+// the outbox row inside that same statement, so the ingest path stays one write and a crash can't
+// separate the change from its event. Only the ingest upsert raises count, so a person reopening a
+// group by hand (PATCH) is not a regression.
+const GROUP_EVENT_ROW = (type: string) => `
+  INSERT INTO outbox_events (id, app_id, type, payload, createdAt)
+  VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
+      'group_hash', NEW.groupHash,
+      'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
+      'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
+      'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
+      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updatedAt / 1000.0, 'unixepoch')),
+    NEW.updatedAt);`;
+
+function createGroupEventTriggers(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TRIGGER IF NOT EXISTS report_groups_new AFTER INSERT ON report_groups
+    BEGIN ${GROUP_EVENT_ROW('group.new')} END;
+    CREATE TRIGGER IF NOT EXISTS report_groups_regressed AFTER UPDATE OF status ON report_groups
+    WHEN OLD.status = 'resolved' AND NEW.status = 'open' AND NEW.count > OLD.count
+    BEGIN ${GROUP_EVENT_ROW('group.regressed')} END;
+  `);
 }
 
 interface WebhookRow {
