@@ -88,6 +88,17 @@ async function seedRollout(h: Harness, app: Parameters<typeof request>[0], key: 
 
 const describeBrowser = describeWhenReachable('browser', existsSync(CHROMIUM) ? null : `${CHROMIUM} is absent (apt-get install chromium)`);
 
+/** Locator.count() does not wait: poll until the page shows `want` items (or time runs out), then return what it shows. */
+async function countSettled(locator: { count(): Promise<number> }, want: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await locator.count();
+  while (seen !== want && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen = await locator.count();
+  }
+  return seen;
+}
+
 describeBrowser('dashboard in a real browser', () => {
   let h: Harness;
   let server: Server;
@@ -294,7 +305,7 @@ describeBrowser('dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Releases', level: 2 }).waitFor();
     await page.getByRole('heading', { name: 'Groups', level: 2 }).waitFor();
     const releases = page.getByRole('table', { name: 'Recent releases with their verdicts' });
-    await expect(releases.getByRole('row').count()).resolves.toBe(11);
+    expect(await countSettled(releases.getByRole('row'), 11)).toBe(11);
     expect([verdicts.get('1.9.0'), verdicts.get('1.8.0'), verdicts.get('1.7.0')]).toEqual(['halt', 'healthy', 'watch']);
     await expect(releases.getByRole('row', { name: /^1\.9\.0/ }).textContent()).resolves.toMatch(/halt.*crash rate above the baseline/);
     await expect(releases.getByRole('row', { name: /^1\.7\.0/ }).textContent()).resolves.toMatch(/watch.*evidence still building/);
@@ -307,10 +318,10 @@ describeBrowser('dashboard in a real browser', () => {
     }
     expect(weekRates.get('1.9.0')!.high).toBeLessThan(weekRates.get('1.8.0')!.low);
 
-    await expect(page.locator('.chart').count()).resolves.toBe(2);
+    expect(await countSettled(page.locator('.chart'), 2)).toBe(2);
     // Per-day windows: 1.9.0 has no devices before day 4 of the week, and a rate from then on.
     const crashFreeDays = page.getByRole('table', { name: /Crash-free devices per version/ }).locator('tbody tr');
-    await expect(crashFreeDays.count()).resolves.toBe(7);
+    expect(await countSettled(crashFreeDays, 7)).toBe(7);
     for (let d = 0; d < 7; d++) {
       const firstVersionCell = await crashFreeDays.nth(d).locator('td').first().textContent();
       if (d < 4) expect(firstVersionCell).toBe('no data');
@@ -325,7 +336,7 @@ describeBrowser('dashboard in a real browser', () => {
     expect(await shareOf(6, 1)).toBeLessThan(await shareOf(3, 1));
 
     const rows = page.getByRole('table', { name: 'Report groups, sorted by last seen' }).getByRole('row');
-    await expect(rows.count()).resolves.toBe(51);
+    expect(await countSettled(rows, 51)).toBe(51);
     await expect(rows.nth(1).textContent()).resolves.toContain('access_violation_in_renderer');
     await expect(page.getByText(`${groupTotal.toLocaleString('en')} groups`, { exact: false }).isVisible()).resolves.toBe(true);
 
@@ -353,7 +364,7 @@ describeBrowser('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('Page 1 of 1.', { exact: false }).waitFor();
     // The seeded crashes of 1.9.0 and the detailed report.
-    await expect(rows.count()).resolves.toBe(3);
+    expect(await countSettled(rows, 3)).toBe(3);
     expect(groupListRequests).toHaveLength(3);
     expect(groupListRequests[1]).toContain('page=2');
     expect(groupListRequests[2]).toMatch(/version=1\.9\.0.*type=crash|type=crash.*version=1\.9\.0/);
@@ -382,7 +393,7 @@ describeBrowser('dashboard in a real browser', () => {
 
   test('when a team user without apps.edit opens a group and settings, then no triage or key controls are shown', async () => {
     await signIn(VIEWER);
-    await expect(page.getByRole('row', { name: /shop-desktop/ }).count()).resolves.toBe(1);
+    expect(await countSettled(page.getByRole('row', { name: /shop-desktop/ }), 1)).toBe(1);
     await expect(page.getByRole('row', { name: /internal-tool/ }).count()).resolves.toBe(0);
     await page.goto(`${base}/#/apps/${appId}/groups/${detailedGroup}`);
     await page.getByRole('heading', { name: 'Group', level: 2 }).waitFor();
@@ -434,7 +445,9 @@ describeBrowser('dashboard in a real browser', () => {
       await expect(notice.textContent()).resolves.toMatch(new RegExp(`Signing secret for ${receiver.url.replace(/[.]/g, '\\.')}, shown this once:whsec_[0-9a-f]{64}$`));
       const secret = (await notice.locator('code.mono').textContent())!;
       const item = page.locator('ul.webhooks li');
-      await expect(item.count()).resolves.toBe(1);
+      // The list is fetched again after the create: wait for it, since count() does not.
+      await item.first().waitFor();
+      expect(await countSettled(item, 1)).toBe(1);
       await expect(item.textContent()).resolves.toContain(`${receiver.url}group.new`);
       await expectNoSeriousAxeViolations();
 
@@ -453,7 +466,7 @@ describeBrowser('dashboard in a real browser', () => {
       await page.getByRole('button', { name: /^Deliveries/ }).click();
       const attempts = page.getByRole('table', { name: `Delivery attempts to ${receiver.url}` }).locator('tbody tr');
       await attempts.first().waitFor();
-      await expect(attempts.count()).resolves.toBe(1);
+      expect(await countSettled(attempts, 1)).toBe(1);
       await expect(attempts.first().textContent()).resolves.toContain('delivered (HTTP 204)');
 
       // The secret was shown once: a reload lists the webhook without it.
