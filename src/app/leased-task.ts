@@ -18,6 +18,7 @@ export interface LeasedTaskOptions {
 }
 
 export interface LeasedTaskHealth {
+  name: string;
   leader: boolean;
   lastRunAt: Date | null;
   lastError: string | null;
@@ -69,7 +70,7 @@ export class LeasedTask {
 
   /** For readiness: the job's health means something only on the leader. */
   health(): LeasedTaskHealth {
-    return { leader: this.isLeader(), lastRunAt: this.lastRunAt, lastError: this.lastError };
+    return { name: this.options.name, leader: this.isLeader(), lastRunAt: this.lastRunAt, lastError: this.lastError };
   }
 
   /** Ticks now and then every interval. */

@@ -46,6 +46,8 @@ export interface Verdicts {
   delivery: WebhookDelivery;
   webhookManagement: WebhookManagement;
   rolloutHealth: RolloutHealth;
+  /** The evaluation and delivery loops, each under the lease. */
+  tasks: LeasedTask[];
   /** Starts the evaluation and delivery loops (main.ts); tests call their runOnce/evaluateAll instead. */
   start(): void;
   stop(): Promise<void>;
@@ -88,6 +90,7 @@ export function composeVerdicts(
     delivery,
     webhookManagement: new WebhookManagement({ directory: deps.directory, store: stores.webhooks, clock, randomHex }),
     rolloutHealth: new RolloutHealth({ directory: deps.directory, evaluator, store: stores.verdicts, defaults: { minDevices: config.rollouts.minDevices } }),
+    tasks: loops,
     start: () => loops.forEach((l) => l.start()),
     stop,
   };

@@ -16,14 +16,30 @@ describe('operations routes', () => {
 
   it('GET /readyz is 200 when every adapter answers, and 503 naming the failing one without its error text', async () => {
     const h = await harness();
-    expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { repository: 'ok', blob_store: 'ok' } });
+    expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { repository: 'ok', blob_store: 'ok' }, leading: {} });
     h.blobStore.ping = async () => {
       throw new Error('connect ECONNREFUSED 10.0.0.5:9000 secret=abc');
     };
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' } });
+    expect(res.body).toEqual({ status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' }, leading: {} });
     expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('GET /readyz — the leased jobs this instance leads are listed with their last run, and a failing job does not make it unready', async () => {
+    const h = await harness();
+    expect(await h.sweepTask!.tick()).toBe(true);
+    const led = await request(h.app).get('/readyz');
+    expect(led.body.leading).toEqual({ 'retention-sweep': { last_run_at: h.clock.now().toISOString(), last_run_ok: true } });
+    h.repository.blobsExpiringBy = async () => {
+      throw new Error('disk I/O error at /var/lib/secret-host');
+    };
+    h.clock.advance(3_600_000);
+    await h.sweepTask!.tick();
+    const failed = await request(h.app).get('/readyz');
+    expect(failed.status).toBe(200);
+    expect(failed.body.leading).toEqual({ 'retention-sweep': { last_run_at: h.clock.now().toISOString(), last_run_ok: false } });
+    expect(JSON.stringify(failed.body)).not.toContain('secret-host');
   });
 
   it('GET /readyz — when a check starts failing, then the service log gets its reason once, and one line when it recovers', async () => {

@@ -16,6 +16,8 @@ export interface OpsOptions {
   checkTimeoutMs?: number;
   metrics?: PromMetrics;
   metricsToken?: string | null;
+  /** The work this instance may run under a lease; /readyz shows the jobs it leads, and never fails on them. */
+  leasedWork?: () => Array<{ name: string; leader: boolean; lastRunAt: Date | null; lastError: string | null }>;
   /** Told when a check starts failing (with its reason) and when it recovers. */
   logger?: Logger;
 }
@@ -46,8 +48,12 @@ export function opsRoutes(opts: OpsOptions): Router {
     );
     const failingNow = results.filter((r) => !r.ok).map((r) => r.name);
     const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : 'failing']));
-    if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks });
-    else res.json({ status: 'ready', checks });
+    // Only the jobs this instance leads: a follower answers for itself, and a failing job never takes
+    // its leader out of rotation (it would keep the lease and stop serving). Errors stay in the log.
+    const leads = (opts.leasedWork?.() ?? []).filter((w) => w.leader);
+    const leading = Object.fromEntries(leads.map((w) => [w.name, { last_run_at: w.lastRunAt?.toISOString() ?? null, last_run_ok: w.lastRunAt === null ? null : w.lastError === null }]));
+    if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks, leading });
+    else res.json({ status: 'ready', checks, leading });
   });
   if (opts.metrics) {
     const metrics = opts.metrics;
