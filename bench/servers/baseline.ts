@@ -3,8 +3,10 @@ import express from 'express';
 
 const app = express();
 app.use(express.json({ limit: '256kb' }));
-// The beacon's baseline: 204 with no body, as GET /telemetry/beacon answers.
-app.get(/.*/, (_req, res) => {
+// The beacon's baseline: 204 with no body, as GET /telemetry/beacon answers, after parsing the
+// query string as any handler reading its parameters must (Express 5 parses req.query lazily).
+app.get(/.*/, (req, res) => {
+  void req.query;
   res.status(204).end();
 });
 app.post(/.*/, (req, res) => {

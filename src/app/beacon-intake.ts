@@ -14,6 +14,8 @@ import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { DeviceCounter } from './device-counter';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
+/** Bounds the per-IP memos; past it they start over (a memo only saves work, it decides nothing). */
+const MAX_REMEMBERED_IPS = 10_000;
 
 export type BeaconOutcome =
   | 'counted'
@@ -62,18 +64,49 @@ interface CachedApp {
  */
 export class BeaconIntake {
   private readonly byOwnerAndName = new Map<string, CachedApp>();
+  private readonly ipKeys = new Map<string, string>();
+  /** IP key → when its refusing window ends (ms). */
+  private readonly refusedUntil = new Map<string, number>();
 
   constructor(private readonly deps: BeaconIntakeDeps) {}
 
-  /** Throws RateLimitedError over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; the IP is kept as a pseudonym only. */
+  /**
+   * Throws RateLimitedError over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; the IP is kept as a pseudonym only.
+   * A refusal is remembered until the Retry-After it gave (windows are fixed, so the shared counter
+   * can't reset much before then): a flooding IP is refused in process, without a limiter call each time.
+   */
   async limit(ip: string | undefined): Promise<void> {
-    const rule: LimitRule = { scope: 'ip', key: `beacon:${pseudonym(ip ?? 'unknown')}`, limit: this.deps.settings.rateLimitPerIpPerMinute, windowSeconds: 60 };
+    const key = this.ipKey(ip ?? 'unknown');
+    const now = this.deps.clock.now().getTime();
+    const refusedUntil = this.refusedUntil.get(key);
+    if (refusedUntil !== undefined) {
+      if (refusedUntil > now) this.refuse('ip', Math.max(1, Math.ceil((refusedUntil - now) / 1000)));
+      this.refusedUntil.delete(key);
+    }
+    const rule: LimitRule = { scope: 'ip', key, limit: this.deps.settings.rateLimitPerIpPerMinute, windowSeconds: 60 };
     const verdict = await this.deps.limiter.consume([rule]);
     if (!verdict.allowed) {
-      this.deps.metrics.increment('rate_limit_rejections_total', { scope: 'beacon_ip' });
-      this.count('rate_limited');
-      throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
+      if (this.refusedUntil.size >= MAX_REMEMBERED_IPS) this.refusedUntil.clear();
+      this.refusedUntil.set(key, now + verdict.retryAfterSeconds * 1000);
+      this.refuse(verdict.scope, verdict.retryAfterSeconds);
     }
+  }
+
+  private refuse(scope: string, retryAfterSeconds: number): never {
+    this.deps.metrics.increment('rate_limit_rejections_total', { scope: 'beacon_ip' });
+    this.count('rate_limited');
+    throw new RateLimitedError(scope, retryAfterSeconds);
+  }
+
+  /** The limiter key of an IP: its pseudonym, a SHA-256 per beacon unless remembered. */
+  private ipKey(ip: string): string {
+    let key = this.ipKeys.get(ip);
+    if (key === undefined) {
+      key = `beacon:${pseudonym(ip)}`;
+      if (this.ipKeys.size >= MAX_REMEMBERED_IPS) this.ipKeys.clear();
+      this.ipKeys.set(ip, key);
+    }
+    return key;
   }
 
   async beacon(query: unknown, deviceIdHeader: string | undefined, authorization: string | undefined): Promise<BeaconOutcome> {

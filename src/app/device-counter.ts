@@ -1,4 +1,4 @@
-import { deviceDigest } from '../domain/hyperloglog';
+import { deviceDigester } from '../domain/hyperloglog';
 import { bucketStart, utcDay, type RolloutCell } from '../domain/rollout-cell';
 import type { DayKeyStore, SketchKind } from '../ports/device-sketches';
 import type { SketchBuffer } from './sketch-buffer';
@@ -10,18 +10,39 @@ import type { SketchBuffer } from './sketch-buffer';
  */
 export class DeviceCounter {
   private readonly dayKeys = new Map<string, Promise<Uint8Array>>();
+  /** The latest day's digest function (its key padded once) and bounds, so a beacon needs no date formatting or await. */
+  private today: { start: number; end: number; digest: (appId: string, deviceId: string) => Buffer } | null = null;
+
+  /** The current hour's buckets, shared by its beacons (sketch keys only read them). */
+  private hour: { start: number; hour: Date; day: Date } = { start: Number.NaN, hour: new Date(0), day: new Date(0) };
 
   constructor(private readonly deps: { buffer: SketchBuffer; keys: DayKeyStore; randomBytes: (n: number) => Uint8Array }) {}
 
   async count(appId: string, cell: RolloutCell, deviceId: string, kinds: readonly SketchKind[], at: Date): Promise<void> {
     if (kinds.length === 0) return;
-    const digest = deviceDigest(await this.dayKey(utcDay(at)), appId, deviceId);
-    const hour = bucketStart(at, 'hour');
-    const day = bucketStart(at, 'day');
+    const ms = at.getTime();
+    const today = this.today;
+    const digester = today !== null && ms >= today.start && ms < today.end ? today.digest : await this.fetchDayKey(at);
+    const digest = digester(appId, deviceId);
+    const buckets = ms >= this.hour.start && ms < this.hour.start + 3_600_000 ? this.hour : (this.hour = this.bucketsOf(at));
+    const { hour, day } = buckets;
     for (const kind of kinds) {
       this.deps.buffer.add({ appId, cell, granularity: 'hour', bucket: hour, kind }, digest);
       this.deps.buffer.add({ appId, cell, granularity: 'day', bucket: day, kind }, digest);
     }
+  }
+
+  private bucketsOf(at: Date): { start: number; hour: Date; day: Date } {
+    const hour = bucketStart(at, 'hour');
+    return { start: hour.getTime(), hour, day: bucketStart(at, 'day') };
+  }
+
+  /** The digest function of `at`'s day; the latest day's is kept for the next beacons. */
+  private async fetchDayKey(at: Date): Promise<(appId: string, deviceId: string) => Buffer> {
+    const digest = deviceDigester(await this.dayKey(utcDay(at)));
+    const start = bucketStart(at, 'day').getTime();
+    if (this.today === null || start >= this.today.start) this.today = { start, end: start + 86_400_000, digest };
+    return digest;
   }
 
   private dayKey(day: string): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import { corsAllowlist } from '../adapters/http/cors';
 import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { BeaconIntake } from '../app/beacon-intake';
-import { telemetryDocs, telemetryRoutes } from '../adapters/http/telemetry-routes';
+import { beaconHandler, telemetryDocs, telemetryRoutes } from '../adapters/http/telemetry-routes';
 import type { Config } from './config';
 
 const VERSION: string = require('../../package.json').version;
@@ -41,8 +41,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.config.corsOrigins.length > 0) {
     app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   }
-  // The ingest route comes first: it carries nearly all the traffic, and every layer before it
-  // is work each report pays for.
+  // The two hot routes come first, every layer before them being work each request pays for: the
+  // beacon is a single route on the app (a GET, so ingest only pays one path test for it), then ingest.
+  if (deps.beacons) app.get('/telemetry/beacon', beaconHandler(deps.beacons));
   if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
   if (deps.beacons) app.use(telemetryRoutes(deps.beacons));
   if (deps.ops) app.use(opsRoutes(deps.ops));

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 
 export const HLL_PRECISION = 14;
 export const HLL_REGISTERS = 1 << HLL_PRECISION; // m = 16384
@@ -19,6 +19,38 @@ export function emptyRegisters(): Registers {
  */
 export function deviceDigest(dayKey: Uint8Array | string, appId: string, deviceId: string): Buffer {
   return createHmac('sha256', dayKey).update(appId, 'utf8').update(Buffer.of(0)).update(deviceId, 'utf8').digest();
+}
+
+/**
+ * deviceDigest for one day's key, with the key's padding done once (RFC 2104:
+ * H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))) and two one-shot hashes per device, so the hot path creates
+ * no Hmac object per beacon. Equal to deviceDigest for every input.
+ */
+export function deviceDigester(dayKey: Uint8Array | string): (appId: string, deviceId: string) => Buffer {
+  const BLOCK = 64;
+  let key = typeof dayKey === 'string' ? Buffer.from(dayKey, 'utf8') : Buffer.from(dayKey);
+  if (key.length > BLOCK) key = createHash('sha256').update(key).digest();
+  const inner = Buffer.alloc(BLOCK, 0x36);
+  const outer = Buffer.alloc(BLOCK + 32, 0);
+  outer.fill(0x5c, 0, BLOCK);
+  for (let i = 0; i < key.length; i++) {
+    inner[i] ^= key[i]!;
+    outer[i] ^= key[i]!;
+  }
+  let scratch = Buffer.alloc(BLOCK + 512);
+  inner.copy(scratch);
+  return (appId, deviceId) => {
+    const needed = BLOCK + Buffer.byteLength(appId, 'utf8') + 1 + Buffer.byteLength(deviceId, 'utf8');
+    if (needed > scratch.length) {
+      scratch = Buffer.alloc(needed);
+      inner.copy(scratch);
+    }
+    let n = BLOCK + scratch.write(appId, BLOCK, 'utf8');
+    scratch[n++] = 0;
+    n += scratch.write(deviceId, n, 'utf8');
+    hash('sha256', scratch.subarray(0, n), 'buffer').copy(outer, BLOCK);
+    return hash('sha256', outer, 'buffer');
+  };
 }
 
 /** The register index (first 14 bits) and rank (leading zeros of the next 50 bits + 1, capped at 51) of a digest. */

@@ -105,6 +105,24 @@ describe('GET /telemetry/beacon', () => {
     }
   });
 
+  test('GET /telemetry/beacon — when an IP was refused, then it stays refused with Retry-After until its window ends, and counts again after', async () => {
+    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '2' });
+    try {
+      for (let i = 0; i < 2; i++) await beacon(limited, { version: '1.0.0' }).expect(204);
+      await beacon(limited, { version: '1.0.0' }).expect(429);
+      limited.h.clock.advance(30_000);
+      const again = await beacon(limited, { version: '1.0.0' });
+      expect(again.status).toBe(429);
+      expect(Number(again.headers['retry-after'])).toBe(30);
+      limited.h.clock.advance(30_000);
+      await beacon(limited, { version: '1.0.0' }).expect(204);
+      expect(limited.h.metrics.value('beacons_total', { outcome: 'rate_limited' })).toBe(2);
+      expect(limited.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(3);
+    } finally {
+      await limited.h.close();
+    }
+  });
+
   test('GET /telemetry/beacon — 404 with TELEMETRY_ENABLED=false', async () => {
     const off = await setup({ TELEMETRY_ENABLED: 'false' });
     try {

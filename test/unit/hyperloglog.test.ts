@@ -7,6 +7,7 @@ import {
   decodeRegisters,
   decodeRegistersBase64,
   deviceDigest,
+  deviceDigester,
   emptyRegisters,
   encodeRegisters,
   encodeRegistersBase64,
@@ -90,6 +91,15 @@ describe('hyperloglog', () => {
     digest[7] = 0x00;
     digest[8] = 0xff; // all 50 rank bits zero: capped whatever follows
     expect(indexAndRank(digest)).toEqual({ index: 0, rank: HLL_MAX_RANK });
+  });
+
+  it('deviceDigester gives deviceDigest for every key length and input', () => {
+    const keys = [Buffer.alloc(32, 7), 'k', Buffer.alloc(100, 3), 'é'.repeat(40)];
+    const inputs: Array<[string, string]> = [['app1', 'device-1'], ['a'.repeat(24), 'd'.repeat(128)], ['a', 'z'.repeat(2000)], ['ü', 'ß'], ['', '']];
+    for (const key of keys) {
+      const digest = deviceDigester(key);
+      for (const [app, device] of inputs) expect(digest(app, device)).toEqual(deviceDigest(key, app, device));
+    }
   });
 
   it('deviceDigest is HMAC-SHA256(K_day, app_id ‖ 0x00 ‖ device_id)', () => {

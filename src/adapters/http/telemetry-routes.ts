@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { BeaconIntake } from '../../app/beacon-intake';
 import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
 import { readJsonBody } from './json-body';
@@ -9,16 +9,21 @@ export const MAX_BATCH_BODY_BYTES = 512 * 1024;
 
 /**
  * GET /telemetry/beacon answers 204 with no body whatever became of the beacon, as faynoSync does;
- * only the per-IP limit answers 429. Mounted right after ingest: it is the other hot route.
+ * only the per-IP limit answers 429. createApp mounts it on the app itself, ahead of every router:
+ * it is the hottest route, and each router it passes through is work every beacon pays for.
  */
-export function telemetryRoutes(intake: BeaconIntake): Router {
-  const router = Router();
-  router.get('/telemetry/beacon', async (req, res) => {
+export function beaconHandler(intake: BeaconIntake): RequestHandler {
+  return async (req, res) => {
     await intake.limit(req.ip);
     await intake.beacon(req.query, req.get('x-device-id'), req.headers.authorization);
     res.writeHead(204);
     res.end();
-  });
+  };
+}
+
+/** POST /telemetry/beacons, the relays' batch. */
+export function telemetryRoutes(intake: BeaconIntake): Router {
+  const router = Router();
   router.post('/telemetry/beacons', async (req, res) => {
     const body = await readJsonBody(req, MAX_BATCH_BODY_BYTES);
     const result = await intake.batch(req.headers.authorization, body);
