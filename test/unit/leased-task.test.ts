@@ -98,8 +98,8 @@ describe('LeasedTask', () => {
       logger,
     });
     expect(await failing.tick()).toBe(true);
-    expect(failing.health()).toEqual({ leader: true, lastRunAt: expect.any(Date), lastError: 'S3 down' });
-    expect(a.health()).toEqual({ leader: false, lastRunAt: null, lastError: null });
+    expect(failing.health()).toEqual({ name: 'x', leader: true, lastRunAt: expect.any(Date), lastError: 'S3 down' });
+    expect(a.health()).toEqual({ name: 'retention-sweep', leader: false, lastRunAt: null, lastError: null });
   });
 
   it('when the lease store fails, then no job runs', async () => {
