@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
+import { runCli, type CliRun as Run } from '../fixtures/cli';
 import { reportEvent } from '../fixtures/groups';
-
-const ROOT = resolve(__dirname, '../..');
 
 // Each step starts node afresh, which is slow on a cold machine.
 jest.setTimeout(60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// The CLI's source, registered as the tests run it; `npm run cli` and the `telltale` bin run the
-// same code compiled (dist/cli.js), which test/unit/deployment-files.test.ts pins.
 describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
   let dataDir: string;
 
@@ -30,15 +20,7 @@ describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]) =>
-    new Promise<Run>((done) => {
-      execFile(
-        process.execPath,
-        ['-r', '@swc-node/register', 'src/cli.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'memory', REDIS_URL: '' } },
-        (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (...args: string[]) => runCli(dataDir, ...args);
   const json = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown>;
 
   const withDatabase = async <T>(use: (db: ReturnType<typeof openSqliteDatabase>) => Promise<T>): Promise<T> => {

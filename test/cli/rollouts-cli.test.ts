@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCli } from '../fixtures/cli';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
 import { sketchOf } from '../contract/device-sketches.contract';
 
-const ROOT = resolve(__dirname, '../..');
 jest.setTimeout(60_000);
 
-const cli = (dataDir: string, ...args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'memory', REDIS_URL: '' } }, (error, stdout, stderr) =>
-      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const cli = runCli;
 
-describe('npm run cli -- rollouts rates', () => {
+describe('telltale CLI — rollouts rates', () => {
   let dataDir: string;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-rollouts-'));

@@ -1,18 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCli } from '../fixtures/cli';
 
-const ROOT = resolve(__dirname, '../..');
 jest.setTimeout(60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-describe('npm run cli — rollouts health, rollouts resume, webhooks list', () => {
+describe('telltale CLI — rollouts health, rollouts resume, webhooks list', () => {
   let dataDir: string;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-'));
@@ -21,12 +14,7 @@ describe('npm run cli — rollouts health, rollouts resume, webhooks list', () =
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]) =>
-    new Promise<Run>((done) => {
-      execFile('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'memory', REDIS_URL: '' } }, (error, stdout, stderr) =>
-        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (...args: string[]) => runCli(dataDir, ...args);
 
   it('when a release has no traffic, then health says watch with no cells; resuming it is 404-like; an app has no webhooks', async () => {
     expect((await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
