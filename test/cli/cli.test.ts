@@ -1,30 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
-import { runCli, type CliRun as Run } from '../fixtures/cli';
+import { cliOnTempDataDir, type CliRun as Run } from '../fixtures/cli';
 import { reportEvent } from '../fixtures/groups';
 
 // Each step starts node afresh, which is slow on a cold machine.
 jest.setTimeout(60_000);
 
 describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
-  let dataDir: string;
-
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-'));
-  });
-  afterEach(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const cli = (...args: string[]) => runCli(dataDir, ...args);
+  const { cli, dataDir } = cliOnTempDataDir();
   const json = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown>;
 
   const withDatabase = async <T>(use: (db: ReturnType<typeof openSqliteDatabase>) => Promise<T>): Promise<T> => {
-    const db = openSqliteDatabase(dataDir);
+    const db = openSqliteDatabase(dataDir());
     try {
       return await use(db);
     } finally {
@@ -161,7 +149,7 @@ describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
     const { compose } = await import('../../src/composition/compose');
     const { loadConfig } = await import('../../src/composition/config');
     const pino = (await import('pino')).default;
-    const composition = await compose(loadConfig({ DATA_DIR: dataDir, STORAGE_DRIVER: 'memory' }), { logger: pino({ level: 'silent' }) });
+    const composition = await compose(loadConfig({ DATA_DIR: dataDir(), STORAGE_DRIVER: 'memory' }), { logger: pino({ level: 'silent' }) });
     try {
       expect(await composition.tokenVerifier.verify(json(token).token as string)).toMatchObject({ username: 'alice', role: 'admin' });
     } finally {

@@ -1,27 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../fixtures/cli';
+import { cliOnTempDataDir } from '../fixtures/cli';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
 import { sketchOf } from '../contract/device-sketches.contract';
 
 jest.setTimeout(60_000);
 
-const cli = runCli;
-
 describe('telltale CLI — rollouts rates', () => {
-  let dataDir: string;
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-rollouts-'));
-  });
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  const { cli, dataDir } = cliOnTempDataDir('telltale-cli-rollouts-');
 
   it('when an app has sketches today, then --json prints the rates answer and the default prints a table, one row per version', async () => {
-    expect((await cli(dataDir, 'admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
-    const created = await cli(dataDir, 'apps', 'create', '--owner', 'alice', '--name', 'my-app', '--json');
+    expect((await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
+    const created = await cli('apps', 'create', '--owner', 'alice', '--name', 'my-app', '--json');
     const appId = JSON.parse(created.stdout).id as string;
-    const db = openSqliteDatabase(dataDir);
+    const db = openSqliteDatabase(dataDir());
     const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     const cell = { version: '2.0.0', channel: 'stable', platform: 'linux', arch: 'x64' };
     await new SqliteDeviceSketchStore(db).merge([
@@ -30,11 +21,11 @@ describe('telltale CLI — rollouts rates', () => {
     ]);
     db.close();
 
-    const json = await cli(dataDir, 'rollouts', 'rates', '--app', appId, '--version', '2.0.0', '--json');
+    const json = await cli('rollouts', 'rates', '--app', appId, '--version', '2.0.0', '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ app_id: appId, group_by: ['version'], cells: [{ version: '2.0.0', active_device_days: 50, affected: { crash: 2 }, suppressed: false }] });
 
-    const text = await cli(dataDir, 'rollouts', 'rates', '--app', appId);
+    const text = await cli('rollouts', 'rates', '--app', appId);
     expect(text.code).toBe(0);
     const [header, row] = text.stdout.trim().split('\n');
     expect(header).toMatch(/^VERSION\s+DEVICE-DAYS\s+SHARE\s+CRASH-FREE \[95%\]\s+CRASH \[95%\]$/);
@@ -42,7 +33,7 @@ describe('telltale CLI — rollouts rates', () => {
   });
 
   it('when the app does not exist, then it exits 1 naming it', async () => {
-    const run = await cli(dataDir, 'rollouts', 'rates', '--app', 'nope', '--json');
+    const run = await cli('rollouts', 'rates', '--app', 'nope', '--json');
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stderr)).toMatchObject({ code: 'app_not_found' });
   });

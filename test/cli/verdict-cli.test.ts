@@ -1,20 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../fixtures/cli';
+import { cliOnTempDataDir } from '../fixtures/cli';
 
 jest.setTimeout(60_000);
 
 describe('telltale CLI — rollouts health, rollouts resume, webhooks list', () => {
-  let dataDir: string;
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'telltale-cli-'));
-  });
-  afterEach(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const cli = (...args: string[]) => runCli(dataDir, ...args);
+  const { cli } = cliOnTempDataDir();
 
   it('when a release has no traffic, then health says watch with no cells; resuming it is 404-like; an app has no webhooks', async () => {
     expect((await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
