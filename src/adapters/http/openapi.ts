@@ -43,6 +43,9 @@ export function toOpenApiSchema(schema: unknown): unknown {
   return out;
 }
 
+/** Every error body is the one shape, named once under components. */
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
 const securityOf: Record<AuthScheme, Array<Record<string, string[]>>> = {
   none: [],
   report_key: [{ reportKey: [] }],
@@ -76,7 +79,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: toOpenApiSchema(response.schema) } } } : {}),
+        ...(response.schema ? { content: { 'application/json': { schema: response.schema === errorSchema ? ERROR_REF : toOpenApiSchema(response.schema) } } } : {}),
       };
     }
     paths[path] ??= {};
