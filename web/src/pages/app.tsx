@@ -19,7 +19,8 @@ function reasonsOf(release: Release): string[] {
 
 interface Column {
   header: string;
-  numeric?: boolean;
+  /** 'num' right-aligns; 'text' keeps room for a sentence on a narrow screen. */
+  kind?: 'num' | 'text';
   cell(release: Release): ComponentChildren;
 }
 
@@ -30,15 +31,16 @@ const RELEASE_COLUMNS: Column[] = [
   { header: 'Verdict', cell: (r) => <VerdictBadge verdict={r.health?.verdict} /> },
   {
     header: 'Reasons',
+    kind: 'text',
     cell: (r) => {
       const reasons = reasonsOf(r);
       return reasons.length > 0 ? reasons.join('; ') : <span class="muted">–</span>;
     },
   },
-  { header: 'Share of devices', numeric: true, cell: (r) => percent(r.cell.share, 1) },
+  { header: 'Share of devices', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
   {
     header: 'Crash-free',
-    numeric: true,
+    kind: 'num',
     cell: (r) => {
       const cf = crashFreeOf(r);
       return cf ? percent(cf.rate) : <span class="muted">{r.cell.suppressed ? 'too few devices' : '–'}</span>;
@@ -46,13 +48,13 @@ const RELEASE_COLUMNS: Column[] = [
   },
   {
     header: '95% interval',
-    numeric: true,
+    kind: 'num',
     cell: (r) => {
       const cf = crashFreeOf(r);
       return cf ? `${percent(cf.low)} – ${percent(cf.high)}` : '–';
     },
   },
-  { header: 'Device-days', numeric: true, cell: (r) => (r.cell.suppressed || r.cell.active_device_days === undefined ? '–' : count(r.cell.active_device_days)) },
+  { header: 'Device-days', kind: 'num', cell: (r) => (r.cell.suppressed || r.cell.active_device_days === undefined ? '–' : count(r.cell.active_device_days)) },
 ];
 
 function ReleasesTable({ releases }: { releases: Release[] }) {
@@ -64,7 +66,7 @@ function ReleasesTable({ releases }: { releases: Release[] }) {
           <tr>
             <th scope="col">Version</th>
             {RELEASE_COLUMNS.map((c) => (
-              <th scope="col" key={c.header} class={c.numeric ? 'num' : undefined}>
+              <th scope="col" key={c.header} class={c.kind}>
                 {c.header}
               </th>
             ))}
@@ -75,7 +77,7 @@ function ReleasesTable({ releases }: { releases: Release[] }) {
             <tr key={release.version}>
               <th scope="row">{release.version}</th>
               {RELEASE_COLUMNS.map((c) => (
-                <td key={c.header} class={c.numeric ? 'num' : undefined}>
+                <td key={c.header} class={c.kind}>
                   {c.cell(release)}
                 </td>
               ))}
