@@ -2238,7 +2238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Anonymous device id, used for rate limits only */
+                /** @description Anonymous device id, used for rate limits only and never stored: a device id is 1 to 256 bytes of UTF-8 after trimming whitespace */
                 "X-Device-ID": string;
             };
             path?: never;
@@ -2289,7 +2289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing X-Device-ID, invalid JSON, or a missing/invalid field */
+            /** @description Missing or invalid X-Device-ID, invalid JSON, or a missing/invalid field */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,7 +3015,7 @@ export interface operations {
             header: {
                 /** @description Bearer rpk_…: identifies the app instead of owner and app_name */
                 Authorization?: string;
-                /** @description Anonymous device id; never stored, only counted in HyperLogLog sketches */
+                /** @description Anonymous device id; never stored, only counted in HyperLogLog sketches: a device id is 1 to 256 bytes of UTF-8 after trimming whitespace (otherwise 204, not counted) */
                 "X-Device-ID": string;
             };
             path?: never;
@@ -3055,6 +3055,7 @@ export interface operations {
                         arch: string;
                         at?: string | null;
                         channel: string;
+                        /** @description a device id is 1 to 256 bytes of UTF-8 after trimming whitespace */
                         device_id: string;
                         first_run?: boolean | null;
                         from_version?: string | null;
