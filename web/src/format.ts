@@ -24,7 +24,8 @@ const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle:
 export const when = (iso: string | null | undefined) => (iso ? `${dateTime.format(new Date(iso))} UTC` : '–');
 export const day = (d: Date) => d.toISOString().slice(0, 10);
 
-export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+const oneDecimal = (n: number) => n.toFixed(1).replace(/\.0$/, '');
+export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${oneDecimal(n / 1024)} KiB` : `${oneDecimal(n / 1024 / 1024)} MiB`);
 
 export const REASON_TEXT: Record<string, string> = {
   insufficient_data: 'not enough data yet',
