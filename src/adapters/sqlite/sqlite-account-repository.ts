@@ -18,23 +18,6 @@ interface AccountRow {
   updated_at: number;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_key TEXT NOT NULL UNIQUE,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
-    owner TEXT NOT NULL,
-    permissions TEXT NOT NULL,
-    allowed_apps TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    password_salt TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS accounts_owner ON accounts (owner, username_key);
-`;
-
 function toRow(account: Account): AccountRow {
   return {
     id: account.id,
@@ -66,12 +49,11 @@ function fromRow(row: AccountRow): Account {
   };
 }
 
-/** Keeps its own `accounts` table in the service's one SQLite database, created idempotently. */
+/** The `accounts` table of the service's one SQLite database (sqlite-migrations.ts creates it). */
 export class SqliteAccountRepository implements AccountRepository {
   private readonly statements;
 
   constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
     this.statements = {
       insert: db.prepare<AccountRow>(
         `INSERT INTO accounts (id, username, username_key, role, owner, permissions, allowed_apps, password_hash, password_salt, created_at, updated_at)

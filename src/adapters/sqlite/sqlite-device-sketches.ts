@@ -23,21 +23,6 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
   private readonly remove;
 
   constructor(private readonly db: SqliteDatabase) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS device_sketches (
-        app_id TEXT NOT NULL,
-        granularity TEXT NOT NULL CHECK (granularity IN ('hour', 'day')),
-        bucket INTEGER NOT NULL,
-        version TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        arch TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        registers BLOB NOT NULL,
-        PRIMARY KEY (app_id, granularity, bucket, version, channel, platform, arch, kind)
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS device_sketches_expiry ON device_sketches (granularity, bucket);
-    `);
     this.select = db.prepare<unknown[], { registers: Buffer }>(
       'SELECT registers FROM device_sketches WHERE app_id = ? AND granularity = ? AND bucket = ? AND version = ? AND channel = ? AND platform = ? AND arch = ? AND kind = ?',
     );
@@ -109,7 +94,6 @@ export class SqliteDayKeyStore implements DayKeyStore {
   private readonly remove;
 
   constructor(db: SqliteDatabase) {
-    db.exec('CREATE TABLE IF NOT EXISTS sketch_day_keys (day TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID');
     this.insert = db.prepare('INSERT INTO sketch_day_keys (day, key) VALUES (?, ?) ON CONFLICT (day) DO NOTHING');
     this.select = db.prepare<[string], { key: Buffer }>('SELECT key FROM sketch_day_keys WHERE day = ?');
     this.remove = db.prepare('DELETE FROM sketch_day_keys WHERE day < ?');

@@ -2,7 +2,7 @@ import type { Verdict, VerdictReason } from '../../domain/rollout-verdict';
 import type { AppRolloutSettings, CellVerdictState, ReleaseVerdictState, Resume, VerdictStore } from '../../ports/verdict-store';
 import type { OutboxEvent } from '../../ports/webhook-store';
 import { guarded, type SqliteDatabase } from './sqlite-database';
-import { createWebhookSchema, outboxInsert } from './sqlite-webhook-store';
+import { outboxInsert } from './sqlite-webhook-store';
 
 interface ReleaseRow {
   app_id: string;
@@ -64,41 +64,6 @@ export class SqliteVerdictStore implements VerdictStore {
   private readonly saveTx: (release: ReleaseVerdictState, cells: CellVerdictState[], event: OutboxEvent | null) => void;
 
   constructor(private readonly db: SqliteDatabase) {
-    createWebhookSchema(db);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS rollout_releases (
-        app_id TEXT NOT NULL,
-        version TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        baselineVersion TEXT,
-        dataThrough INTEGER,
-        evaluatedAt INTEGER NOT NULL,
-        resumedAt INTEGER,
-        resumedBy TEXT,
-        resumeNote TEXT,
-        superseded INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (app_id, version)
-      );
-      CREATE TABLE IF NOT EXISTS rollout_cells (
-        app_id TEXT NOT NULL,
-        version TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        arch TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        reasons TEXT NOT NULL,
-        consecutiveHealthy INTEGER NOT NULL,
-        haltedAt INTEGER,
-        baselineVersion TEXT,
-        metrics TEXT NOT NULL,
-        evaluatedAt INTEGER NOT NULL,
-        PRIMARY KEY (app_id, version, channel, platform, arch)
-      );
-      CREATE TABLE IF NOT EXISTS rollout_settings (
-        app_id TEXT PRIMARY KEY,
-        settings TEXT NOT NULL
-      );
-    `);
     // The resume fields belong to people, not to evaluations: an evaluation never overwrites them.
     const upsertRelease = db.prepare(`
       INSERT INTO rollout_releases (app_id, version, verdict, baselineVersion, dataThrough, evaluatedAt, resumedAt, resumedBy, resumeNote, superseded)

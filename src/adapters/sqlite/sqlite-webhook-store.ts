@@ -2,80 +2,6 @@ import type { Statement } from 'better-sqlite3';
 import type { DeliveryAttempt, DueDelivery, OutboxEvent, Webhook, WebhookEventType, WebhookStore } from '../../ports/webhook-store';
 import { guarded, type SqliteDatabase } from './sqlite-database';
 
-/** The webhook and outbox tables; the verdict store creates them too, since it writes outbox rows. */
-export function createWebhookSchema(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS webhooks (
-      id TEXT PRIMARY KEY,
-      app_id TEXT NOT NULL,
-      url TEXT NOT NULL,
-      events TEXT NOT NULL,
-      secret TEXT NOT NULL,
-      createdAt INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS webhooks_app ON webhooks (app_id, createdAt);
-
-    CREATE TABLE IF NOT EXISTS outbox_events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      id TEXT NOT NULL UNIQUE,
-      app_id TEXT NOT NULL,
-      type TEXT NOT NULL,
-      payload TEXT NOT NULL,
-      createdAt INTEGER NOT NULL,
-      dispatched INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX IF NOT EXISTS outbox_events_undispatched ON outbox_events (dispatched, createdAt, seq);
-
-    CREATE TABLE IF NOT EXISTS webhook_deliveries (
-      event_id TEXT NOT NULL,
-      webhook_id TEXT NOT NULL,
-      state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-      attempts INTEGER NOT NULL,
-      nextAttemptAt INTEGER NOT NULL,
-      PRIMARY KEY (event_id, webhook_id)
-    );
-    CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (state, nextAttemptAt);
-
-    CREATE TABLE IF NOT EXISTS webhook_attempts (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      event_id TEXT NOT NULL,
-      webhook_id TEXT NOT NULL,
-      attempt INTEGER NOT NULL,
-      status TEXT NOT NULL,
-      responseStatus INTEGER,
-      error TEXT,
-      at INTEGER NOT NULL,
-      nextAttemptAt INTEGER
-    );
-    CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON webhook_attempts (webhook_id, at DESC);
-  `);
-  createGroupEventTriggers(db);
-}
-
-// group.new and group.regressed come from the one write that counts a report: these triggers add
-// the outbox row inside that same statement, so the ingest path stays one write and a crash can't
-// separate the change from its event. Only the ingest upsert raises count, so a person reopening a
-// group by hand (PATCH) is not a regression.
-const GROUP_EVENT_ROW = (type: string) => `
-  INSERT INTO outbox_events (id, app_id, type, payload, createdAt)
-  VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
-      'group_hash', NEW.groupHash,
-      'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
-      'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
-      'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
-      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updatedAt / 1000.0, 'unixepoch')),
-    NEW.updatedAt);`;
-
-function createGroupEventTriggers(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TRIGGER IF NOT EXISTS report_groups_new AFTER INSERT ON report_groups
-    BEGIN ${GROUP_EVENT_ROW('group.new')} END;
-    CREATE TRIGGER IF NOT EXISTS report_groups_regressed AFTER UPDATE OF status ON report_groups
-    WHEN OLD.status = 'resolved' AND NEW.status = 'open' AND NEW.count > OLD.count
-    BEGIN ${GROUP_EVENT_ROW('group.regressed')} END;
-  `);
-}
-
 interface WebhookRow {
   id: string;
   app_id: string;
@@ -138,6 +64,7 @@ export function outboxInsert(db: SqliteDatabase): (event: OutboxEvent) => void {
   return (e) => void insert.run(e.id, e.appId, e.type, JSON.stringify(e.payload), e.createdAt.getTime());
 }
 
+/** group.new and group.regressed rows come from triggers on report_groups (sqlite-migrations.ts), in the ingest write. */
 export class SqliteWebhookStore implements WebhookStore {
   private readonly insertEvent: (event: OutboxEvent) => void;
   private readonly dispatchTx: (limit: number) => number;
@@ -147,7 +74,6 @@ export class SqliteWebhookStore implements WebhookStore {
   private readonly selectDue: Statement;
 
   constructor(private readonly db: SqliteDatabase) {
-    createWebhookSchema(db);
     this.insertEvent = outboxInsert(db);
     const undispatched = db.prepare('SELECT id, app_id, type FROM outbox_events WHERE dispatched = 0 ORDER BY createdAt, seq LIMIT ?');
     // A webhook subscribes to a type when its JSON list holds it.
