@@ -5,7 +5,10 @@ import { openSqliteDatabase, SQLITE_FILE_NAME } from '../../src/adapters/sqlite/
 import { SqliteAccountRepository } from '../../src/adapters/sqlite/sqlite-account-repository';
 import { SQLITE_SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-migrations';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
+import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
+import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-store';
+import { SqliteWebhookStore } from '../../src/adapters/sqlite/sqlite-webhook-store';
 import { UnavailableError } from '../../src/domain/errors';
 import { adminAccount } from '../fixtures/accounts';
 import { appRecord, at, reportEvent } from '../fixtures/groups';
@@ -107,6 +110,41 @@ describe('SQLite database (embedded default)', () => {
     expect((db.prepare('SELECT total_changes()').pluck().get() as number) - changesBefore).toBe(3);
     expect(tracedRepo.writes).toBe(2);
     expect((await repo.findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(2);
+  });
+
+  it('when the adapters serve the same kinds of calls again, then no statement is prepared again: fixed SQL in constructors, filters cached by shape', async () => {
+    const { db } = temp();
+    let prepared = 0;
+    const traced = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return (sql: string) => (prepared++, target.prepare(sql));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const repo = new SqliteReportRepository(traced);
+    const directory = new SqliteAppDirectory(traced);
+    const webhooks = new SqliteWebhookStore(traced);
+    const verdicts = new SqliteVerdictStore(traced);
+    const sketches = new SqliteDeviceSketchStore(traced);
+    const calls = async (round: number) => {
+      await directory.createApp(appRecord({ id: `app-${round}`, name: `app ${round}` }));
+      await directory.setReportKey(`app-${round}`, newReportKey(), at(round));
+      await directory.getApp(`app-${round}`);
+      await repo.recordEvent(reportEvent({ appId: `app-${round}` }));
+      await repo.listGroups({ appIds: [`app-${round}`], status: 'open' }, 1, 10);
+      await repo.summarize({ appId: `app-${round}`, groupBy: ['version', 'type'] });
+      await repo.deleteGroup(`app-${round}`, reportEvent().groupHash);
+      await webhooks.listWebhooks(`app-${round}`);
+      await verdicts.findRelease(`app-${round}`, '1.0.0');
+      await verdicts.getSettings(`app-${round}`);
+      await sketches.read({ appId: `app-${round}`, granularity: 'hour', from: at(0), to: at(3_600_000), cell: { version: '1.0.0' } });
+    };
+    await calls(1);
+    const afterFirst = prepared;
+    await calls(2);
+    await calls(3);
+    expect(prepared).toBe(afterFirst);
   });
 
   it('when another connection holds the write lock past the busy timeout, then recordEvent rejects with UnavailableError', async () => {

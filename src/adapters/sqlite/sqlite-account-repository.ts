@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import { usernameKey, type Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
@@ -52,8 +52,9 @@ function fromRow(row: AccountRow): Account {
 /** The `accounts` table of the service's one SQLite database (sqlite-migrations.ts creates it). */
 export class SqliteAccountRepository implements AccountRepository {
   private readonly statements;
+  private readonly updateTx: Transaction<(id: string, changes: AccountChanges) => Account | null>;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.statements = {
       insert: db.prepare<AccountRow>(
         `INSERT INTO accounts (id, username, username_key, role, owner, permissions, allowed_apps, password_hash, password_salt, created_at, updated_at)
@@ -68,6 +69,23 @@ export class SqliteAccountRepository implements AccountRepository {
       ),
       remove: db.prepare<[string]>('DELETE FROM accounts WHERE id = ?'),
     };
+    // Read and write in one transaction, so a concurrent change to another field is not lost.
+    this.updateTx = db.transaction((id: string, changes: AccountChanges): Account | null => {
+      const row = this.statements.byId.get(id);
+      if (!row) return null;
+      const current = fromRow(row);
+      const next: Account = {
+        ...current,
+        username: changes.username ?? current.username,
+        permissions: changes.permissions ?? current.permissions,
+        allowedApps: changes.allowedApps ?? current.allowedApps,
+        passwordHash: changes.passwordHash ?? current.passwordHash,
+        passwordSalt: changes.passwordSalt ?? current.passwordSalt,
+        updatedAt: changes.updatedAt,
+      };
+      this.statements.replace.run(toRow(next));
+      return next;
+    });
   }
 
   async create(account: Account): Promise<Account> {
@@ -94,25 +112,8 @@ export class SqliteAccountRepository implements AccountRepository {
   }
 
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
-    // Read and write in one transaction, so a concurrent change to another field is not lost.
-    const apply = this.db.transaction((): Account | null => {
-      const row = this.statements.byId.get(id);
-      if (!row) return null;
-      const current = fromRow(row);
-      const next: Account = {
-        ...current,
-        username: changes.username ?? current.username,
-        permissions: changes.permissions ?? current.permissions,
-        allowedApps: changes.allowedApps ?? current.allowedApps,
-        passwordHash: changes.passwordHash ?? current.passwordHash,
-        passwordSalt: changes.passwordSalt ?? current.passwordSalt,
-        updatedAt: changes.updatedAt,
-      };
-      this.statements.replace.run(toRow(next));
-      return next;
-    });
     try {
-      return guarded('updateAccount', () => apply.immediate());
+      return guarded('updateAccount', () => this.updateTx.immediate(id, changes));
     } catch (error) {
       throw conflictOr(error);
     }

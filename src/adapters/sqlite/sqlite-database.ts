@@ -73,3 +73,20 @@ export function uniqueViolation(error: unknown): 'primary_key' | 'unique' | null
 
 /** Binds a list of values as one parameter, so long id lists never hit SQLite's variable limit. */
 export const jsonList = (values: readonly string[]) => JSON.stringify(values);
+
+/**
+ * Statements whose SQL is built per call (optional filters, chosen groupings), kept by their text:
+ * the shapes are few, so each is prepared once. Past `max` shapes the cache starts over.
+ */
+export function statementCache(db: SqliteDatabase, max: number): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= max) cache.clear();
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}

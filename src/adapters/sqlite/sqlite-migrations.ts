@@ -218,9 +218,77 @@ const groupEventRow010 = (type: string) => `
       'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updatedAt / 1000.0, 'unixepoch')),
     NEW.updatedAt);`;
 
+/** Migration 2: every column in snake_case, as the DESIGN.md names that already were (app_id, …). */
+const SNAKE_CASE_RENAMES: Record<string, Record<string, string>> = {
+  apps: { createdAt: 'created_at', updatedAt: 'updated_at' },
+  report_keys: { createdAt: 'created_at', updatedAt: 'updated_at' },
+  report_groups: {
+    groupHash: 'group_hash',
+    firstSeen: 'first_seen',
+    lastSeen: 'last_seen',
+    detailsStored: 'details_stored',
+    detailsRejected: 'details_rejected',
+    resolvedAt: 'resolved_at',
+    resolvedBy: 'resolved_by',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  },
+  report_blobs: {
+    groupHash: 'group_hash',
+    storage_compressedSize: 'storage_compressed_size',
+    storage_decompressedSize: 'storage_decompressed_size',
+    storage_contentType: 'storage_content_type',
+    createdAt: 'created_at',
+    expiresAt: 'expires_at',
+  },
+  webhooks: { createdAt: 'created_at' },
+  outbox_events: { createdAt: 'created_at' },
+  webhook_deliveries: { nextAttemptAt: 'next_attempt_at' },
+  webhook_attempts: { responseStatus: 'response_status', nextAttemptAt: 'next_attempt_at' },
+  rollout_releases: {
+    baselineVersion: 'baseline_version',
+    dataThrough: 'data_through',
+    evaluatedAt: 'evaluated_at',
+    resumedAt: 'resumed_at',
+    resumedBy: 'resumed_by',
+    resumeNote: 'resume_note',
+  },
+  rollout_cells: { consecutiveHealthy: 'consecutive_healthy', haltedAt: 'halted_at', baselineVersion: 'baseline_version', evaluatedAt: 'evaluated_at' },
+};
+
+/**
+ * RENAME COLUMN rewrites the indexes that name a column in place (no rebuild); the two triggers are
+ * dropped first and created again with the new names, so their text is this file's, not a rewrite.
+ */
+function snakeCaseColumns(db: SqliteDatabase): void {
+  db.exec('DROP TRIGGER IF EXISTS report_groups_new; DROP TRIGGER IF EXISTS report_groups_regressed;');
+  for (const [table, renames] of Object.entries(SNAKE_CASE_RENAMES)) {
+    for (const [from, to] of Object.entries(renames)) db.exec(`ALTER TABLE ${table} RENAME COLUMN "${from}" TO ${to}`);
+  }
+  db.exec(`
+    CREATE TRIGGER report_groups_new AFTER INSERT ON report_groups
+    BEGIN ${groupEventRow2('group.new')} END;
+    CREATE TRIGGER report_groups_regressed AFTER UPDATE OF status ON report_groups
+    WHEN OLD.status = 'resolved' AND NEW.status = 'open' AND NEW.count > OLD.count
+    BEGIN ${groupEventRow2('group.regressed')} END;
+  `);
+}
+
+/** The outbox row of groupEventRow010, on the snake_case columns; the payload is unchanged. */
+const groupEventRow2 = (type: string) => `
+  INSERT INTO outbox_events (id, app_id, type, payload, created_at)
+  VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
+      'group_hash', NEW.group_hash,
+      'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
+      'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
+      'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
+      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updated_at / 1000.0, 'unixepoch')),
+    NEW.updated_at);`;
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'the schema of release 0.1.0', up: schemaOf010 },
+  { version: 2, name: 'snake_case column names', up: snakeCaseColumns },
 ];
 
 /** The schema version this code writes: the last migration's. */
