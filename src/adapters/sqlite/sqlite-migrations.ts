@@ -208,15 +208,18 @@ function schemaOf010(db: SqliteDatabase): void {
 // the outbox row inside that same statement, so the ingest path stays one write and a crash can't
 // separate the change from its event. Only the ingest upsert raises count, so a person reopening a
 // group by hand (PATCH) is not a regression.
-const groupEventRow010 = (type: string) => `
-  INSERT INTO outbox_events (id, app_id, type, payload, createdAt)
+const groupEventRow = (type: string, c: { hash: string; updated: string; created: string }) => `
+  INSERT INTO outbox_events (id, app_id, type, payload, ${c.created})
   VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
-      'group_hash', NEW.groupHash,
+      'group_hash', NEW.${c.hash},
       'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
       'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
       'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
-      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updatedAt / 1000.0, 'unixepoch')),
-    NEW.updatedAt);`;
+      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.${c.updated} / 1000.0, 'unixepoch')),
+    NEW.${c.updated});`;
+
+/** Migration 1's trigger body, on 0.1.0's column names. Like every released migration, it never changes: a later trigger change writes its own body. */
+const groupEventRow010 = (type: string) => groupEventRow(type, { hash: 'groupHash', updated: 'updatedAt', created: 'createdAt' });
 
 /** Migration 2: every column in snake_case, as the DESIGN.md names that already were (app_id, …). */
 const SNAKE_CASE_RENAMES: Record<string, Record<string, string>> = {
@@ -274,16 +277,8 @@ function snakeCaseColumns(db: SqliteDatabase): void {
   `);
 }
 
-/** The outbox row of groupEventRow010, on the snake_case columns; the payload is unchanged. */
-const groupEventRow2 = (type: string) => `
-  INSERT INTO outbox_events (id, app_id, type, payload, created_at)
-  VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
-      'group_hash', NEW.group_hash,
-      'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
-      'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
-      'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
-      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updated_at / 1000.0, 'unixepoch')),
-    NEW.updated_at);`;
+/** The same outbox row on the snake_case columns; the payload is unchanged. */
+const groupEventRow2 = (type: string) => groupEventRow(type, { hash: 'group_hash', updated: 'updated_at', created: 'created_at' });
 
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
