@@ -30,14 +30,6 @@ export type AttemptDocument = Omit<DeliveryAttempt, 'eventId' | 'webhookId'> & {
 export type ReleaseDocument = Omit<ReleaseVerdictState, 'appId'> & { _id: string; app_id: string };
 export type CellDocument = Omit<CellVerdictState, 'appId'> & { _id: string; app_id: string };
 
-export const WEBHOOK_INDEXES = [
-  { collection: WEBHOOK_COLLECTIONS.webhooks, key: { app_id: 1, createdAt: 1 }, name: 'app_created' },
-  { collection: WEBHOOK_COLLECTIONS.events, key: { dispatched: 1, createdAt: 1 }, name: 'undispatched' },
-  { collection: WEBHOOK_COLLECTIONS.deliveries, key: { state: 1, nextAttemptAt: 1 }, name: 'due' },
-  { collection: WEBHOOK_COLLECTIONS.deliveries, key: { event_id: 1 }, name: 'event' },
-  { collection: WEBHOOK_COLLECTIONS.attempts, key: { webhook_id: 1, at: -1 }, name: 'webhook_at' },
-  { collection: WEBHOOK_COLLECTIONS.cells, key: { app_id: 1, version: 1 }, name: 'app_version' },
-] as const;
 
 export const deliveryId = (eventId: string, webhookId: string) => `${eventId}:${webhookId}`;
 export const releaseId = (appId: string, version: string) => JSON.stringify([appId, version]);
