@@ -7,8 +7,11 @@ import type { RedisConnection } from '../adapters/redis/redis-client';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { CachedAppDirectory } from '../app/cached-app-directory';
 import type { Identity } from '../app/identity';
-import { LeasedTask } from '../app/leased-task';
-import { RetentionSweeper } from '../app/retention-sweeper';
+import type { LeasedTask } from '../app/leased-task';
+import type { LogsIntake } from '../app/logs-intake';
+import type { ReportIngestion } from '../app/report-ingestion';
+import type { RetentionSweeper } from '../app/retention-sweeper';
+import type { RolloutCounts } from '../app/rollout-evaluator';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppIntegrity } from '../ports/app-integrity';
@@ -28,12 +31,13 @@ import { composeIdentity } from './identity';
 import { composeLogsIntake, composeReportIngestion } from './intakes';
 import { composeLease, leaseHolderName } from './lease';
 import { composeLimiter } from './limiter';
-import { apiRoutes } from './routes';
-import { loadOrCreateSecret, randomHex } from './secrets';
-import { composeStorage } from './storage';
-import { composeVerdicts, composeVerdictStores, type Verdicts } from './verdicts';
-import type { RolloutCounts } from '../app/rollout-evaluator';
+import { composeReadApi } from './read-api';
+import { composeRetention } from './retention';
+import type { RouteParts } from './routes';
 import { composeRollouts, type Rollouts } from './rollouts';
+import { loadOrCreateSecret, randomHex } from './secrets';
+import { composeStorage, type Storage } from './storage';
+import { composeVerdicts, composeVerdictStores, type Verdicts, type VerdictStores } from './verdicts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
 
@@ -93,107 +97,132 @@ export async function compose(config: Readonly<Config>, overrides: ComposeOverri
   }
 }
 
-async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, closers: Closers): Promise<Composition> {
-  const logger = overrides.logger ?? createServiceLogger(config.logLevel);
-  const clock = overrides.clock ?? systemClock;
-  const metrics = overrides.metrics ?? new PromMetrics();
+/** What every other part is built with. */
+interface Basics {
+  logger: PinoLogger;
+  clock: Clock;
+  metrics: Metrics;
+}
 
+/** The stores and shared clients, in the order their closers must run backwards. */
+interface Stores extends Pick<Storage, 'repository' | 'accounts' | 'sqlite'> {
+  storage: Storage;
+  blobStore: BlobStore;
+  limiter: RateLimiter;
+  redis: RedisConnection | null;
+  directory: CachedAppDirectory;
+  lease: Lease;
+  holder: string;
+  urlSigning: string;
+}
+
+/** The use cases behind the intakes and identity. */
+interface Intakes {
+  verdictStores: VerdictStores;
+  rollouts: Rollouts;
+  ingestion: ReportIngestion;
+  identity: Identity;
+  tokenVerifier: TokenVerifier;
+  logsIntake: LogsIntake | null;
+}
+
+async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, closers: Closers): Promise<Composition> {
+  const basics: Basics = {
+    logger: overrides.logger ?? createServiceLogger(config.logLevel),
+    clock: overrides.clock ?? systemClock,
+    metrics: overrides.metrics ?? new PromMetrics(),
+  };
+  const stores = await composeStores(config, basics, closers);
+  const intakes = await composeIntakes(config, overrides, basics, stores, closers);
+  const { sweeper, sweepTask } = composeRetention(config, { ...basics, ...stores, expiresMetadataItself: stores.storage.expiresMetadataItself }, closers);
+  const counts = overrides.rolloutCounts ?? intakes.rollouts.rates;
+  const verdicts = composeVerdicts(config, intakes.verdictStores, { ...basics, directory: stores.directory, counts, lease: stores.lease, holder: stores.holder }, closers);
+  const readinessChecks = readinessChecksOf(stores);
+  const leasedWork = () => [sweepTask, intakes.rollouts.sweepTask, ...verdicts.tasks].flatMap((task) => (task ? [task.health()] : []));
+  const parts = routeParts(config, { basics, stores, intakes, verdicts, ops: { checks: readinessChecks, leasedWork, logger: basics.logger } });
+  const { repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder, urlSigning } = stores;
+  return {
+    deps: { config, logger: basics.logger, parts },
+    clock: basics.clock,
+    metrics: basics.metrics,
+    repository,
+    accounts,
+    sqlite,
+    blobStore,
+    limiter,
+    redis,
+    directory,
+    lease,
+    holder,
+    sweeper,
+    sweepTask,
+    readinessChecks,
+    identity: intakes.identity,
+    tokenVerifier: intakes.tokenVerifier,
+    secrets: { urlSigning },
+    verdicts,
+    rollouts: intakes.rollouts,
+    close: () => closers.closeAll(),
+  };
+}
+
+async function composeStores(config: Readonly<Config>, { logger, clock, metrics }: Basics, closers: Closers): Promise<Stores> {
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
-
   const storage = await composeStorage(config, closers);
-  const { repository, accounts, sqlite } = storage;
   const blobStore = await composeBlobStore(config, signer, closers);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
   const lease = composeLease(storage, redis, clock);
   closers.add(() => lease.close());
-  const holder = leaseHolderName();
+  const { repository, accounts, sqlite } = storage;
+  return { storage, repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder: leaseHolderName(), urlSigning };
+}
 
+async function composeIntakes(config: Readonly<Config>, overrides: ComposeOverrides, basics: Basics, stores: Stores, closers: Closers): Promise<Intakes> {
+  const { clock, metrics, logger } = basics;
+  const { storage, redis, accounts, directory, limiter, lease, holder } = stores;
   const verdictStores = await composeVerdictStores(storage);
   const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger, lease, holder }, closers);
-  const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter, outbox: verdictStores.groupEventsInIngestWrite ? undefined : verdictStores.webhooks });
+  // Where the repository writes group events in the ingest write itself, ingestion needs no outbox.
+  const outbox = verdictStores.groupEventsInIngestWrite ? undefined : verdictStores.webhooks;
+  const ingestion = composeReportIngestion(config, { ...basics, directory, repository: stores.repository, blobStore: stores.blobStore, limiter, devices: rollouts.counter, outbox });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
-  const { identity } = identityParts;
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
   const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
+  return { verdictStores, rollouts, ingestion, identity: identityParts.identity, tokenVerifier, logsIntake };
+}
 
-  // The sketches live in the repository's store or in Redis, both checked already.
-  const readinessChecks: ReadinessCheck[] = [
+// The sketches live in the repository's store or in Redis, both checked already.
+function readinessChecksOf({ repository, blobStore, redis }: Stores): ReadinessCheck[] {
+  return [
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
     ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
   ];
-  const sweeper = new RetentionSweeper({
-    repository,
-    blobStore,
-    clock,
-    logger,
-    lookaheadMs: storage.expiresMetadataItself ? config.reports.sweepIntervalMs + 60_000 : 0,
-  });
-  closers.add(() => sweeper.stop());
-  const sweepTask =
-    config.reports.sweepIntervalMs > 0
-      ? new LeasedTask({ lease, name: 'retention-sweep', holder, intervalMs: config.reports.sweepIntervalMs, job: () => sweeper.sweepOnce(), clock, logger })
-      : null;
-  // Stops before the sweeper's closer (closers run in reverse): waits for a running sweep, then releases.
-  if (sweepTask) closers.add(() => sweepTask.stop());
+}
 
-  const verdicts = composeVerdicts(config, verdictStores, { directory, clock, logger, counts: overrides.rolloutCounts ?? rollouts.rates, lease, holder }, closers);
-
-  const secrets = { urlSigning };
-  const { routers, routeDocs } = apiRoutes(config, {
-    deps: { config },
-    directory,
-    repository,
-    blobStore,
-    clock,
-    secrets,
-    identity,
-    tokenVerifier,
-    logsIntake,
-    metrics,
-    logger,
-    redis,
-    verdicts,
-    rates: rollouts.rates,
-  });
-
+function routeParts(
+  config: Readonly<Config>,
+  c: { basics: Basics; stores: Stores; intakes: Intakes; verdicts: Verdicts; ops: RouteParts['ops'] },
+): RouteParts {
+  const { basics, stores, intakes, verdicts } = c;
+  const { apps, groups } = composeReadApi(config, { ...stores, clock: basics.clock, urlSigningSecret: stores.urlSigning });
   return {
-    deps: {
-      config,
-      logger,
-      ingestion,
-      beacons: rollouts.beacons ?? undefined,
-      routers,
-      routeDocs,
-      ops: {
-        checks: readinessChecks,
-        leasedWork: () => [sweepTask, rollouts.sweepTask, ...verdicts.tasks].flatMap((task) => (task ? [task.health()] : [])),
-        metrics: metrics instanceof PromMetrics ? metrics : undefined,
-        metricsToken: config.metricsToken,
-        logger,
-      },
-    },
-    sweeper,
-    sweepTask,
-    lease,
-    holder,
-    readinessChecks,
-    directory,
-    repository,
-    blobStore,
-    limiter,
-    redis,
-    metrics,
-    clock,
-    accounts,
-    identity,
-    tokenVerifier,
-    secrets,
-    sqlite,
-    verdicts,
-    rollouts,
-    close: () => closers.closeAll(),
+    ingestion: intakes.ingestion,
+    beacons: intakes.rollouts.beacons,
+    ops: c.ops,
+    promMetrics: basics.metrics instanceof PromMetrics ? basics.metrics : null,
+    identity: intakes.identity,
+    tokenVerifier: intakes.tokenVerifier,
+    logsIntake: intakes.logsIntake,
+    metrics: basics.metrics,
+    logger: basics.logger,
+    redis: stores.redis,
+    apps,
+    groups,
+    webhookManagement: verdicts.webhookManagement,
+    rolloutHealth: verdicts.rolloutHealth,
+    rates: intakes.rollouts.rates,
   };
 }

@@ -1,64 +1,59 @@
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
 import { AggregatedLog } from '../adapters/pino/aggregated-log';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
-import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-ingest-routes';
-import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
-import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
-import type { ReportIngestion } from '../app/report-ingestion';
-import type { BeaconIntake } from '../app/beacon-intake';
-import { beaconHandler, telemetryDocs, telemetryRoutes } from '../adapters/http/telemetry-routes';
+import { httpMetrics } from '../adapters/http/ops-routes';
+import type { AppRoute } from '../adapters/http/route-module';
 import type { Config } from './config';
-
-const VERSION: string = require('../../package.json').version;
+import { enabledModules, openApiDocument, ROUTE_MODULES, type MountParts, type RouteParts, type ServiceRouteModule } from './routes';
 
 export interface AppDeps {
   config: Readonly<Config>;
   /** The service's own logger (request logs, errors); never the client-log sink. */
   logger: PinoLogger;
-  ingestion: ReportIngestion;
-  /** The update-check beacon; absent when TELEMETRY_ENABLED=false (its routes answer 404). */
-  beacons?: BeaconIntake;
-  /** Further routers mounted before the 404 handler (read API, logs intake). */
-  routers?: Router[];
-  /** OpenAPI entries of the routes in `routers`. */
-  routeDocs?: RouteDoc[];
-  /** Health, readiness and metrics. */
-  ops?: OpsOptions;
+  /** What the route modules are built from. */
+  parts: RouteParts;
+  /** ROUTE_MODULES, in their order; a test may mount others. */
+  modules?: readonly ServiceRouteModule[];
 }
 
-/** Builds the Express app. It never listens: main.ts does, and tests use supertest on port 0. */
+/**
+ * Builds the Express app: the request-wide layers, then every enabled route module in list order,
+ * then the JSON 404 and the error handler. It never listens: main.ts does, and tests use
+ * supertest on port 0.
+ */
 export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   // API responses are never revalidated, and hashing every body for an ETag costs a digest per request.
   app.set('etag', false);
-  app.set('trust proxy', deps.config.trustProxy);
-  if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
+  app.set('trust proxy', config.trustProxy);
+  let document: object = {};
+  const parts: MountParts = { ...deps.parts, openApiDocument: () => document };
+  const modules = enabledModules(deps.modules ?? ROUTE_MODULES, config, parts);
+  document = openApiDocument(modules, config);
+  // Every layer before a route is work each request pays for: only these three come first.
+  if (parts.promMetrics) app.use(httpMetrics(parts.promMetrics));
   app.use(requestLogging(deps.logger));
-  if (deps.config.corsOrigins.length > 0) {
-    app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
+  const corsPaths = modules.flatMap((module) => module.corsPaths ?? []);
+  if (config.corsOrigins.length > 0 && corsPaths.length > 0) {
+    app.use(corsPaths, corsAllowlist(config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   }
-  // The two hot routes come first, every layer before them being work each request pays for: the
-  // beacon is a single route on the app (a GET, so ingest only pays one path test for it), then ingest.
-  if (deps.beacons) app.get('/telemetry/beacon', beaconHandler(deps.beacons));
-  if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
-  if (deps.beacons) app.use(telemetryRoutes(deps.beacons));
-  if (deps.ops) app.use(opsRoutes(deps.ops));
-  const openApi = buildOpenApiDocument(
-    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.beacons ? telemetryDocs : []), ...(deps.routeDocs ?? [])],
-    { version: VERSION },
-  );
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  for (const router of deps.routers ?? []) app.use(router);
+  for (const module of modules) mount(app, module.routes(parts, config));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+function mount(app: Express, routes: ReturnType<ServiceRouteModule['routes']>): void {
+  if (isAppRoute(routes)) app[routes.method](routes.path, routes.handler);
+  else app.use(routes);
+}
+
+const isAppRoute = (routes: object): routes is AppRoute => 'handler' in routes && 'path' in routes;
 
 // Not X-Trace-Id: clients choose it freely, and some put tokens there.
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent'];

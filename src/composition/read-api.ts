@@ -1,47 +1,32 @@
-import type { Router } from 'express';
-import { appsRoutes } from '../adapters/http/apps-routes';
-import { reportsReadRoutes } from '../adapters/http/reports-read-routes';
 import { AppManagement } from '../app/app-management';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
 import { ReportGroups } from '../app/report-groups';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
 import type { ReportRepository } from '../ports/report-repository';
-import type { TokenVerifier } from '../ports/token-verifier';
 import type { Config } from './config';
+import { randomHex } from './secrets';
 
-export interface ReadApiParts {
-  deps: { config: Readonly<Config> };
+export interface ReadApiDeps {
   directory: CachedAppDirectory;
   repository: ReportRepository;
   blobStore: BlobStore;
   clock: Clock;
-  secrets: { urlSigning: string };
+  urlSigningSecret: string;
 }
 
-/** The read API and app management routers; compose mounts them, tests build them with a fake verifier. */
-export function readApiRouters(c: ReadApiParts, verifier: TokenVerifier, randomHex: (bytes: number) => string): Router[] {
-  const { config } = c.deps;
-  const apps = new AppManagement({
-    directory: c.directory,
-    repository: c.repository,
-    blobStore: c.blobStore,
-    clock: c.clock,
-    randomHex,
-    storagePrefix: config.reports.storagePrefix,
-  });
-  const routers = [appsRoutes(apps, verifier)];
-  // As in faynoSync, REPORTS_ENABLED=false registers neither ingestion nor the reports read API.
-  if (config.reports.enabled) {
-    const groups = new ReportGroups({
-      directory: c.directory,
-      repository: c.repository,
-      blobStore: c.blobStore,
-      clock: c.clock,
+/** The use cases behind app management and the reports read API. */
+export function composeReadApi(config: Readonly<Config>, deps: ReadApiDeps): { apps: AppManagement; groups: ReportGroups } {
+  const { directory, repository, blobStore, clock } = deps;
+  return {
+    apps: new AppManagement({ directory, repository, blobStore, clock, randomHex, storagePrefix: config.reports.storagePrefix }),
+    groups: new ReportGroups({
+      directory,
+      repository,
+      blobStore,
+      clock,
       signedUrlTtlSeconds: config.reports.signedUrlTtlSeconds,
-      urlSigningSecret: c.secrets.urlSigning,
-    });
-    routers.push(reportsReadRoutes(groups, verifier));
-  }
-  return routers;
+      urlSigningSecret: deps.urlSigningSecret,
+    }),
+  };
 }

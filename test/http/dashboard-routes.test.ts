@@ -2,15 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createApp } from '../../src/composition/create-app';
-import { DASHBOARD_CSP, dashboardRoutes } from '../../src/adapters/http/dashboard-routes';
+import { DASHBOARD_CSP } from '../../src/adapters/http/dashboard-routes';
 import { adminOf, readApiHarness, teamUser } from '../fixtures/read-api';
 
 async function dashboardApp(distDir: string) {
-  const h = await readApiHarness();
-  // First, so its GET /auth/me answers through the harness's fake verifier.
-  const app = createApp({ ...h.deps, routers: [dashboardRoutes({ distDir, verifier: h.verifier }), ...(h.deps.routers ?? [])] });
-  return { h, app };
+  const h = await readApiHarness({ DASHBOARD_DIR: distDir });
+  return { h, app: h.app };
 }
 
 describe('dashboard routes', () => {

@@ -4,7 +4,9 @@ import type { Express } from 'express';
 import Ajv from 'ajv';
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
-import { openApiPath } from '../../src/adapters/http/openapi';
+import { openApiPath, type RouteDoc } from '../../src/adapters/http/openapi';
+import { createApp } from '../../src/composition/create-app';
+import { ROUTE_MODULES } from '../../src/composition/routes';
 import { harness } from '../fixtures/harness';
 import { gzipDetails, reportBody } from '../fixtures/reports';
 
@@ -22,6 +24,15 @@ function registeredRoutes(app: Express): string[] {
   };
   walk((app as unknown as { router: { stack: never[] } }).router.stack);
   return [...found].sort();
+}
+
+const operations = (docs: readonly RouteDoc[]) => docs.map((d) => `${d.method} ${openApiPath(d.path)}`).sort();
+
+async function documentedOperations(app: Express): Promise<string[]> {
+  const doc = (await request(app).get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
+    .sort();
 }
 
 /** The validator is an ES module, which jest's CommonJS runtime can't load, so it runs in a plain node. */
@@ -48,11 +59,26 @@ describe('GET /openapi.json', () => {
 
   it('documents every registered route, and nothing that is not registered', async () => {
     const h = await harness({}, { metrics: new PromMetrics({ defaultMetrics: false }) });
-    const doc = (await request(h.app).get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths)
-      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
-      .sort();
+    const registered = registeredRoutes(h.app);
+    expect(await documentedOperations(h.app)).toEqual(registered);
+    // Every module is on in this configuration, so the comparison covers each of them.
+    expect(registered).toEqual(operations(ROUTE_MODULES.flatMap((module) => module.docs(h.config()))));
+  });
+
+  it.each(ROUTE_MODULES.map((module) => [module.name, module] as const))('route module %s registers exactly the operations its docs() lists', async (_name, module) => {
+    const h = await harness({}, { metrics: new PromMetrics({ defaultMetrics: false }) });
+    const alone = createApp({ ...h.deps, modules: [module] });
+    expect(registeredRoutes(alone)).toEqual(operations(module.docs(h.config())));
+  });
+
+  it('when reports, telemetry and logs are off, then their routes are neither mounted nor documented', async () => {
+    const h = await harness({ REPORTS_ENABLED: 'false', TELEMETRY_ENABLED: 'false', LOGS_ENABLED: 'false' });
+    const documented = await documentedOperations(h.app);
     expect(documented).toEqual(registeredRoutes(h.app));
+    for (const gone of ['post /reports/ingest', 'get /reports/groups', 'get /telemetry/beacon', 'post /telemetry/beacons', 'post /api/v1/logs', 'get /metrics']) {
+      expect(documented).not.toContain(gone);
+    }
+    expect(documented).toEqual(expect.arrayContaining(['get /apps', 'get /healthz', 'get /openapi.json', 'get /rollouts/health']));
   });
 
   it('documents the ingest body with the very schema ajv validates with', async () => {

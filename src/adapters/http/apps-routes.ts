@@ -4,12 +4,18 @@ import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
 import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { errorResponse, JWT_ERRORS, objectSchema, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 import { appToWire, keyToWire } from './views';
 import {
   appCreateBodySchema,
+  appCreatedSchema,
   appPatchBodySchema,
+  appSchema,
   emptyQuerySchema,
+  itemsSchema,
   keyRegenerateBodySchema,
+  keySchema,
   MAX_ADMIN_BODY_BYTES,
 } from './read-api-schemas';
 
@@ -70,3 +76,21 @@ export function appsRoutes(apps: AppManagement, verifier: TokenVerifier): Router
 
   return router;
 }
+
+const noSuchApp = { 404: errorResponse('No such app in reach') };
+
+const appsDocs: RouteDoc[] = [
+  { method: 'post', path: '/apps', summary: 'Create an app and its report key', tag: 'apps', auth: 'jwt', body: appCreateBodySchema, responses: { 201: { description: 'Created, with report_key', schema: appCreatedSchema }, 400: errorResponse('Invalid body'), 409: errorResponse('An app of that name exists'), ...JWT_ERRORS } },
+  { method: 'get', path: '/apps', summary: 'The apps the caller may read', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Apps', schema: itemsSchema(appSchema) }, ...JWT_ERRORS } },
+  { method: 'get', path: '/apps/:id', summary: 'One app', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'App', schema: appSchema }, ...noSuchApp, ...JWT_ERRORS } },
+  { method: 'patch', path: '/apps/:id', summary: 'Turn reports on or off', tag: 'apps', auth: 'jwt', body: appPatchBodySchema, responses: { 200: { description: 'Updated', schema: appSchema }, 400: errorResponse('Invalid body'), ...noSuchApp, ...JWT_ERRORS } },
+  { method: 'delete', path: '/apps/:id', summary: 'Delete an app with its key, groups and blobs', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Deleted', schema: objectSchema(['id', 'deleted'], { id: { type: 'string' }, deleted: { type: 'boolean' } }) }, ...noSuchApp, ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/keys', summary: 'Report keys of the caller\'s apps', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Keys', schema: itemsSchema(keySchema) }, ...JWT_ERRORS } },
+  { method: 'post', path: '/reports/keys/regenerate', summary: 'Replace an app\'s report key; the old one stops working at once', tag: 'apps', auth: 'jwt', body: keyRegenerateBodySchema, responses: { 200: { description: 'The new key', schema: keySchema }, 400: errorResponse('Invalid body'), ...noSuchApp, ...JWT_ERRORS } },
+];
+
+export const appsModule: RouteModule<{ apps: AppManagement; tokenVerifier: TokenVerifier }> = {
+  name: 'apps',
+  routes: ({ apps, tokenVerifier }) => appsRoutes(apps, tokenVerifier),
+  docs: () => appsDocs,
+};

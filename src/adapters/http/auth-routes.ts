@@ -4,6 +4,8 @@ import type { Identity } from '../../app/identity';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password';
 import { bodyParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { errorResponse, objectSchema, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 
 export interface LoginBody {
   username: string;
@@ -33,3 +35,28 @@ export function authRoutes(identity: Identity): Router {
   });
   return router;
 }
+
+const authDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/auth/login',
+    summary: 'Sign in with username and password',
+    tag: 'auth',
+    auth: 'none',
+    body: LOGIN_BODY_SCHEMA,
+    responses: {
+      200: { description: 'A bearer JWT', schema: objectSchema(['token'], { token: { type: 'string' } }) },
+      400: errorResponse('Invalid body'),
+      401: errorResponse('invalid credentials'),
+      429: errorResponse('Too many sign-in attempts (scope login, login_ip or login_concurrency); Retry-After'),
+      501: errorResponse('Sign-in disabled: tokens come from an external issuer (JWT_PUBLIC_KEY only)'),
+      503: errorResponse('Too many sign-ins being checked at once; Retry-After'),
+    },
+  },
+];
+
+export const authModule: RouteModule<{ identity: Identity }> = {
+  name: 'auth',
+  routes: ({ identity }) => authRoutes(identity),
+  docs: () => authDocs,
+};

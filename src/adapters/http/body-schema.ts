@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { ValidationError } from '../../domain/errors';
 import { fieldName } from '../../domain/report-validation';
+import { parseRfc3339 } from '../../domain/rfc3339';
 
 // Every JSON body and query string of the HTTP API is checked here; a refusal names the first
 // bad field. Query strings are all text, so their schemas coerce ("2" → 2); JSON bodies must have
@@ -32,6 +33,23 @@ export function queryParser<T>(schema: JSONSchemaType<T>): Parser<T> {
 
 export function bodyParser<T>(schema: JSONSchemaType<T>): Parser<T> {
   return parser(bodyAjv.compile(schema), 'field');
+}
+
+/** An optional RFC 3339 query parameter (its pattern already checked by the schema) as a Date. */
+export function dateParam(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = parseRfc3339(value);
+  if (date === null) throw new ValidationError(`invalid query parameter ${field}`, 'invalid_value', { field });
+  return date;
+}
+
+/** A comma-separated query parameter whose values the schema checked; each may appear once. */
+export function distinctListParam<T extends string>(value: string, field: string): T[] {
+  const values = value.split(',') as T[];
+  if (new Set(values).size !== values.length) {
+    throw new ValidationError(`invalid query parameter ${field}: a dimension is repeated`, 'invalid_value', { field });
+  }
+  return values;
 }
 
 function parser<T>(validate: ((data: unknown) => data is T) & { errors?: ErrorObject[] | null }, what: string): Parser<T> {

@@ -4,7 +4,8 @@ import express, { Router, type RequestHandler } from 'express';
 import { ALL_APP_PERMISSIONS } from '../../domain/access';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
-import { errorSchema, type RouteDoc } from './openapi';
+import { errorResponse, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 
 /** Where `npm run build:web` writes: <repo>/dist/web, whether this file runs from src/ or dist/. */
 export const DASHBOARD_DIST_DIR = resolve(__dirname, '../../../dist/web');
@@ -70,14 +71,14 @@ export function dashboardRoutes({ distDir, verifier }: DashboardOptions): Router
 
 const APP_ACTIONS = Object.keys(ALL_APP_PERMISSIONS);
 
-export const dashboardDocs: RouteDoc[] = [
+const dashboardDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/',
     summary: 'The dashboard (text/html); its assets are under /ui/assets/',
     tag: 'dashboard',
     auth: 'none',
-    responses: { 200: { description: 'The dashboard page' }, 503: { description: 'The dashboard has not been built (npm run build:web)', schema: errorSchema } },
+    responses: { 200: { description: 'The dashboard page' }, 503: errorResponse('The dashboard has not been built (npm run build:web)') },
   },
   {
     method: 'get',
@@ -104,7 +105,14 @@ export const dashboardDocs: RouteDoc[] = [
           },
         },
       },
-      401: { description: 'Missing, invalid or expired bearer token', schema: errorSchema },
+      401: errorResponse('Missing, invalid or expired bearer token'),
     },
   },
 ];
+
+/** DASHBOARD_DIR, when set, serves another build than the one `npm run build:web` writes. */
+export const dashboardModule: RouteModule<{ tokenVerifier: TokenVerifier }, { dashboardDir: string | null }> = {
+  name: 'dashboard',
+  routes: ({ tokenVerifier }, { dashboardDir }) => dashboardRoutes({ distDir: dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
+  docs: () => dashboardDocs,
+};

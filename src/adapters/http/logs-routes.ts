@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { RedisConnection } from '../redis/redis-client';
 import type { LogsIntake, LogsSettings } from '../../app/logs-intake';
+import { logBatchSchema } from '../../domain/log-entry';
 import { looksLikeSecret } from '../../domain/privacy';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
 import { readJsonBody } from './json-body';
 import { logsRateLimit, perIpRateLimit } from './logs-rate-limit';
+import { errorResponse, objectSchema, type RouteDoc } from './openapi';
+import { required, type RouteModule } from './route-module';
 
 export interface LogsRoutesDeps {
   intake: LogsIntake;
@@ -76,3 +79,40 @@ export function logsRoutes(deps: LogsRoutesDeps): Router {
   });
   return router;
 }
+
+function logsDocs(logs: LogsSettings): RouteDoc[] {
+  return [
+    {
+      method: 'post',
+      path: '/api/v1/logs',
+      summary: 'A batch of client log entries',
+      tag: 'logs',
+      auth: 'jwt_or_device',
+      body: logBatchSchema(logs),
+      headers: [
+        { name: 'X-Device-Id', required: false, description: 'UUID v4; required without a valid JWT' },
+        { name: 'X-Trace-Id', required: false, description: 'Echoed in the response; generated when absent' },
+      ],
+      responses: {
+        200: { description: 'Accepted', schema: objectSchema(['accepted', 'count'], { accepted: { type: 'boolean' }, count: { type: 'integer' } }) },
+        400: errorResponse('Invalid device ID format, or invalid JSON'),
+        401: errorResponse('Device ID required, or invalid or expired token (a refused bearer token and no X-Device-Id)'),
+        413: errorResponse('Body over LOGS_MAX_BODY_BYTES'),
+        422: errorResponse('Schema violation; paths lists the failing ones'),
+        429: errorResponse('Rate limited (scope logs: per user or device; logs_ip: per address for anonymous callers); RateLimit headers and Retry-After'),
+        501: errorResponse('Transfer-Encoding other than chunked'),
+      },
+    },
+  ];
+}
+
+/** The intake is null when LOGS_ENABLED=false. */
+type LogsParts = Omit<LogsRoutesDeps, 'intake' | 'settings' | 'redisPrefix'> & { logsIntake: LogsIntake | null };
+
+export const logsModule: RouteModule<LogsParts, { logs: LogsSettings }> = {
+  name: 'logs',
+  enabled: (_settings, { logsIntake }) => logsIntake !== null,
+  routes: ({ logsIntake, metrics, logger, redis }, { logs }) => logsRoutes({ intake: required(logsIntake, 'logsIntake'), settings: logs, metrics, logger, redis }),
+  docs: ({ logs }) => logsDocs(logs),
+  corsPaths: ['/api/v1/logs'],
+};

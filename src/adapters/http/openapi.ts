@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document is generated from the same JSON schemas ajv validates with, listed
-// next to each router as RouteDoc entries, so the document can't drift from the code.
+// next to each router as RouteDoc entries (a route module's docs()), so the document can't drift
+// from the code.
 
 export type AuthScheme = 'none' | 'report_key' | 'jwt' | 'jwt_or_device' | 'metrics_token' | 'signed_url';
 
@@ -24,6 +25,14 @@ export const errorSchema = {
   properties: { error: { type: 'string' }, code: { type: 'string' } },
   additionalProperties: true,
 } as const;
+
+/** Building blocks of RouteDoc entries. */
+export const errorResponse = (description: string) => ({ description, schema: errorSchema });
+export const objectSchema = (required: string[], properties: Record<string, object>) => ({ type: 'object', required, properties });
+export const JWT_ERRORS = {
+  401: errorResponse('Missing, invalid or expired bearer token'),
+  403: errorResponse('The caller lacks the permission this route needs'),
+};
 
 /** ajv's `nullable: true` is OpenAPI 3.0; 3.1 (JSON Schema 2020-12) spells it as a type union. */
 export function toOpenApiSchema(schema: unknown): unknown {

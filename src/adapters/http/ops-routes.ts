@@ -4,7 +4,8 @@ import { bearerToken } from '../../domain/bearer-token';
 import { AuthenticationError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { PromMetrics } from '../prometheus/prom-metrics';
-import { errorSchema, type RouteDoc } from './openapi';
+import { errorResponse, type RouteDoc } from './openapi';
+import { required, type RouteModule } from './route-module';
 
 export interface ReadinessCheck {
   name: string;
@@ -14,15 +15,13 @@ export interface ReadinessCheck {
 export interface OpsOptions {
   checks: ReadinessCheck[];
   checkTimeoutMs?: number;
-  metrics?: PromMetrics;
-  metricsToken?: string | null;
   /** The work this instance may run under a lease; /readyz shows the jobs it leads, and never fails on them. */
   leasedWork?: () => Array<{ name: string; leader: boolean; lastRunAt: Date | null; lastError: string | null }>;
   /** Told when a check starts failing (with its reason) and when it recovers. */
   logger?: Logger;
 }
 
-/** Liveness, readiness and Prometheus metrics. */
+/** Liveness and readiness. */
 export function opsRoutes(opts: OpsOptions): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -55,13 +54,16 @@ export function opsRoutes(opts: OpsOptions): Router {
     if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks, leading });
     else res.json({ status: 'ready', checks, leading });
   });
-  if (opts.metrics) {
-    const metrics = opts.metrics;
-    router.get('/metrics', metricsAuth(opts.metricsToken ?? null), async (_req, res) => {
-      res.setHeader('Content-Type', metrics.registry.contentType);
-      res.send(await metrics.registry.metrics());
-    });
-  }
+  return router;
+}
+
+/** Prometheus metrics, behind METRICS_TOKEN when it is set. */
+export function metricsRoutes(metrics: PromMetrics, token: string | null): Router {
+  const router = Router();
+  router.get('/metrics', metricsAuth(token), async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
   return router;
 }
 
@@ -109,7 +111,7 @@ const readiness = {
   },
 };
 
-export const opsDocs: RouteDoc[] = [
+const opsDocs: RouteDoc[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness; checks no dependency', tag: 'operations', auth: 'none', responses: { 200: { description: 'Alive' } } },
   {
     method: 'get',
@@ -119,13 +121,42 @@ export const opsDocs: RouteDoc[] = [
     auth: 'none',
     responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing; named in failing', schema: readiness } },
   },
+];
+
+const metricsDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics',
     tag: 'operations',
     auth: 'metrics_token',
-    responses: { 200: { description: 'Prometheus text format' }, 401: { description: 'METRICS_TOKEN set and not given', schema: errorSchema } },
+    responses: { 200: { description: 'Prometheus text format' }, 401: errorResponse('METRICS_TOKEN set and not given') },
   },
-  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
 ];
+
+export const opsModule: RouteModule<{ ops: OpsOptions }> = {
+  name: 'ops',
+  routes: ({ ops }) => opsRoutes(ops),
+  docs: () => opsDocs,
+};
+
+/** Served when the service counts with prom-client (always, but in tests on in-memory metrics). */
+export const metricsModule: RouteModule<{ promMetrics: PromMetrics | null }, { metricsToken: string | null }> = {
+  name: 'metrics',
+  enabled: (_settings, { promMetrics }) => promMetrics !== null,
+  routes: ({ promMetrics }, { metricsToken }) => metricsRoutes(required(promMetrics, 'promMetrics'), metricsToken),
+  docs: () => metricsDocs,
+};
+
+/** The document itself, built by createApp from the same list of modules as the routes. */
+export const openApiModule: RouteModule<{ openApiDocument: () => object }> = {
+  name: 'openapi',
+  routes: ({ openApiDocument }) => ({
+    method: 'get',
+    path: '/openapi.json',
+    handler: (_req, res) => {
+      res.json(openApiDocument());
+    },
+  }),
+  docs: () => [{ method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }],
+};

@@ -6,7 +6,7 @@ import { RFC3339_PATTERN } from '../../domain/rfc3339';
 import type { appToWire, blobToWire, groupToWire, keyToWire } from './views';
 
 // The wire shapes of the read API and app management, one schema each: ajv validates with them
-// (body-schema.ts), the TypeScript types below are what they produce, and route-docs.ts builds the
+// (body-schema.ts), the TypeScript types below are what they produce, and the route modules' docs build the
 // OpenAPI document from them. A filter value that could never match is refused, not ignored.
 
 export const TAG_PATTERN = '^[a-zA-Z0-9._-]{1,64}$';

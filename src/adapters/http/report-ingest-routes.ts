@@ -2,9 +2,13 @@ import { Router } from 'express';
 import type { ReportIngestion } from '../../app/report-ingestion';
 import { sendError, statusOf } from './error-handler';
 import { readJsonBody } from './json-body';
-import { errorSchema, type RouteDoc } from './openapi';
+import { errorResponse, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 import { DEVICE_ID_RULE } from '../../domain/device-id';
 import { reportInputSchema } from '../../domain/report-validation';
+
+/** As in faynoSync, REPORTS_ENABLED=false registers neither ingestion nor the reports read API. */
+export const whenReportsEnabled = (settings: { reports: { enabled: boolean } }) => settings.reports.enabled;
 
 export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: number): Router {
   const router = Router();
@@ -51,7 +55,7 @@ const ingestAccepted = {
   },
 };
 
-export const reportIngestDocs: RouteDoc[] = [
+const reportIngestDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/reports/ingest',
@@ -62,14 +66,22 @@ export const reportIngestDocs: RouteDoc[] = [
     headers: [{ name: 'X-Device-ID', required: true, description: `Anonymous device id, used for rate limits only and never stored: ${DEVICE_ID_RULE}` }],
     responses: {
       202: { description: 'Counted; details stored or, with details_error, refused', schema: ingestAccepted },
-      400: { description: 'Missing or invalid X-Device-ID, invalid JSON, or a missing/invalid field', schema: errorSchema },
-      401: { description: 'Missing or unknown report key', schema: errorSchema },
-      403: { description: 'Reports disabled for the app, or application.name is not the key\'s app', schema: errorSchema },
-      413: { description: 'Body over REPORTS_MAX_BODY_BYTES', schema: errorSchema },
-      415: { description: 'Body is not application/json', schema: errorSchema },
-      429: { description: 'A rate limit tripped; scope names it; Retry-After', schema: errorSchema },
-      501: { description: 'Transfer-Encoding other than chunked', schema: errorSchema },
-      503: { description: 'Repository unavailable; Retry-After', schema: errorSchema },
+      400: errorResponse('Missing or invalid X-Device-ID, invalid JSON, or a missing/invalid field'),
+      401: errorResponse('Missing or unknown report key'),
+      403: errorResponse('Reports disabled for the app, or application.name is not the key\'s app'),
+      413: errorResponse('Body over REPORTS_MAX_BODY_BYTES'),
+      415: errorResponse('Body is not application/json'),
+      429: errorResponse('A rate limit tripped; scope names it; Retry-After'),
+      501: errorResponse('Transfer-Encoding other than chunked'),
+      503: errorResponse('Repository unavailable; Retry-After'),
     },
   },
 ];
+
+export const reportIngestModule: RouteModule<{ ingestion: ReportIngestion }, { reports: { enabled: boolean; maxBodyBytes: number } }> = {
+  name: 'report-ingest',
+  enabled: whenReportsEnabled,
+  routes: ({ ingestion }, { reports }) => reportIngestRoutes(ingestion, reports.maxBodyBytes),
+  docs: () => reportIngestDocs,
+  corsPaths: ['/reports/ingest'],
+};

@@ -1,19 +1,25 @@
 import { basename } from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { ReportGroups } from '../../app/report-groups';
-import { ValidationError } from '../../domain/errors';
 import type { SummaryDimension } from '../../domain/group-query';
-import { parseRfc3339 } from '../../domain/rfc3339';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
-import { bodyParser, queryParser } from './body-schema';
+import { bodyParser, dateParam, distinctListParam, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { errorResponse, JWT_ERRORS, objectSchema, type RouteDoc } from './openapi';
+import { whenReportsEnabled } from './report-ingest-routes';
+import type { RouteModule } from './route-module';
 import { blobToWire, bucketToWire, groupToWire } from './views';
 import {
   blobDownloadQuerySchema,
+  blobSchema,
   groupListQuerySchema,
+  groupPageSchema,
   groupPatchBodySchema,
+  groupPatchedSchema,
   groupRefQuerySchema,
+  groupSchema,
+  itemsSchema,
   MAX_ADMIN_BODY_BYTES,
   summaryQuerySchema,
 } from './read-api-schemas';
@@ -26,21 +32,7 @@ const parsePatch = bodyParser(groupPatchBodySchema);
 
 const hashOf = (req: Request) => String(req.params.groupHash);
 
-function dateParam(value: string | undefined, field: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = parseRfc3339(value);
-  if (date === null) throw new ValidationError(`invalid query parameter ${field}`, 'invalid_value', { field });
-  return date;
-}
-
-function groupByParam(value: string | undefined): SummaryDimension[] {
-  if (value === undefined) return [];
-  const dimensions = value.split(',') as SummaryDimension[];
-  if (new Set(dimensions).size !== dimensions.length) {
-    throw new ValidationError('invalid query parameter group_by: a dimension is repeated', 'invalid_value', { field: 'group_by' });
-  }
-  return dimensions;
-}
+const groupByParam = (value: string | undefined): SummaryDimension[] => (value === undefined ? [] : distinctListParam(value, 'group_by'));
 
 /**
  * The stored gzip bytes as they are, with no Content-Encoding: every client (curl, a browser,
@@ -135,3 +127,23 @@ export function reportsReadRoutes(groups: ReportGroups, verifier: TokenVerifier)
 
   return router;
 }
+
+const groupHashErrors = { 400: errorResponse('Malformed groupHash or query'), 404: errorResponse('No such group in the caller\'s apps') };
+
+const reportsReadDocs: RouteDoc[] = [
+  { method: 'get', path: '/reports/groups', summary: 'Report groups, newest lastSeen first', tag: 'reports', auth: 'jwt', query: groupListQuerySchema, responses: { 200: { description: 'A page of groups', schema: groupPageSchema }, 400: errorResponse('An invalid filter, named'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/summary', summary: 'Rollout health: counts summed over groups by chosen dimensions', tag: 'reports', auth: 'jwt', query: summaryQuerySchema, responses: { 200: { description: 'Buckets with count, groups and lastSeen' }, 400: errorResponse('Invalid query'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/groups/:groupHash', summary: 'One group', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'The group', schema: groupSchema }, ...groupHashErrors, ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/groups/:groupHash/blobs', summary: 'A group\'s stored details, with short-lived download URLs', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Blobs with url', schema: itemsSchema(blobSchema) }, ...groupHashErrors, ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/groups/:groupHash/blobs/:blobId', summary: 'One stored details object, as the gzip-compressed JSON the signed URL serves, through the API (for pages that show it in place)', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'application/gzip: the details as stored' }, 400: errorResponse('Malformed groupHash or query'), 404: errorResponse('No such group or details object in the caller\'s apps'), ...JWT_ERRORS } },
+  { method: 'patch', path: '/reports/groups/:groupHash', summary: 'Triage: status, tags, note', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, body: groupPatchBodySchema, responses: { 200: { description: 'Updated group', schema: groupPatchedSchema }, ...groupHashErrors, ...JWT_ERRORS } },
+  { method: 'delete', path: '/reports/groups/:groupHash', summary: 'Delete a group, its blob records and objects', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Deleted', schema: objectSchema(['group_hash', 'deleted'], { group_hash: { type: 'string' }, deleted: { type: 'boolean' } }) }, ...groupHashErrors, ...JWT_ERRORS } },
+  { method: 'get', path: '/reports/blobs/download', summary: 'Download details through a signed URL (fs and memory blob stores)', tag: 'reports', auth: 'signed_url', query: blobDownloadQuerySchema, responses: { 200: { description: 'The gzip-compressed JSON details' }, 400: errorResponse('Malformed query'), 403: errorResponse('Tampered or expired signature'), 404: errorResponse('Object gone') } },
+];
+
+export const reportsReadModule: RouteModule<{ groups: ReportGroups; tokenVerifier: TokenVerifier }, { reports: { enabled: boolean } }> = {
+  name: 'reports-read',
+  enabled: whenReportsEnabled,
+  routes: ({ groups, tokenVerifier }) => reportsReadRoutes(groups, tokenVerifier),
+  docs: () => reportsReadDocs,
+};

@@ -1,30 +1,17 @@
 import { Router } from 'express';
 import type { RatesAnswer, RolloutRates } from '../../app/rollout-rates';
-import { ValidationError } from '../../domain/errors';
 import { EVENT_TYPES } from '../../domain/report';
-import { parseRfc3339 } from '../../domain/rfc3339';
 import type { CellField } from '../../domain/rollout-cell';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
-import { queryParser } from './body-schema';
-import { errorSchema, type RouteDoc } from './openapi';
+import { dateParam, distinctListParam, queryParser } from './body-schema';
+import { errorResponse, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 import { ratesQuerySchema } from './read-api-schemas';
 
 const parseRates = queryParser(ratesQuerySchema);
 
-function dateParam(value: string | undefined, field: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = parseRfc3339(value);
-  if (date === null) throw new ValidationError(`invalid query parameter ${field}`, 'invalid_value', { field });
-  return date;
-}
-
-function groupByParam(value: string | undefined): CellField[] {
-  if (value === undefined) return ['version'];
-  const fields = value.split(',') as CellField[];
-  if (new Set(fields).size !== fields.length) throw new ValidationError('invalid query parameter group_by: a dimension is repeated', 'invalid_value', { field: 'group_by' });
-  return fields;
-}
+const groupByParam = (value: string | undefined): CellField[] => (value === undefined ? ['version'] : distinctListParam(value, 'group_by'));
 
 export function ratesToWire(answer: RatesAnswer) {
   return {
@@ -88,7 +75,7 @@ export const ratesAnswerSchema = {
   },
 };
 
-export const rolloutsDocs: RouteDoc[] = [
+const rolloutsDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/rollouts/rates',
@@ -98,10 +85,16 @@ export const rolloutsDocs: RouteDoc[] = [
     query: ratesQuerySchema,
     responses: {
       200: { description: 'Rates per group of cells', schema: ratesAnswerSchema },
-      400: { description: 'An unknown, repeated or invalid query parameter, named', schema: errorSchema },
-      401: { description: 'Missing, invalid or expired bearer token', schema: errorSchema },
-      403: { description: 'The caller lacks apps.download', schema: errorSchema },
-      404: { description: 'No such app in reach', schema: errorSchema },
+      400: errorResponse('An unknown, repeated or invalid query parameter, named'),
+      401: errorResponse('Missing, invalid or expired bearer token'),
+      403: errorResponse('The caller lacks apps.download'),
+      404: errorResponse('No such app in reach'),
     },
   },
 ];
+
+export const rolloutRatesModule: RouteModule<{ rates: RolloutRates; tokenVerifier: TokenVerifier }> = {
+  name: 'rollout-rates',
+  routes: ({ rates, tokenVerifier }) => rolloutsRoutes(rates, tokenVerifier),
+  docs: () => rolloutsDocs,
+};

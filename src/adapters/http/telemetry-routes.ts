@@ -3,15 +3,16 @@ import type { BeaconIntake } from '../../app/beacon-intake';
 import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
 import { DEVICE_ID_RULE } from '../../domain/device-id';
 import { readJsonBody } from './json-body';
-import { errorSchema, type RouteDoc } from './openapi';
+import { errorResponse, type RouteDoc } from './openapi';
+import { required, type RouteModule } from './route-module';
 
 /** A batch of 1,000 beacons is about 200 KB; anything much bigger is refused unread. */
 export const MAX_BATCH_BODY_BYTES = 512 * 1024;
 
 /**
  * GET /telemetry/beacon answers 204 with no body whatever became of the beacon, as faynoSync does;
- * only the per-IP limit answers 429. createApp mounts it on the app itself, ahead of every router:
- * it is the hottest route, and each router it passes through is work every beacon pays for.
+ * only the per-IP limit answers 429. Mounted on the app itself, ahead of every router: it is the
+ * hottest route, and each router it passes through is work every beacon pays for.
  */
 export function beaconHandler(intake: BeaconIntake): RequestHandler {
   return async (req, res) => {
@@ -42,7 +43,7 @@ const batchAnswer = {
   },
 };
 
-export const telemetryDocs: RouteDoc[] = [
+const beaconDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/telemetry/beacon',
@@ -56,9 +57,12 @@ export const telemetryDocs: RouteDoc[] = [
     ],
     responses: {
       204: { description: 'Always, counted or not (see telltale_beacons_total{outcome})' },
-      429: { description: 'Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After', schema: errorSchema },
+      429: errorResponse('Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After'),
     },
   },
+];
+
+const batchDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/telemetry/beacons',
@@ -68,12 +72,29 @@ export const telemetryDocs: RouteDoc[] = [
     body: { ...batchBodySchema, properties: { beacons: { ...batchBodySchema.properties.beacons, items: batchBeaconSchema } } },
     responses: {
       202: { description: 'How many were counted, and why the others were not', schema: batchAnswer },
-      400: { description: 'Invalid JSON, or not {beacons: [...]} of 1 to 1,000', schema: errorSchema },
-      401: { description: 'Missing or unknown report key', schema: errorSchema },
-      403: { description: 'Reports disabled for the app', schema: errorSchema },
-      413: { description: 'Body too large', schema: errorSchema },
-      429: { description: 'Per-key limit; Retry-After', schema: errorSchema },
-      503: { description: 'Sketch store unavailable; Retry-After', schema: errorSchema },
+      400: errorResponse('Invalid JSON, or not {beacons: [...]} of 1 to 1,000'),
+      401: errorResponse('Missing or unknown report key'),
+      403: errorResponse('Reports disabled for the app'),
+      413: errorResponse('Body too large'),
+      429: errorResponse('Per-key limit; Retry-After'),
+      503: errorResponse('Sketch store unavailable; Retry-After'),
     },
   },
 ];
+
+/** Null when TELEMETRY_ENABLED=false. */
+type BeaconParts = { beacons: BeaconIntake | null };
+
+export const beaconModule: RouteModule<BeaconParts> = {
+  name: 'beacon',
+  enabled: (_settings, { beacons }) => beacons !== null,
+  routes: ({ beacons }) => ({ method: 'get', path: '/telemetry/beacon', handler: beaconHandler(required(beacons, 'beacons')) }),
+  docs: () => beaconDocs,
+};
+
+export const beaconBatchModule: RouteModule<BeaconParts> = {
+  name: 'beacon-batch',
+  enabled: (_settings, { beacons }) => beacons !== null,
+  routes: ({ beacons }) => telemetryRoutes(required(beacons, 'beacons')),
+  docs: () => batchDocs,
+};

@@ -9,6 +9,8 @@ import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
 import { bodyParser } from './body-schema';
 import { readJsonBody } from './json-body';
+import { errorResponse, JWT_ERRORS, objectSchema, type RouteDoc } from './openapi';
+import type { RouteModule } from './route-module';
 
 interface PermissionsBody {
   apps: Partial<AppPermissions>;
@@ -128,3 +130,26 @@ export function usersRoutes(identity: Identity, verifier: TokenVerifier): Router
 function definedFlags(apps: Partial<AppPermissions>): Partial<AppPermissions> {
   return Object.fromEntries(Object.entries(apps).filter(([, value]) => typeof value === 'boolean'));
 }
+
+const account = objectSchema(['id', 'username', 'role'], {
+  id: { type: 'string' },
+  username: { type: 'string' },
+  role: { type: 'string', enum: ['admin', 'user'] },
+  permissions: { type: 'object' },
+  allowed_apps: { type: 'array', items: { type: 'string' } },
+});
+const noSuchUser = { 404: errorResponse('No such user of this admin') };
+
+const usersDocs: RouteDoc[] = [
+  { method: 'post', path: '/users', summary: 'Create a team user under the calling admin', tag: 'users', auth: 'jwt', body: CREATE_USER_BODY_SCHEMA, responses: { 201: { description: 'Created', schema: account }, 400: errorResponse('Invalid body or unknown app'), 409: errorResponse('Username taken'), ...JWT_ERRORS } },
+  { method: 'get', path: '/users', summary: 'List the calling admin\'s team users', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team users', schema: objectSchema(['items'], { items: { type: 'array', items: account } }) }, ...JWT_ERRORS } },
+  { method: 'get', path: '/users/:id', summary: 'One team user', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team user', schema: account }, ...noSuchUser, ...JWT_ERRORS } },
+  { method: 'patch', path: '/users/:id', summary: 'Change a team user', tag: 'users', auth: 'jwt', body: UPDATE_USER_BODY_SCHEMA, responses: { 200: { description: 'Updated', schema: account }, 400: errorResponse('Invalid body'), ...noSuchUser, ...JWT_ERRORS } },
+  { method: 'delete', path: '/users/:id', summary: 'Delete a team user', tag: 'users', auth: 'jwt', responses: { 204: { description: 'Deleted' }, ...noSuchUser, ...JWT_ERRORS } },
+];
+
+export const usersModule: RouteModule<{ identity: Identity; tokenVerifier: TokenVerifier }> = {
+  name: 'users',
+  routes: ({ identity, tokenVerifier }) => usersRoutes(identity, tokenVerifier),
+  docs: () => usersDocs,
+};

@@ -7,15 +7,21 @@ import type { DeliveryAttempt, Webhook } from '../../ports/webhook-store';
 import { authenticate, principalOf } from './authenticate';
 import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
-import { emptyQuerySchema, MAX_ADMIN_BODY_BYTES } from './read-api-schemas';
+import { errorResponse, JWT_ERRORS, objectSchema, type RouteDoc } from './openapi';
+import { emptyQuerySchema, itemsSchema, MAX_ADMIN_BODY_BYTES } from './read-api-schemas';
+import type { RouteModule } from './route-module';
 import {
   deliveriesQuerySchema,
+  deliverySchema,
   evaluateBodySchema,
   healthQuerySchema,
   resumeBodySchema,
+  releaseHealthSchema,
   rolloutSettingsBodySchema,
   SETTINGS_WIRE_NAMES,
   webhookCreateBodySchema,
+  webhookCreatedSchema,
+  webhookSchema,
   type DeliveryWire,
   type RolloutSettingsBody,
   type WebhookWire,
@@ -127,3 +133,33 @@ export function rolloutHealthRoutes(health: RolloutHealth, verifier: TokenVerifi
 
   return router;
 }
+
+const notInReach = { 404: errorResponse('No such app (or webhook) in reach') };
+
+const webhooksDocs: RouteDoc[] = [
+  { method: 'post', path: '/apps/:id/webhooks', summary: 'Add a webhook; its signing secret is in this answer only', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, body: webhookCreateBodySchema, responses: { 201: { description: 'Created, with secret', schema: webhookCreatedSchema }, 400: errorResponse('Invalid body'), ...notInReach, ...JWT_ERRORS } },
+  { method: 'get', path: '/apps/:id/webhooks', summary: 'An app\'s webhooks (without secrets)', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Webhooks', schema: itemsSchema(webhookSchema) }, ...notInReach, ...JWT_ERRORS } },
+  { method: 'delete', path: '/apps/:id/webhooks/:wid', summary: 'Remove a webhook with its pending deliveries', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Deleted', schema: objectSchema(['id', 'deleted'], { id: { type: 'string' }, deleted: { type: 'boolean' } }) }, ...notInReach, ...JWT_ERRORS } },
+  { method: 'get', path: '/apps/:id/webhooks/:wid/deliveries', summary: 'Every delivery attempt, newest first', tag: 'webhooks', auth: 'jwt', query: deliveriesQuerySchema, responses: { 200: { description: 'Delivery attempts', schema: itemsSchema(deliverySchema) }, ...notInReach, ...JWT_ERRORS } },
+];
+
+const rolloutHealthDocs: RouteDoc[] = [
+  { method: 'get', path: '/rollouts/health', summary: 'A release\'s verdict (healthy, watch, halt) per cell with its evidence; Argo Rollouts reads $.verdict', tag: 'rollouts', auth: 'jwt', query: healthQuerySchema, responses: { 200: { description: 'Release health', schema: releaseHealthSchema }, 400: errorResponse('Invalid query'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'post', path: '/rollouts/resume', summary: 'Lift a halt; recorded with who and when, and the release is evaluated again from now', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: resumeBodySchema, responses: { 200: { description: 'Release health', schema: releaseHealthSchema }, 400: errorResponse('Invalid body'), 404: errorResponse('Unknown app or never-evaluated release'), ...JWT_ERRORS } },
+  { method: 'post', path: '/rollouts/evaluate', summary: 'Evaluate an app\'s releases (or one) now', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: evaluateBodySchema, responses: { 200: { description: '{items: [release health]}' }, 400: errorResponse('Invalid body'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'get', path: '/apps/:id/rollout-settings', summary: 'The app\'s rollout settings, defaults filled in', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Settings' }, ...notInReach, ...JWT_ERRORS } },
+  { method: 'patch', path: '/apps/:id/rollout-settings', summary: 'Change rollout settings (theta0, alpha, thresholds, grid, baseline)', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: rolloutSettingsBodySchema, responses: { 200: { description: 'Settings' }, 400: errorResponse('Invalid settings'), ...notInReach, ...JWT_ERRORS } },
+  { method: 'delete', path: '/apps/:id/rollout-settings', summary: 'Back to the service defaults', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Settings' }, ...notInReach, ...JWT_ERRORS } },
+];
+
+export const webhooksModule: RouteModule<{ webhookManagement: WebhookManagement; tokenVerifier: TokenVerifier }> = {
+  name: 'webhooks',
+  routes: ({ webhookManagement, tokenVerifier }) => webhooksRoutes(webhookManagement, tokenVerifier),
+  docs: () => webhooksDocs,
+};
+
+export const rolloutHealthModule: RouteModule<{ rolloutHealth: RolloutHealth; tokenVerifier: TokenVerifier }> = {
+  name: 'rollout-health',
+  routes: ({ rolloutHealth, tokenVerifier }) => rolloutHealthRoutes(rolloutHealth, tokenVerifier),
+  docs: () => rolloutHealthDocs,
+};

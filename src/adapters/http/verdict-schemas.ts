@@ -2,6 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-verdict';
 import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
+import { objectSchema } from './openapi';
 import { MAX_NOTE_LENGTH, orNull } from './read-api-schemas';
 
 // The wire shapes of webhooks and rollout health, one schema each, for ajv and the OpenAPI document.
@@ -195,3 +196,42 @@ export const deliverySchema: JSONSchemaType<DeliveryWire> = {
     next_attempt_at: orNull({ type: 'string', format: 'date-time' } as const),
   },
 };
+
+// Rollout health, for the OpenAPI document.
+
+const interval = objectSchema(['affected', 'exposure', 'rate', 'low', 'high'], {
+  affected: { type: 'number' },
+  exposure: { type: 'number' },
+  rate: { type: 'number' },
+  low: { type: 'number' },
+  high: { type: 'number' },
+});
+const metric = objectSchema(['release', 'baseline', 'ratio', 'e_value', 'e_value_healthy'], {
+  release: interval,
+  baseline: { oneOf: [interval, { type: 'null' }] },
+  ratio: { type: ['number', 'null'] },
+  e_value: { type: ['number', 'null'] },
+  e_value_healthy: { type: ['number', 'null'] },
+});
+const verdict = { type: 'string', enum: ['healthy', 'watch', 'halt'] };
+export const releaseHealthSchema = objectSchema(['app_id', 'version', 'verdict', 'baseline_version', 'data_through', 'cells'], {
+  app_id: { type: 'string' },
+  version: { type: 'string' },
+  verdict,
+  baseline_version: { type: ['string', 'null'] },
+  data_through: { type: ['string', 'null'] },
+  evaluated_at: { type: ['string', 'null'] },
+  resumed: { oneOf: [objectSchema(['at', 'by', 'note'], { at: { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } }), { type: 'null' }] },
+  cells: {
+    type: 'array',
+    items: objectSchema(['channel', 'platform', 'arch', 'verdict', 'reasons', 'metrics'], {
+      channel: { type: 'string' },
+      platform: { type: 'string' },
+      arch: { type: 'string' },
+      verdict,
+      reasons: { type: 'array', items: { type: 'string' } },
+      baseline_version: { type: ['string', 'null'] },
+      metrics: { type: 'object', properties: { crash: metric, update_failure: metric, install_failure: metric } },
+    }),
+  },
+});
