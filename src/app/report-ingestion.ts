@@ -1,10 +1,10 @@
 import { checkDetails } from '../domain/details-policy';
-import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
+import { AuthenticationError, DomainError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
 import { bearerToken } from '../domain/bearer-token';
 import { DEVICE_ID_RULE, deviceIdFromHeader } from '../domain/device-id';
 import { pseudonym } from '../domain/privacy';
 import { groupHash } from '../domain/group-hash';
-import { dimensionsOf, type BlobRecord, type DetailsOutcome } from '../domain/report';
+import { dimensionsOf, type BlobRecord, type DetailsInput, type DetailsOutcome, type ReportDimensions, type ReportEvent, type ReportInput } from '../domain/report';
 import { parseReportInput } from '../domain/report-validation';
 import { blobKey, expiresAt } from '../domain/retention';
 import type { AppContext, AppDirectory } from '../ports/app-directory';
@@ -65,6 +65,15 @@ export interface IngestResult {
   detailsError?: { code: string; message: string };
 }
 
+/** What became of a report's details: none sent, stored, or refused with the reason. */
+interface DetailsResult {
+  outcome: DetailsOutcome;
+  stored: BlobRecord | null;
+  error?: { code: string; message: string };
+}
+
+const NO_DETAILS: DetailsResult = { outcome: 'none', stored: null };
+
 export class ReportIngestion {
   constructor(private readonly deps: ReportIngestionDeps) {}
 
@@ -87,7 +96,21 @@ export class ReportIngestion {
 
   async ingest(ticket: IngestTicket, body: unknown): Promise<IngestResult> {
     const { app } = ticket;
-    let input;
+    const input = this.parse(app, body);
+    const dimensions = dimensionsOf(input);
+    const hash = groupHash(dimensions);
+    await this.consumeLimits(ticket, hash);
+    const now = this.deps.clock.now();
+    const details = input.details ? await this.acceptDetails(app.appId, hash, dimensions, input.details, now) : NO_DETAILS;
+    const recorded = await this.record({ appId: app.appId, groupHash: hash, dimensions, at: now, details: details.outcome }, details.stored);
+    if (recorded.created || recorded.reopened) await this.announce(app.appId, hash, dimensions, now, recorded.created ? 'group.new' : 'group.regressed');
+    await this.countDevice(ticket, input, now);
+    if (details.stored) await this.trim(app.appId, hash);
+    return { groupHash: hash, storedDetails: details.stored !== null, ...(details.error ? { detailsError: details.error } : {}) };
+  }
+
+  private parse(app: AppContext, body: unknown): ReportInput {
+    let input: ReportInput;
     try {
       input = parseReportInput(body);
     } catch (error) {
@@ -96,44 +119,48 @@ export class ReportIngestion {
     if (input.application.name !== app.name) {
       throw this.rejected(new ForbiddenError('report key does not belong to this application', 'app_mismatch'));
     }
-    const dimensions = dimensionsOf(input);
-    const hash = groupHash(dimensions);
+    return input;
+  }
 
+  /** The per-key limit again (peeked in authorize), with the group's and the device's, in one call. */
+  private async consumeLimits({ app, deviceId }: IngestTicket, hash: string): Promise<void> {
     const verdict = await this.deps.limiter.consume([
       this.keyRule(app),
       { scope: 'group', key: `${app.appId}:${hash}`, partition: app.appId, limit: this.deps.settings.rateLimitPerGroupPerMinute, windowSeconds: 60 },
       {
         scope: 'device',
-        key: `${app.appId}:${pseudonym(ticket.deviceId)}:${hash}`,
+        key: `${app.appId}:${pseudonym(deviceId)}:${hash}`,
         partition: app.appId,
         limit: this.deps.settings.rateLimitPerDeviceGroupPerHour,
         windowSeconds: 3600,
       },
     ]);
     if (!verdict.allowed) throw this.limited(verdict.scope, verdict.retryAfterSeconds);
+  }
 
-    const now = this.deps.clock.now();
-    let outcome: DetailsOutcome = 'none';
-    let detailsError: IngestResult['detailsError'];
+  /** Checked, then stored; refused or unstorable details leave the report counted, with the reason. */
+  private async acceptDetails(appId: string, hash: string, dimensions: ReportDimensions, input: DetailsInput, now: Date): Promise<DetailsResult> {
+    const checked = checkDetails(input, {
+      maxCompressedBytes: this.deps.settings.maxDetailsCompressedBytes,
+      maxDecompressedBytes: this.deps.settings.maxDetailsDecompressedBytes,
+    });
     let stored: BlobRecord | null = null;
-    if (input.details !== undefined && input.details !== null) {
-      const checked = checkDetails(input.details, {
-        maxCompressedBytes: this.deps.settings.maxDetailsCompressedBytes,
-        maxDecompressedBytes: this.deps.settings.maxDetailsDecompressedBytes,
-      });
-      if (checked.ok) {
-        stored = await this.storeDetails(app.appId, hash, dimensions, checked, now);
-        if (stored === null) detailsError = { code: 'details_storage_failed', message: 'details could not be stored; the report was counted' };
-      } else {
-        detailsError = { code: checked.code, message: checked.message };
-      }
-      outcome = stored ? 'stored' : 'rejected';
-      this.deps.metrics.increment('report_details_total', { outcome: stored ? 'stored' : 'rejected', reason: detailsError?.code ?? 'ok' });
+    let error: IngestResult['detailsError'];
+    if (checked.ok) {
+      stored = await this.storeDetails(appId, hash, dimensions, checked, now);
+      if (stored === null) error = { code: 'details_storage_failed', message: 'details could not be stored; the report was counted' };
+    } else {
+      error = { code: checked.code, message: checked.message };
     }
+    this.deps.metrics.increment('report_details_total', { outcome: stored ? 'stored' : 'rejected', reason: error?.code ?? 'ok' });
+    return { outcome: stored ? 'stored' : 'rejected', stored, ...(error ? { error } : {}) };
+  }
 
+  /** The one write of a report. */
+  private async record(event: ReportEvent, stored: BlobRecord | null): Promise<RecordOutcome> {
     let recorded: RecordOutcome;
     try {
-      recorded = await this.deps.repository.recordEvent({ appId: app.appId, groupHash: hash, dimensions, at: now, details: outcome });
+      recorded = await this.deps.repository.recordEvent(event);
     } catch (error) {
       // The client will retry; don't leave details behind for a report that was never counted.
       if (stored) await this.discardDetails(stored);
@@ -141,15 +168,11 @@ export class ReportIngestion {
       throw new UnavailableError('report repository unavailable', 5, error);
     }
     this.deps.metrics.increment('reports_accepted_total');
-    if (recorded.created || recorded.reopened) await this.announce(app.appId, hash, dimensions, now, recorded.created ? 'group.new' : 'group.regressed');
-    await this.countDevice(ticket, input, now);
-
-    if (stored) await this.trim(app.appId, hash);
-    return { groupHash: hash, storedDetails: stored !== null, ...(detailsError ? { detailsError } : {}) };
+    return recorded;
   }
 
   /** The report is already counted: a failed announcement is logged, never turned into a retry that counts it twice. */
-  private async announce(appId: string, groupHash: string, dimensions: ReturnType<typeof dimensionsOf>, at: Date, type: 'group.new' | 'group.regressed'): Promise<void> {
+  private async announce(appId: string, groupHash: string, dimensions: ReportDimensions, at: Date, type: 'group.new' | 'group.regressed'): Promise<void> {
     if (!this.deps.outbox) return;
     const payload = { group_hash: groupHash, application: dimensions.application, system: dimensions.system, event: dimensions.event, at: at.toISOString() };
     await this.deps.outbox
@@ -161,7 +184,7 @@ export class ReportIngestion {
    * Active and affected in the report's cell, so affected ⊆ active; an update failure also counts
    * against the version it failed to update to. Only registers in process change here: no write.
    */
-  private async countDevice(ticket: IngestTicket, input: ReturnType<typeof parseReportInput>, at: Date): Promise<void> {
+  private async countDevice(ticket: IngestTicket, input: ReportInput, at: Date): Promise<void> {
     const devices = this.deps.devices;
     if (!devices) return;
     const { application, system, event } = input;
@@ -187,7 +210,7 @@ export class ReportIngestion {
   private async storeDetails(
     appId: string,
     hash: string,
-    dimensions: ReturnType<typeof dimensionsOf>,
+    dimensions: ReportDimensions,
     details: { compressed: Buffer; decompressedSize: number; contentType: string; encoding: string },
     now: Date,
   ): Promise<BlobRecord | null> {
@@ -250,7 +273,7 @@ export class ReportIngestion {
   }
 
   private rejected<E extends Error>(error: E): E {
-    this.deps.metrics.increment('reports_rejected_total', { reason: (error as unknown as { code?: string }).code ?? error.name });
+    this.deps.metrics.increment('reports_rejected_total', { reason: error instanceof DomainError ? error.code : error.name });
     return error;
   }
 

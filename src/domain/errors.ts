@@ -1,84 +1,73 @@
 // The few error classes the service raises. Each carries a stable machine-readable `code`;
 // the HTTP adapter maps the class to a status in one place (adapters/http/error-handler.ts).
 
-export class ValidationError extends Error {
-  constructor(message: string, readonly code = 'invalid_request', readonly details?: unknown) {
+/** What every error raised on purpose has: its class's name, and a code (the class's default unless the thrower names one). */
+export abstract class DomainError extends Error {
+  static readonly defaultCode: string;
+  readonly code: string;
+
+  constructor(message: string, code?: string) {
     super(message);
-    this.name = 'ValidationError';
+    this.name = new.target.name;
+    this.code = code ?? (new.target as typeof DomainError).defaultCode;
+  }
+}
+
+export class ValidationError extends DomainError {
+  static override readonly defaultCode = 'invalid_request';
+  constructor(message: string, code?: string, readonly details?: unknown) {
+    super(message, code);
   }
 }
 
 /** A well-formed request whose body breaks the schema (422 on the logs route). */
-export class SchemaViolationError extends Error {
-  constructor(message: string, readonly paths: string[], readonly code = 'schema_violation') {
-    super(message);
-    this.name = 'SchemaViolationError';
+export class SchemaViolationError extends DomainError {
+  static override readonly defaultCode = 'schema_violation';
+  constructor(message: string, readonly paths: string[], code?: string) {
+    super(message, code);
   }
 }
 
-export class AuthenticationError extends Error {
-  constructor(message: string, readonly code = 'unauthenticated') {
-    super(message);
-    this.name = 'AuthenticationError';
-  }
+export class AuthenticationError extends DomainError {
+  static override readonly defaultCode = 'unauthenticated';
 }
 
-export class ForbiddenError extends Error {
-  constructor(message: string, readonly code = 'forbidden') {
-    super(message);
-    this.name = 'ForbiddenError';
-  }
+export class ForbiddenError extends DomainError {
+  static override readonly defaultCode = 'forbidden';
 }
 
-export class NotFoundError extends Error {
-  constructor(message: string, readonly code = 'not_found') {
-    super(message);
-    this.name = 'NotFoundError';
-  }
+export class NotFoundError extends DomainError {
+  static override readonly defaultCode = 'not_found';
 }
 
-export class ConflictError extends Error {
-  constructor(message: string, readonly code = 'conflict') {
-    super(message);
-    this.name = 'ConflictError';
-  }
+export class ConflictError extends DomainError {
+  static override readonly defaultCode = 'conflict';
 }
 
 /** This deployment has the feature turned off (501), e.g. login when tokens come from an external issuer. */
-export class NotSupportedError extends Error {
-  constructor(message: string, readonly code = 'not_supported') {
-    super(message);
-    this.name = 'NotSupportedError';
-  }
+export class NotSupportedError extends DomainError {
+  static override readonly defaultCode = 'not_supported';
 }
 
-export class PayloadTooLargeError extends Error {
-  constructor(message: string, readonly code = 'payload_too_large') {
-    super(message);
-    this.name = 'PayloadTooLargeError';
-  }
+export class PayloadTooLargeError extends DomainError {
+  static override readonly defaultCode = 'payload_too_large';
 }
 
-export class UnsupportedMediaTypeError extends Error {
-  constructor(message: string, readonly code = 'unsupported_media_type') {
-    super(message);
-    this.name = 'UnsupportedMediaTypeError';
-  }
+export class UnsupportedMediaTypeError extends DomainError {
+  static override readonly defaultCode = 'unsupported_media_type';
 }
 
-export class RateLimitedError extends Error {
-  readonly code = 'rate_limited';
+export class RateLimitedError extends DomainError {
+  static override readonly defaultCode = 'rate_limited';
   constructor(readonly scope: string, readonly retryAfterSeconds: number) {
     super('rate limit exceeded');
-    this.name = 'RateLimitedError';
   }
 }
 
 /** A dependency (repository, blob store) is down; the client may retry later. */
-export class UnavailableError extends Error {
-  readonly code = 'unavailable';
+export class UnavailableError extends DomainError {
+  static override readonly defaultCode = 'unavailable';
   constructor(message: string, readonly retryAfterSeconds = 5, override readonly cause?: unknown) {
     super(message);
-    this.name = 'UnavailableError';
   }
 }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
   AuthenticationError,
   ConflictError,
+  DomainError,
   ForbiddenError,
   NotFoundError,
   NotSupportedError,
@@ -39,9 +40,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (raised, req, res, _next) => {
     const error = fromExpress(raised);
     const status = statusOf(error);
-    const code = (error as { code?: unknown }).code;
     // The request log's aggregation key and reason.
-    res.locals.errorCode = status === 500 ? 'internal' : typeof code === 'string' ? code : String(status);
+    res.locals.errorCode = status === 500 ? 'internal' : error instanceof DomainError ? error.code : String(status);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -65,8 +65,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
  * refusals is answered about as cheaply as accepted reports. Sets the request log's reason.
  */
 export function sendError(res: Response, error: unknown, status = statusOf(error)): void {
-  const code = (error as { code?: unknown }).code;
-  res.locals.errorCode = typeof code === 'string' ? code : String(status);
+  const code = error instanceof DomainError ? error.code : String(status);
+  res.locals.errorCode = code;
   const body: Record<string, unknown> = { error: (error as Error).message, code };
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
   if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
