@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { ManualClock } from '../src/adapters/memory/system-clock';
+import { ManualClock } from '../test/fixtures/clock';
 import { SQLITE_FILE_NAME } from '../src/adapters/sqlite/sqlite-database';
 import { compose } from '../src/composition/compose';
 import { loadConfig } from '../src/composition/config';

@@ -19,7 +19,6 @@ export interface SweeperDeps {
 
 /** Deletes expired detail blobs: the objects first, then their metadata, so no object is orphaned. */
 export class RetentionSweeper {
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
 
   constructor(private readonly deps: SweeperDeps) {}
@@ -32,17 +31,8 @@ export class RetentionSweeper {
     return this.running;
   }
 
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      this.sweepOnce().catch((error: Error) => this.deps.logger.warn({ err: { message: error.message } }, 'retention sweep failed'));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
+  /** Waits for a running sweep (its LeasedTask schedules it; see composition/retention.ts). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     await this.running?.catch(() => undefined);
   }
 

@@ -1,7 +1,6 @@
 import { utcDay } from '../domain/rollout-cell';
 import type { Clock } from '../ports/clock';
 import type { DayKeyStore, DeviceSketchStore } from '../ports/device-sketches';
-import type { Logger } from '../ports/logger';
 
 const DAY_MS = 86_400_000;
 
@@ -10,10 +9,8 @@ const DAY_MS = 86_400_000;
  * keys two days after their day, so a digest can't be recomputed once its day is over.
  */
 export class SketchSweeper {
-  private timer: NodeJS.Timeout | null = null;
-
   constructor(
-    private readonly deps: { store: DeviceSketchStore; keys: DayKeyStore; clock: Clock; logger: Logger; hourlyRetentionDays: number; dailyRetentionDays: number },
+    private readonly deps: { store: DeviceSketchStore; keys: DayKeyStore; clock: Clock; hourlyRetentionDays: number; dailyRetentionDays: number },
   ) {}
 
   async sweepOnce(): Promise<{ hourly: number; daily: number; keys: number }> {
@@ -22,18 +19,5 @@ export class SketchSweeper {
     const daily = await this.deps.store.expire('day', new Date(now - this.deps.dailyRetentionDays * DAY_MS));
     const keys = await this.deps.keys.deleteBefore(utcDay(new Date(now - 2 * DAY_MS)));
     return { hourly, daily, keys };
-  }
-
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    const run = () => this.sweepOnce().catch((error: Error) => this.deps.logger.warn({ err: { message: error.message } }, 'sketch sweep failed'));
-    void run();
-    this.timer = setInterval(run, intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
   }
 }

@@ -68,7 +68,6 @@ export async function composeRollouts(
     store,
     keys: dayKeys,
     clock: deps.clock,
-    logger: deps.logger,
     hourlyRetentionDays: rollouts.hourlyRetentionDays,
     dailyRetentionDays: rollouts.dailyRetentionDays,
   });
@@ -79,7 +78,6 @@ export async function composeRollouts(
       : null;
   closers.add(
     () => store.close(),
-    () => sweeper.stop(),
     async () => sweepTask?.stop(),
     () => buffer.close(),
   );

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { MemoryBlobStore } from '../../src/adapters/memory/memory-blob-store';
 import { MemoryMetrics } from '../../src/adapters/memory/memory-metrics';
 import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { randomHex } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
 import { ReportIngestion } from '../../src/app/report-ingestion';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import type { Lease } from '../../src/ports/lease';
 
 export interface LeaseFixture {

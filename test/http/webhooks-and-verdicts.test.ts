@@ -1,6 +1,6 @@
 import pino from 'pino';
 import request from 'supertest';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { createAppWithKey } from '../../src/app/app-management';
 import { compose, randomHex, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';

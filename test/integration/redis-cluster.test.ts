@@ -10,7 +10,7 @@ import { RedisStore } from 'rate-limit-redis';
 import request from 'supertest';
 import { redisStoreSender } from '../../src/adapters/http/logs-rate-limit';
 import { MemoryMetrics } from '../../src/adapters/memory/memory-metrics';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { connectRedis, connectRedisCluster, parseClusterNodes, type ClusterNode } from '../../src/adapters/redis/redis-client';
 import { RedisLease } from '../../src/adapters/redis/redis-lease';
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimiter, rateLimitKey } from '../../src/adapters/redis/redis-rate-limiter';

@@ -5,7 +5,7 @@ import { MemoryAppDirectory } from '../../src/adapters/memory/memory-app-directo
 import { MemoryBlobStore } from '../../src/adapters/memory/memory-blob-store';
 import { MemoryMetrics } from '../../src/adapters/memory/memory-metrics';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { connectRedis, createRedisClient } from '../../src/adapters/redis/redis-client';
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from '../../src/adapters/redis/redis-rate-limiter';
 import { randomHex } from '../../src/composition/compose';

@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import request from 'supertest';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { openSqliteDatabase, SQLITE_FILE_NAME } from '../../src/adapters/sqlite/sqlite-database';
 import { migrateSqlite, schemaVersionOf, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-migrations';
 import { compose, type Composition } from '../../src/composition/compose';

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteLease } from '../../src/adapters/sqlite/sqlite-lease';
 import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-store';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { NodeHttpWebhookSender } from '../../src/adapters/http-client/node-http-webhook-sender';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { MemoryWebhookStore } from '../../src/adapters/memory/memory-webhook-store';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-store';

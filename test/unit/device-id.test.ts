@@ -1,5 +1,5 @@
 import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { checkDeviceId, DEVICE_ID_RULE, deviceIdFromHeader } from '../../src/domain/device-id';
 import { deviceDigest, deviceDigester } from '../../src/domain/hyperloglog';
 import { ingestTwicePerDevice, keyHostileDeviceIds } from '../fixtures/device-id-dedup';

@@ -1,7 +1,7 @@
 import { MemoryAccountRepository } from '../../src/adapters/memory/memory-account-repository';
 import { MemoryAppDirectory } from '../../src/adapters/memory/memory-app-directory';
 import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { Identity } from '../../src/app/identity';
 import { NO_APP_PERMISSIONS } from '../../src/domain/account';
 import { AuthenticationError, NotSupportedError, RateLimitedError, ValidationError } from '../../src/domain/errors';

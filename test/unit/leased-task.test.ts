@@ -2,7 +2,7 @@ import pino from 'pino';
 import { MemoryBlobStore } from '../../src/adapters/memory/memory-blob-store';
 import { MemoryLease } from '../../src/adapters/memory/memory-lease';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { LeasedTask } from '../../src/app/leased-task';
 import { RetentionSweeper } from '../../src/app/retention-sweeper';
 import type { BlobRecord } from '../../src/domain/report';

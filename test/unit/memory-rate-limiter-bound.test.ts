@@ -1,5 +1,5 @@
 import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 
 describe('MemoryRateLimiter under a flood of unique keys', () => {
   it('when more keys arrive than maxWindows, then it keeps at most maxWindows and forgets the oldest first', async () => {

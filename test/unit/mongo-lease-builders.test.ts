@@ -1,6 +1,6 @@
 import { Aggregator, Query, find, updateOne } from 'mingo';
 import type { Document } from 'mongodb';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { leaseAcquireFilter, leaseAcquireUpdate, leaseHeldFilter, leaseReleaseFilter } from '../../src/adapters/mongo/mongo-lease-builders';
 import type { Lease } from '../../src/ports/lease';
 import { leaseContract } from '../contract/lease.contract';

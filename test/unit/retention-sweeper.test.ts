@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { MemoryBlobStore } from '../../src/adapters/memory/memory-blob-store';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import { RetentionSweeper } from '../../src/app/retention-sweeper';
 import type { BlobRecord } from '../../src/domain/report';
 import { expiresAt } from '../../src/domain/retention';

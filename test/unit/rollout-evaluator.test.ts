@@ -1,7 +1,7 @@
 import { MemoryLease } from '../../src/adapters/memory/memory-lease';
 import { MemoryVerdictStore } from '../../src/adapters/memory/memory-verdict-store';
 import { MemoryWebhookStore } from '../../src/adapters/memory/memory-webhook-store';
-import { ManualClock } from '../../src/adapters/memory/system-clock';
+import { ManualClock } from '../fixtures/clock';
 import pino from 'pino';
 import { LeasedTask } from '../../src/app/leased-task';
 import { RolloutEvaluator } from '../../src/app/rollout-evaluator';
