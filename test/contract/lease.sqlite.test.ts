@@ -1,13 +1,7 @@
-import { MemoryLease } from '../../src/adapters/memory/memory-lease';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteLease } from '../../src/adapters/sqlite/sqlite-lease';
 import { tempSqlite } from '../fixtures/sqlite';
 import { leaseContract } from './lease.contract';
-
-leaseContract('memory', async (clock) => {
-  const lease = new MemoryLease(clock);
-  return { contender: () => lease, cleanup: async () => undefined, advance: async (ms) => clock.advance(ms) };
-});
 
 // Three connections to one file, as three processes on one host would hold.
 leaseContract('sqlite', async (clock) => {

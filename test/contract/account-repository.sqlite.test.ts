@@ -1,10 +1,7 @@
-import { MemoryAccountRepository } from '../../src/adapters/memory/memory-account-repository';
 import { SqliteAccountRepository } from '../../src/adapters/sqlite/sqlite-account-repository';
 import { adminAccount } from '../fixtures/accounts';
 import { tempSqlite } from '../fixtures/sqlite';
 import { accountRepositoryContract } from './account-repository.contract';
-
-accountRepositoryContract('memory', async () => ({ repo: new MemoryAccountRepository(), cleanup: async () => undefined }));
 
 accountRepositoryContract('sqlite', async () => {
   const { db, cleanup } = tempSqlite();
