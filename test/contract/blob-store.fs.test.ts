@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../src/adapters/fs/fs-blob-store';
 import { ValidationError } from '../../src/domain/errors';
+import { onSmallDisk } from '../fixtures/tmpfs';
 import { blobStoreContract, contractUrlSigner } from './blob-store.contract';
 
 const tempDataDir = () => mkdtempSync(join(tmpdir(), 'telltale-fs-blobs-'));
@@ -73,16 +73,14 @@ describe('FsBlobStore', () => {
 });
 
 describe('FsBlobStore — no temp file outlives its write', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = tempDataDir();
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
   it('when the disk fills during a write (a 64 KiB tmpfs), then put rejects and no .part file is left', async () => {
-    const dataDir = tempDataDir();
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dataDir], { stdio: 'ignore' });
-    } catch {
-      rmSync(dataDir, { recursive: true, force: true });
-      process.stdout.write('skipped: disk-full write: cannot mount a tmpfs here (needs root)\n');
-      return;
-    }
-    try {
+    await onSmallDisk(dataDir, '64k', 'disk-full write', async () => {
       const store = new FsBlobStore(dataDir, contractUrlSigner());
       await store.ping();
       for (let i = 0; i < 5; i++) {
@@ -92,42 +90,29 @@ describe('FsBlobStore — no temp file outlives its write', () => {
       // Space is still there for a small object afterwards.
       await store.put('reports/a/small.json.gz', Buffer.from('ok'), { contentType: 'application/json' });
       await expect(store.get('reports/a/small.json.gz')).resolves.toEqual(Buffer.from('ok'));
-    } finally {
-      execFileSync('umount', [dataDir]);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('when the rename into place fails, then the temp file is removed', async () => {
-    const dataDir = tempDataDir();
-    try {
-      const store = new FsBlobStore(dataDir, contractUrlSigner());
-      // A file where a directory of the key should be: mkdir of the target's parent fails.
-      mkdirSync(join(dataDir, 'blobs/reports'), { recursive: true });
-      writeFileSync(join(dataDir, 'blobs/reports/a'), 'not a directory');
-      await expect(store.put('reports/a/b.json.gz', Buffer.from('x'), { contentType: 'application/json' })).rejects.toThrow();
-      expect(readdirSync(join(dataDir, 'blobs/.tmp'))).toEqual([]);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const store = new FsBlobStore(dataDir, contractUrlSigner());
+    // A file where a directory of the key should be: mkdir of the target's parent fails.
+    mkdirSync(join(dataDir, 'blobs/reports'), { recursive: true });
+    writeFileSync(join(dataDir, 'blobs/reports/a'), 'not a directory');
+    await expect(store.put('reports/a/b.json.gz', Buffer.from('x'), { contentType: 'application/json' })).rejects.toThrow();
+    expect(readdirSync(join(dataDir, 'blobs/.tmp'))).toEqual([]);
   });
 
   it('clearLeftovers removes temp files older than a minute and keeps a write in flight', async () => {
-    const dataDir = tempDataDir();
-    try {
-      const store = new FsBlobStore(dataDir, contractUrlSigner());
-      const tmp = join(dataDir, 'blobs/.tmp');
-      mkdirSync(tmp, { recursive: true });
-      const old = new Date(Date.now() - 5 * 60_000);
-      for (const name of ['crash-1.part', 'crash-2.part']) {
-        writeFileSync(join(tmp, name), 'partial details');
-        utimesSync(join(tmp, name), old, old);
-      }
-      writeFileSync(join(tmp, 'in-flight.part'), 'being written');
-      await expect(store.clearLeftovers(new Date())).resolves.toBe(2);
-      expect(readdirSync(tmp)).toEqual(['in-flight.part']);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+    const store = new FsBlobStore(dataDir, contractUrlSigner());
+    const tmp = join(dataDir, 'blobs/.tmp');
+    mkdirSync(tmp, { recursive: true });
+    const old = new Date(Date.now() - 5 * 60_000);
+    for (const name of ['crash-1.part', 'crash-2.part']) {
+      writeFileSync(join(tmp, name), 'partial details');
+      utimesSync(join(tmp, name), old, old);
     }
+    writeFileSync(join(tmp, 'in-flight.part'), 'being written');
+    await expect(store.clearLeftovers(new Date())).resolves.toBe(2);
+    expect(readdirSync(tmp)).toEqual(['in-flight.part']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ManualClock } from '../fixtures/clock';
+import { fixturesOnAClock, type ManualClock } from '../fixtures/clock';
 import type { Lease } from '../../src/ports/lease';
 
 export interface LeaseFixture {
@@ -15,8 +15,6 @@ export interface LeaseContractOptions {
   ttlMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function leaseContract(adapterName: string, make: (clock: ManualClock) => Promise<LeaseFixture>, opts: LeaseContractOptions = {}): void {
   describe(`Lease contract: ${adapterName}`, () => {
     const ttl = opts.ttlMs ?? 30_000;
@@ -24,17 +22,7 @@ export function leaseContract(adapterName: string, make: (clock: ManualClock) =>
     let n = 0;
     const leaseName = () => `contract-${run}-${n++}`;
 
-    let fixtures: LeaseFixture[] = [];
-    const fixture = async () => {
-      const clock = new ManualClock();
-      const made = await make(clock);
-      fixtures.push(made);
-      return { ...made, advance: made.advance ?? sleep };
-    };
-    afterEach(async () => {
-      for (const f of fixtures) await f.cleanup();
-      fixtures = [];
-    });
+    const fixture = fixturesOnAClock(make);
 
     it('when many contenders try at once, then exactly one holds the lease', async () => {
       const { contender } = await fixture();

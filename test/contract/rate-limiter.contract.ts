@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ManualClock } from '../fixtures/clock';
+import { fixturesOnAClock, type ManualClock } from '../fixtures/clock';
 import type { LimitRule, RateLimiter } from '../../src/ports/rate-limiter';
 
 export interface RateLimiterFixture {
@@ -15,8 +15,6 @@ export interface RateLimiterContractOptions {
   /** The remaining TTL (ms) of every counter key the store holds, checked after the other tests. */
   keyTtlsMs?(): Promise<number[]>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function rateLimiterContract(
   adapterName: string,
@@ -35,16 +33,7 @@ export function rateLimiterContract(
       windowSeconds,
     });
 
-    let fixtures: RateLimiterFixture[] = [];
-    const fixture = async (clock = new ManualClock()) => {
-      const made = await make(clock);
-      fixtures.push(made);
-      return { ...made, advance: made.advance ?? sleep };
-    };
-    afterEach(async () => {
-      for (const f of fixtures) await f.cleanup();
-      fixtures = [];
-    });
+    const fixture = fixturesOnAClock(make);
 
     it('when 200 calls consume concurrently, then exactly the limit are allowed', async () => {
       const { limiter } = await fixture();

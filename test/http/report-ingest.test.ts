@@ -26,6 +26,10 @@ const ingestBytes = (h: Harness, key: string, body: unknown, device: string) =>
     .send(body as object)
     .serialize((value) => Buffer.from(JSON.stringify(value)) as unknown as string);
 
+/** A body sent as it is, not serialised: broken JSON, a byte order mark, another content type. */
+const ingestText = (h: Harness, key: string, text: string, contentType = 'application/json') =>
+  request(h.app).post('/reports/ingest').set('Authorization', `Bearer ${key}`).set('X-Device-ID', newDeviceId()).set('Content-Type', contentType).send(text);
+
 const countOf = async (h: Harness, appId: string, hash: string) => (await h.repository.findGroup(appId, hash))?.stats.count ?? 0;
 
 describe('POST /reports/ingest', () => {
@@ -167,23 +171,13 @@ describe('POST /reports/ingest', () => {
     });
 
     it('400 for invalid JSON', async () => {
-      const res = await request(h.app)
-        .post('/reports/ingest')
-        .set('Authorization', `Bearer ${key}`)
-        .set('X-Device-ID', newDeviceId())
-        .set('Content-Type', 'application/json')
-        .send('{"application":');
+      const res = await ingestText(h, key, '{"application":');
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid JSON body', code: 'invalid_json' });
     });
 
     it('202 when the JSON body starts with a UTF-8 byte order mark', async () => {
-      const res = await request(h.app)
-        .post('/reports/ingest')
-        .set('Authorization', `Bearer ${key}`)
-        .set('X-Device-ID', newDeviceId())
-        .set('Content-Type', 'application/json')
-        .send(`\uFEFF${JSON.stringify(reportBody())}`);
+      const res = await ingestText(h, key, `\uFEFF${JSON.stringify(reportBody())}`);
       expect(res.status).toBe(202);
     });
 
@@ -214,12 +208,7 @@ describe('POST /reports/ingest', () => {
     });
 
     it('415 when the body is not declared as JSON', async () => {
-      const res = await request(h.app)
-        .post('/reports/ingest')
-        .set('Authorization', `Bearer ${key}`)
-        .set('X-Device-ID', newDeviceId())
-        .set('Content-Type', 'text/plain')
-        .send(JSON.stringify(reportBody()));
+      const res = await ingestText(h, key, JSON.stringify(reportBody()), 'text/plain');
       expect(res.status).toBe(415);
       expect(res.body.code).toBe('unsupported_media_type');
     });
@@ -316,12 +305,7 @@ describe('POST /reports/ingest', () => {
 
     it('the per-key limit refuses before the body is read', async () => {
       for (let i = 0; i < 5; i++) await ingest(h, key, reportBody({ event: { reason: `r${i}` } }));
-      const res = await request(h.app)
-        .post('/reports/ingest')
-        .set('Authorization', `Bearer ${key}`)
-        .set('X-Device-ID', newDeviceId())
-        .set('Content-Type', 'application/json')
-        .send('this is not even JSON');
+      const res = await ingestText(h, key, 'this is not even JSON');
       expect(res.status).toBe(429);
       expect(res.body.scope).toBe('key');
     });

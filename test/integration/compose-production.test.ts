@@ -6,14 +6,11 @@ import { dataDirFor, harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
 import { gzipDetails, reportBody } from '../fixtures/reports';
-import { describeWhenReachable, unreachableReason } from './service-probe';
+import { describeWhenReachable, redisAndS3UnreachableReason } from './service-probe';
 import pino from 'pino';
 
-const { REDIS_URL, S3_ENDPOINT } = process.env;
-const describeBoth = describeWhenReachable(
-  'compose on Redis + S3',
-  unreachableReason('REDIS_URL', REDIS_URL, 6379) ?? unreachableReason('S3_ENDPOINT', S3_ENDPOINT, 443),
-);
+const { REDIS_URL } = process.env;
+const describeBoth = describeWhenReachable('compose on Redis + S3', redisAndS3UnreachableReason());
 
 describeBoth('compose with REDIS_URL and STORAGE_DRIVER=s3 against real servers', () => {
   const testS3 = testBucket('compose');

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportBody, gzipDetails } from '../fixtures/reports';
 import { ADMIN, spawnServer, type SpawnedServer } from '../fixtures/spawned-server';
+import { onSmallDisk } from '../fixtures/tmpfs';
 
 // Attacks from loopback with no credentials, against the real entry point (src/main.ts) in a child
 // process. `npm test` runs short versions; HOSTILE_FULL=1 (npm run test:reliability) the long ones.
@@ -269,31 +270,28 @@ describe('hostile traffic: client logs, connections, disk', () => {
     const blobs = join(dataDir, 'blobs');
     mkdirSync(blobs);
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', blobs], { stdio: 'ignore' });
-    } catch {
-      rmSync(dataDir, { recursive: true, force: true });
-      process.stdout.write('skipped: disk-full run: cannot mount a tmpfs here (needs root)\n');
-      return;
-    }
-    try {
-      mkdirSync(join(blobs, '.tmp'));
-      const leftover = join(blobs, '.tmp', 'crashed.part');
-      writeFileSync(leftover, 'partial details of a report');
-      const old = new Date(Date.now() - 10 * 60_000);
-      utimesSync(leftover, old, old);
-      server = await spawnServer(reliabilityLimits, dataDir);
-      expect(readdirSync(join(blobs, '.tmp'))).toEqual([]);
-      const answers: Answer[] = [];
-      for (let i = 0; i < (FULL ? 40 : 12); i++) answers.push(await detailsReport(server, i, undefined, 90 * 1024));
-      const stored = answers.map((a) => JSON.parse(a.body) as { stored_details: boolean; details_error?: { code: string } });
-      process.stdout.write(`disk full: ${JSON.stringify({ reports: answers.length, statuses: count(answers.map((a) => a.status)), storedDetails: stored.filter((s) => s.stored_details).length, tmpFiles: readdirSync(join(blobs, '.tmp')).length })}\n`);
-      expect(answers.every((a) => a.status === 202)).toBe(true);
-      expect(stored.some((s) => s.details_error?.code === 'details_storage_failed')).toBe(true);
-      expect(readdirSync(join(blobs, '.tmp'))).toEqual([]);
-      expect((await send(server.port, 'GET', '/readyz')).status).toBe(200);
+      await onSmallDisk(blobs, '512k', 'disk-full run', async () => {
+        try {
+          mkdirSync(join(blobs, '.tmp'));
+          const leftover = join(blobs, '.tmp', 'crashed.part');
+          writeFileSync(leftover, 'partial details of a report');
+          const old = new Date(Date.now() - 10 * 60_000);
+          utimesSync(leftover, old, old);
+          server = await spawnServer(reliabilityLimits, dataDir);
+          expect(readdirSync(join(blobs, '.tmp'))).toEqual([]);
+          const answers: Answer[] = [];
+          for (let i = 0; i < (FULL ? 40 : 12); i++) answers.push(await detailsReport(server, i, undefined, 90 * 1024));
+          const stored = answers.map((a) => JSON.parse(a.body) as { stored_details: boolean; details_error?: { code: string } });
+          process.stdout.write(`disk full: ${JSON.stringify({ reports: answers.length, statuses: count(answers.map((a) => a.status)), storedDetails: stored.filter((s) => s.stored_details).length, tmpFiles: readdirSync(join(blobs, '.tmp')).length })}\n`);
+          expect(answers.every((a) => a.status === 202)).toBe(true);
+          expect(stored.some((s) => s.details_error?.code === 'details_storage_failed')).toBe(true);
+          expect(readdirSync(join(blobs, '.tmp'))).toEqual([]);
+          expect((await send(server.port, 'GET', '/readyz')).status).toBe(200);
+        } finally {
+          await server?.stop().catch(() => undefined);
+        }
+      });
     } finally {
-      await server?.stop().catch(() => undefined);
-      execFileSync('umount', ['-l', blobs]);
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -11,13 +11,10 @@ import { DEVICE_ID_SHAPES, gzipDetails, newDeviceId, reportBody } from '../fixtu
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
 import { deviceNeedles } from '../fixtures/sketches';
 import { deviceDigest } from '../../src/domain/hyperloglog';
-import { describeWhenReachable, unreachableReason } from './service-probe';
+import { describeWhenReachable, redisAndS3UnreachableReason } from './service-probe';
 
-const { REDIS_URL, S3_ENDPOINT } = process.env;
-const describeBoth = describeWhenReachable(
-  'S3 + Redis privacy scan (SQLite + S3 + Redis)',
-  unreachableReason('REDIS_URL', REDIS_URL, 6379) ?? unreachableReason('S3_ENDPOINT', S3_ENDPOINT, 443),
-);
+const { REDIS_URL } = process.env;
+const describeBoth = describeWhenReachable('S3 + Redis privacy scan (SQLite + S3 + Redis)', redisAndS3UnreachableReason());
 
 const CLAIM_KEY = 'telltale-test:privacy-scan-claim';
 const CLIENT_IPS = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];

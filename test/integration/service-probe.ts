@@ -36,3 +36,8 @@ export function describeWhenReachable(suite: string, reason: string | null): jes
   process.stdout.write(`skipped: ${suite}: ${reason}\n`);
   return describe.skip;
 }
+
+/** Why the suites on the production set can't run (REDIS_URL, then S3_ENDPOINT), or null. */
+export function redisAndS3UnreachableReason(): string | null {
+  return unreachableReason('REDIS_URL', process.env.REDIS_URL, 6379) ?? unreachableReason('S3_ENDPOINT', process.env.S3_ENDPOINT, 443);
+}

@@ -3,13 +3,10 @@ import { tenantIsolationContract } from '../contract/tenant-isolation.contract';
 import { dataDirFor } from '../fixtures/harness';
 import { readApiHarness } from '../fixtures/read-api';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
-import { describeWhenReachable, unreachableReason } from './service-probe';
+import { describeWhenReachable, redisAndS3UnreachableReason } from './service-probe';
 
-const { REDIS_URL, S3_ENDPOINT } = process.env;
-const describeBoth = describeWhenReachable(
-  'S3 + Redis tenant isolation suite (SQLite + S3 + Redis)',
-  unreachableReason('REDIS_URL', REDIS_URL, 6379) ?? unreachableReason('S3_ENDPOINT', S3_ENDPOINT, 443),
-);
+const { REDIS_URL } = process.env;
+const describeBoth = describeWhenReachable('S3 + Redis tenant isolation suite (SQLite + S3 + Redis)', redisAndS3UnreachableReason());
 
 describeBoth('tenant isolation on the production adapters', () => {
   const bucket = testBucket('tenants');

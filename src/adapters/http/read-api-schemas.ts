@@ -17,11 +17,11 @@ export const DEFAULT_PAGE_LIMIT = 20;
 /** The largest triage or app body is a few KiB; anything bigger is refused unread. */
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 
-const dimension = (name: keyof typeof REPORT_FIELD_LIMITS) =>
+export const dimension = (name: keyof typeof REPORT_FIELD_LIMITS) =>
   ({ type: 'string', nullable: true, minLength: 1, ...REPORT_FIELD_LIMITS[name] }) as const;
 const dateTime = { type: 'string', nullable: true, pattern: RFC3339_PATTERN, description: 'RFC 3339, on stats.last_seen' } as const;
 /** An app id, or an app name resolved within the caller's account (faynoSync filters by name). */
-const appRef = { ...REPORT_FIELD_LIMITS['application.name'], type: 'string', minLength: 1 } as const;
+export const appRef = { ...REPORT_FIELD_LIMITS['application.name'], type: 'string', minLength: 1 } as const;
 const groupByPattern = `^(${SUMMARY_DIMENSIONS.join('|')})(,(${SUMMARY_DIMENSIONS.join('|')}))*$`;
 
 /** GroupFilter's dimensions as they arrive, plus the app reference, the time range as text and paging. */

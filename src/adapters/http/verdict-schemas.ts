@@ -3,13 +3,11 @@ import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-verdict';
 import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
 import { objectSchema } from './openapi';
-import { MAX_NOTE_LENGTH, orNull } from './read-api-schemas';
+import { appRef, dimension, MAX_NOTE_LENGTH, orNull } from './read-api-schemas';
 
 // The wire shapes of webhooks and rollout health, one schema each, for ajv and the OpenAPI document.
 
-const appRef = { ...REPORT_FIELD_LIMITS['application.name'], type: 'string', minLength: 1 } as const;
 const version = { type: 'string', minLength: 1, ...REPORT_FIELD_LIMITS['application.version'] } as const;
-const dimension = (name: keyof typeof REPORT_FIELD_LIMITS) => ({ type: 'string', nullable: true, minLength: 1, ...REPORT_FIELD_LIMITS[name] }) as const;
 
 export interface WebhookCreateBody {
   url: string;
