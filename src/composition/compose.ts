@@ -104,7 +104,7 @@ interface Basics {
   metrics: Metrics;
 }
 
-/** The stores and shared clients, in the order their closers must run backwards. */
+/** The stores and the clients the use cases share; composeStores opens them in closing order, reversed. */
 interface Stores extends Pick<Storage, 'repository' | 'accounts' | 'sqlite'> {
   storage: Storage;
   blobStore: BlobStore;

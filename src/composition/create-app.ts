@@ -31,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
   // API responses are never revalidated, and hashing every body for an ETag costs a digest per request.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
+  // The openapi module serves the document of exactly the modules mounted, known once they are chosen.
   let document: object = {};
   const parts: MountParts = { ...deps.parts, openApiDocument: () => document };
   const modules = enabledModules(deps.modules ?? ROUTE_MODULES, config, parts);
