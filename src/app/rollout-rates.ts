@@ -2,7 +2,8 @@ import type { Principal } from '../domain/access';
 import { ValidationError } from '../domain/errors';
 import { estimateCardinality, mergeRegisters, emptyRegisters, type Registers } from '../domain/hyperloglog';
 import { EVENT_TYPES, type EventType } from '../domain/report';
-import { bucketStart, cellId, type CellField, type RolloutCell } from '../domain/rollout-cell';
+import { bucketStart, cellId, utcDay, type CellField, type RolloutCell } from '../domain/rollout-cell';
+import type { DayCellCounts, DeviceDayCounts } from '../domain/rollout-release-evidence';
 import { cellRates, type CellRates } from '../domain/rollout-rates';
 import type { App, AppDirectory } from '../ports/app-directory';
 import type { Clock } from '../ports/clock';
@@ -102,10 +103,47 @@ export class RolloutRates implements RolloutCounts {
     return rows;
   }
 
+  /**
+   * Day-so-far distinct devices per UTC day in [from, to) and cell, from the daily sketches, for the
+   * verdict evaluator. Estimates are merged and counted a bounded number of sketches per event-loop turn.
+   */
+  async dailyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<DayCellCounts[]> {
+    const entries = await this.deps.store.read({ appId, granularity: 'day', from: bucketStart(from, 'day'), to, ...(filter ? { cell: filter } : {}) });
+    const byDay = new Map<number, SketchEntry[]>();
+    for (const entry of entries) {
+      const day = entry.key.bucket.getTime();
+      const list = byDay.get(day);
+      if (list) list.push(entry);
+      else byDay.set(day, [entry]);
+    }
+    const rows: DayCellCounts[] = [];
+    for (const day of [...byDay.keys()].sort((a, b) => a - b)) {
+      for (const row of fullCells(byDay.get(day)!)) {
+        const { version, channel, platform, arch } = row.cell;
+        rows.push({ day: utcDay(new Date(day)), version, cell: { channel, platform, arch }, counts: deviceDayCounts(row) });
+      }
+      await nextTurn();
+    }
+    return rows;
+  }
+
   async mergedCounts(appId: string, from: Date, to: Date, options: { filter?: Partial<RolloutCell>; granularity?: SketchGranularity } = {}): Promise<CellCountsRow[]> {
     const entries = await this.deps.store.read({ appId, granularity: options.granularity ?? 'hour', from, to, ...(options.filter ? { cell: options.filter } : {}) });
     return fullCells(entries);
   }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function deviceDayCounts(row: Omit<CellCountsRow, 'cell'>): DeviceDayCounts {
+  return {
+    active: row.active,
+    crash: row.crashUnion,
+    updateFailedTo: row.updateFailedTo,
+    arrivals: row.arrivals,
+    installFailed: row.affected.install_failure,
+    firstRuns: row.firstRuns,
+  };
 }
 
 function fullCells(entries: SketchEntry[]): CellCountsRow[] {

@@ -32,7 +32,7 @@ import { apiRoutes } from './routes';
 import { loadOrCreateSecret, randomHex } from './secrets';
 import { composeStorage } from './storage';
 import { composeVerdicts, composeVerdictStores, type Verdicts } from './verdicts';
-import type { RolloutCounts } from '../app/rollout-evaluator';
+import type { DailyCounts } from '../app/rollout-counts';
 import { composeRollouts, type Rollouts } from './rollouts';
 
 export { loadOrCreateSecret, randomHex } from './secrets';
@@ -78,7 +78,7 @@ export interface ComposeOverrides {
   clientLogSink?: ClientLogSink;
   appIntegrity?: AppIntegrity;
   /** Hourly counts for rollout evaluations instead of the device sketches (tests). */
-  rolloutCounts?: RolloutCounts;
+  rolloutCounts?: DailyCounts;
 }
 
 /** Builds every adapter and use case from the config, one port family at a time. */

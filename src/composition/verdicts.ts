@@ -6,7 +6,9 @@ import { MongoVerdictStore, MongoWebhookStore } from '../adapters/mongo/mongo-we
 import { SqliteVerdictStore } from '../adapters/sqlite/sqlite-verdict-store';
 import { SqliteWebhookStore } from '../adapters/sqlite/sqlite-webhook-store';
 import { LeasedTask } from '../app/leased-task';
-import { RolloutEvaluator, type RolloutCounts } from '../app/rollout-evaluator';
+import { rolloutPayloads } from '../adapters/http/views';
+import type { DailyCounts } from '../app/rollout-counts';
+import { RolloutEvaluator } from '../app/rollout-evaluator';
 import { RolloutHealth } from '../app/rollout-health';
 import { WebhookDelivery } from '../app/webhook-delivery';
 import { WebhookManagement } from '../app/webhook-management';
@@ -19,6 +21,9 @@ import type { Closers } from './closers';
 import type { Config } from './config';
 import { randomHex } from './secrets';
 import type { Storage } from './storage';
+
+/** How far back the evidence of a release seen for the first time starts (within the daily sketches' retention). */
+const BOOTSTRAP_DAYS = 14;
 
 export interface VerdictStores {
   webhooks: WebhookStore;
@@ -56,7 +61,7 @@ export interface Verdicts {
 export function composeVerdicts(
   config: Readonly<Config>,
   stores: VerdictStores,
-  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts: RolloutCounts; lease: Lease; holder: string },
+  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts: DailyCounts; lease: Lease; holder: string },
   closers: Closers,
 ): Verdicts {
   const { clock, logger } = deps;
@@ -66,7 +71,8 @@ export function composeVerdicts(
     apps: deps.directory,
     clock,
     newId: () => randomHex(12),
-    settings: { hourlyRetentionDays: config.rollouts.hourlyRetentionDays, defaults: { minDevices: config.rollouts.minDevices } },
+    settings: { defaults: { minDevices: config.rollouts.minDevices }, bootstrapDays: Math.min(BOOTSTRAP_DAYS, config.rollouts.dailyRetentionDays) },
+    payloads: rolloutPayloads,
   });
   const delivery = new WebhookDelivery({
     store: stores.webhooks,
@@ -78,7 +84,7 @@ export function composeVerdicts(
   });
   const { lease, holder } = deps;
   const loops = [
-    new LeasedTask({ lease, name: 'rollout-evaluator', holder, intervalMs: config.verdicts.evalIntervalSeconds * 1000, job: async () => void (await evaluator.evaluateAll()), clock, logger }),
+    new LeasedTask({ lease, name: 'rollout-evaluator', holder, intervalMs: config.verdicts.evalIntervalSeconds * 1000, job: async (signal) => void (await evaluator.evaluateAll(signal)), clock, logger }),
     new LeasedTask({ lease, name: 'webhook-delivery', holder, intervalMs: config.verdicts.webhookDeliveryIntervalMs, job: async () => void (await delivery.runOnce()), clock, logger }),
   ];
   const stop = async () => void (await Promise.all(loops.map((l) => l.stop())));

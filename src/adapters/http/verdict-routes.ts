@@ -8,10 +8,12 @@ import { authenticate, principalOf } from './authenticate';
 import { bodyParser, queryParser } from './body-schema';
 import { readJsonBody } from './json-body';
 import { emptyQuerySchema, MAX_ADMIN_BODY_BYTES } from './read-api-schemas';
+import { historyToWire, releaseToWire } from './views';
 import {
   deliveriesQuerySchema,
   evaluateBodySchema,
   healthQuerySchema,
+  historyQuerySchema,
   resumeBodySchema,
   rolloutSettingsBodySchema,
   SETTINGS_WIRE_NAMES,
@@ -23,6 +25,7 @@ const parseNoQuery = queryParser(emptyQuerySchema);
 const parseCreate = bodyParser(webhookCreateBodySchema);
 const parseDeliveries = queryParser(deliveriesQuerySchema);
 const parseHealth = queryParser(healthQuerySchema);
+const parseHistory = queryParser(historyQuerySchema);
 const parseResume = bodyParser(resumeBodySchema);
 const parseEvaluate = bodyParser(evaluateBodySchema);
 const parseSettings = bodyParser(rolloutSettingsBodySchema);
@@ -85,26 +88,32 @@ export function webhooksRoutes(webhooks: WebhookManagement, verifier: TokenVerif
   return router;
 }
 
-/** GET /rollouts/health (apps.download), resume and evaluate (apps.edit), per-app settings. */
+/** GET /rollouts/health and /rollouts/history (apps.download), resume and evaluate (apps.edit), per-app settings. */
 export function rolloutHealthRoutes(health: RolloutHealth, verifier: TokenVerifier): Router {
   const router = Router();
   const auth = authenticate(verifier);
 
   router.get('/rollouts/health', auth, async (req, res) => {
     const q = parseHealth(req.query);
-    res.json(await health.health(principalOf(res), q.app, q.version, { channel: q.channel, platform: q.platform, arch: q.arch }, q.baseline));
+    res.json(releaseToWire(await health.health(principalOf(res), q.app, q.version, { channel: q.channel, platform: q.platform, arch: q.arch }, q.baseline)));
+  });
+
+  router.get('/rollouts/history', auth, async (req, res) => {
+    const q = parseHistory(req.query);
+    const { appId, entries } = await health.history(principalOf(res), q.app, q.version);
+    res.json({ app_id: appId, version: q.version, items: entries.map(historyToWire) });
   });
 
   router.post('/rollouts/resume', auth, async (req, res) => {
     parseNoQuery(req.query);
     const body = parseResume(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
-    res.json(await health.resume(principalOf(res), body.app, body.version, body.note));
+    res.json(releaseToWire(await health.resume(principalOf(res), body.app, body.version, body.note)));
   });
 
   router.post('/rollouts/evaluate', auth, async (req, res) => {
     parseNoQuery(req.query);
     const body = parseEvaluate(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
-    res.json({ items: await health.evaluate(principalOf(res), body.app, body.version) });
+    res.json({ items: (await health.evaluate(principalOf(res), body.app, body.version)).map(releaseToWire) });
   });
 
   router.get('/apps/:id/rollout-settings', auth, async (req, res) => {

@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-verdict';
+import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-settings';
 import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
 import { MAX_NOTE_LENGTH } from './read-api-schemas';
@@ -59,6 +59,18 @@ export const healthQuerySchema: JSONSchemaType<HealthQuery> = {
   },
 };
 
+export interface HistoryQuery {
+  app: string;
+  version: string;
+}
+
+export const historyQuerySchema: JSONSchemaType<HistoryQuery> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app', 'version'],
+  properties: { app: appRef, version },
+};
+
 export interface ResumeBody {
   app: string;
   version: string;
@@ -92,8 +104,8 @@ export interface RolloutSettingsBody {
   alpha_healthy?: number | null;
   min_affected?: number | null;
   min_devices?: number | null;
-  android_vitals_overall?: number | null;
-  android_vitals_cell?: number | null;
+  crash_rate_limit?: number | null;
+  crash_rate_limit_platform?: number | null;
   grid_min?: number | null;
   grid_max?: number | null;
   grid_size?: number | null;
@@ -113,11 +125,11 @@ export const rolloutSettingsBodySchema: JSONSchemaType<RolloutSettingsBody> = {
     theta0: { ...num, description: 'halt tests "at most theta0 times worse" (1.25)' },
     theta1: { ...num, description: 'healthy tests "at least theta1 times worse" (1.5)' },
     alpha: { ...num, maximum: 0.5, description: 'halt when e ≥ m/alpha (0.01)' },
-    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.05)' },
+    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.01)' },
     min_affected: { ...int, description: 'affected release devices needed to halt on evidence (3)' },
     min_devices: { ...int, description: 'device count below which data is insufficient (ROLLOUT_MIN_DEVICES)' },
-    android_vitals_overall: { ...num, maximum: 1, description: '24 h crash rate level, overall (0.0109)' },
-    android_vitals_cell: { ...num, maximum: 1, description: '24 h crash rate level in one (platform, arch) (0.08)' },
+    crash_rate_limit: { ...num, maximum: 1, description: "absolute crash-rate limit in device-days over the release's cells: Google Play's bad-behaviour threshold (0.0109)" },
+    crash_rate_limit_platform: { ...num, maximum: 1, description: 'the same limit in one (platform, arch) (0.08)' },
     grid_min: { ...num },
     grid_max: { ...num },
     grid_size: { type: 'integer', nullable: true, minimum: 1, maximum: 1000 },
@@ -133,8 +145,8 @@ export const SETTINGS_WIRE_NAMES: Record<keyof RolloutSettingsBody, string> = {
   alpha_healthy: 'alphaHealthy',
   min_affected: 'minAffected',
   min_devices: 'minDevices',
-  android_vitals_overall: 'androidVitalsOverall',
-  android_vitals_cell: 'androidVitalsCell',
+  crash_rate_limit: 'crashRateLimit',
+  crash_rate_limit_platform: 'crashRateLimitPlatform',
   grid_min: 'gridMin',
   grid_max: 'gridMax',
   grid_size: 'gridSize',

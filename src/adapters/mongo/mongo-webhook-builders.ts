@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import type { CellVerdictState, ReleaseVerdictState } from '../../ports/verdict-store';
+import type { HistoryEntry, ReleaseState } from '../../ports/verdict-store';
 import type { DeliveryAttempt, OutboxEvent, Webhook, WebhookEventType } from '../../ports/webhook-store';
 
 // Every filter and update the Mongo webhook and verdict stores send, built without a driver so
@@ -11,7 +11,7 @@ export const WEBHOOK_COLLECTIONS = {
   deliveries: 'webhook_deliveries',
   attempts: 'webhook_attempts',
   releases: 'rollout_releases',
-  cells: 'rollout_cells',
+  history: 'rollout_history',
   settings: 'rollout_settings',
 } as const;
 
@@ -27,8 +27,8 @@ export interface DeliveryDocument {
   eventCreatedAt: Date;
 }
 export type AttemptDocument = Omit<DeliveryAttempt, 'eventId' | 'webhookId'> & { event_id: string; webhook_id: string };
-export type ReleaseDocument = Omit<ReleaseVerdictState, 'appId'> & { _id: string; app_id: string };
-export type CellDocument = Omit<CellVerdictState, 'appId'> & { _id: string; app_id: string };
+export type ReleaseDocument = Omit<ReleaseState, 'appId'> & { _id: string; app_id: string };
+export type HistoryDocument = Omit<HistoryEntry, 'appId'> & { _id: string; app_id: string };
 
 export const WEBHOOK_INDEXES = [
   { collection: WEBHOOK_COLLECTIONS.webhooks, key: { app_id: 1, createdAt: 1 }, name: 'app_created' },
@@ -36,13 +36,12 @@ export const WEBHOOK_INDEXES = [
   { collection: WEBHOOK_COLLECTIONS.deliveries, key: { state: 1, nextAttemptAt: 1 }, name: 'due' },
   { collection: WEBHOOK_COLLECTIONS.deliveries, key: { event_id: 1 }, name: 'event' },
   { collection: WEBHOOK_COLLECTIONS.attempts, key: { webhook_id: 1, at: -1 }, name: 'webhook_at' },
-  { collection: WEBHOOK_COLLECTIONS.cells, key: { app_id: 1, version: 1 }, name: 'app_version' },
+  { collection: WEBHOOK_COLLECTIONS.releases, key: { app_id: 1 }, name: 'app' },
+  { collection: WEBHOOK_COLLECTIONS.history, key: { app_id: 1, version: 1, at: 1 }, name: 'app_version_at' },
 ] as const;
 
 export const deliveryId = (eventId: string, webhookId: string) => `${eventId}:${webhookId}`;
 export const releaseId = (appId: string, version: string) => JSON.stringify([appId, version]);
-export const cellId = (c: { appId: string; version: string; cell: { channel: string; platform: string; arch: string } }) =>
-  JSON.stringify([c.appId, c.version, c.cell.channel, c.cell.platform, c.cell.arch]);
 
 export const webhookFilter = (appId: string, id: string) => ({ _id: { $eq: id }, app_id: { $eq: appId } });
 export const webhooksOfAppFilter = (appId: string) => ({ app_id: { $eq: appId } });
@@ -63,35 +62,38 @@ export function attemptUpdate(a: DeliveryAttempt): Document {
   return { $set: { attempts: a.attempt, state, ...(a.nextAttemptAt ? { nextAttemptAt: a.nextAttemptAt } : {}) } };
 }
 
+const RESUME_FIELDS = ['resumedAt', 'resumedBy', 'resumeNote'] as const;
+
 /** The evaluation's fields are set; the resume fields, a person's, only on insert. */
-export function releaseUpsert(r: ReleaseVerdictState): Document {
+export function releaseUpsert(r: ReleaseState): Document {
+  const { appId, ...rest } = structuredClone(r);
+  const evaluation: Record<string, unknown> = { ...rest };
+  for (const field of RESUME_FIELDS) delete evaluation[field];
   return {
-    $set: { verdict: r.verdict, baselineVersion: r.baselineVersion, dataThrough: r.dataThrough, evaluatedAt: r.evaluatedAt, superseded: r.superseded },
-    $setOnInsert: { app_id: r.appId, version: r.version, resumedAt: r.resumedAt, resumedBy: r.resumedBy, resumeNote: r.resumeNote },
+    $set: { ...evaluation, app_id: appId },
+    $setOnInsert: { resumedAt: r.resumedAt, resumedBy: r.resumedBy, resumeNote: r.resumeNote },
   };
 }
 
 export const resumeUpdate = (by: string, note: string, at: Date): Document => ({ $set: { resumedAt: at, resumedBy: by, resumeNote: note } });
 
-export const toCellDocument = (c: CellVerdictState): CellDocument => {
-  const { appId, ...rest } = c;
-  return { _id: cellId(c), app_id: appId, ...structuredClone(rest) };
+export const releasesOfAppFilter = (appId: string) => ({ app_id: { $eq: appId } });
+
+export const fromReleaseDocument = (d: ReleaseDocument): ReleaseState => {
+  const { _id, app_id, ...rest } = d;
+  return { ...rest, appId: app_id, resumedAt: d.resumedAt ?? null, resumedBy: d.resumedBy ?? null, resumeNote: d.resumeNote ?? null };
 };
 
-export const fromCellDocument = (d: CellDocument): CellVerdictState => {
+export const toHistoryDocument = (h: HistoryEntry, id: string): HistoryDocument => {
+  const { appId, ...rest } = structuredClone(h);
+  return { _id: id, app_id: appId, ...rest };
+};
+
+export const fromHistoryDocument = (d: HistoryDocument): HistoryEntry => {
   const { _id, app_id, ...rest } = d;
   return { appId: app_id, ...rest };
 };
 
-export const fromReleaseDocument = (d: ReleaseDocument): ReleaseVerdictState => ({
-  appId: d.app_id,
-  version: d.version,
-  verdict: d.verdict,
-  baselineVersion: d.baselineVersion ?? null,
-  dataThrough: d.dataThrough ?? null,
-  evaluatedAt: d.evaluatedAt,
-  resumedAt: d.resumedAt ?? null,
-  resumedBy: d.resumedBy ?? null,
-  resumeNote: d.resumeNote ?? null,
-  superseded: d.superseded ?? false,
-});
+export const historyFilter = (appId: string, version: string) => ({ app_id: { $eq: appId }, version: { $eq: version } });
+/** Newest first (the store keeps the last `limit` and returns them oldest first). */
+export const HISTORY_ORDER = { at: -1, _id: -1 } as const;
