@@ -8,6 +8,7 @@ import { compareVersions } from '../domain/version-order';
 import type { Clock } from '../ports/clock';
 import type { AppRolloutSettings, HistoryEntry, ReleaseState, VerdictStore } from '../ports/verdict-store';
 import type { OutboxEvent } from '../ports/webhook-store';
+import { cooperative } from './cooperative';
 import type { DailyCounts } from './rollout-counts';
 
 const DAY = 86_400_000;
@@ -49,8 +50,6 @@ interface AppRound {
   grids: EvidenceGrids;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export function settingsOf(defaults: Partial<RolloutSettings>, app: AppRolloutSettings): RolloutSettings {
   const { baseline: _baseline, ...own } = app;
   const { baseline: _default, ...base } = defaults as Partial<RolloutSettings> & { baseline?: unknown };
@@ -83,10 +82,11 @@ export class RolloutEvaluator {
     const round = await this.round(appId);
     const versions = new Set([...round.activity.map((a) => a.version), ...round.stored.keys()]);
     const out: ReleaseState[] = [];
+    const pause = this.deps.pause ?? cooperative();
     for (const version of [...versions].sort(compareVersions)) {
       if (signal?.aborted) break;
       out.push(await this.evaluateIn(round, version));
-      await (this.deps.pause ?? nextTurn)();
+      await pause();
     }
     return out;
   }
@@ -177,6 +177,8 @@ export class RolloutEvaluator {
   private async evaluateIn(round: AppRound, version: string): Promise<ReleaseState> {
     const stored = round.stored.get(version) ?? null;
     const base = this.base(round, version, stored);
+    // A version without traffic for two days, already saved as such: nothing new to take in or say.
+    if (stored && stored.activeDeviceDays === 0 && base.activeDeviceDays === 0 && stored.role === base.role && stored.baselineVersion === base.baselineVersion) return stored;
     const next = base.role === 'rollout' && round.baseline !== null ? await this.judge(round, base, stored) : this.unjudged(base, stored);
     await this.save(round, stored, next);
     round.stored.set(version, next);

@@ -9,6 +9,7 @@ import type { App, AppDirectory } from '../ports/app-directory';
 import type { Clock } from '../ports/clock';
 import type { DeviceSketchStore, SketchEntry, SketchGranularity, SketchKind } from '../ports/device-sketches';
 import { AppScope } from './app-scope';
+import { cooperative } from './cooperative';
 import type { CellCountsRow, HourlyCountsRow, RolloutCounts } from './rollout-counts';
 
 const DAY_MS = 86_400_000;
@@ -109,20 +110,20 @@ export class RolloutRates implements RolloutCounts {
    */
   async dailyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<DayCellCounts[]> {
     const entries = await this.deps.store.read({ appId, granularity: 'day', from: bucketStart(from, 'day'), to, ...(filter ? { cell: filter } : {}) });
-    const byDay = new Map<number, SketchEntry[]>();
+    const byDayAndCell = new Map<string, SketchEntry[]>();
     for (const entry of entries) {
-      const day = entry.key.bucket.getTime();
-      const list = byDay.get(day);
+      const id = `${entry.key.bucket.getTime()}|${cellId(entry.key.cell)}`;
+      const list = byDayAndCell.get(id);
       if (list) list.push(entry);
-      else byDay.set(day, [entry]);
+      else byDayAndCell.set(id, [entry]);
     }
+    const pause = cooperative();
     const rows: DayCellCounts[] = [];
-    for (const day of [...byDay.keys()].sort((a, b) => a - b)) {
-      for (const row of fullCells(byDay.get(day)!)) {
-        const { version, channel, platform, arch } = row.cell;
-        rows.push({ day: utcDay(new Date(day)), version, cell: { channel, platform, arch }, counts: deviceDayCounts(row) });
-      }
-      await nextTurn();
+    for (const group of byDayAndCell.values()) {
+      const [row] = fullCells(group);
+      const { version, channel, platform, arch } = row!.cell;
+      rows.push({ day: utcDay(group[0]!.key.bucket), version, cell: { channel, platform, arch }, counts: deviceDayCounts(row!) });
+      await pause();
     }
     return rows;
   }
@@ -132,8 +133,6 @@ export class RolloutRates implements RolloutCounts {
     return fullCells(entries);
   }
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function deviceDayCounts(row: Omit<CellCountsRow, 'cell'>): DeviceDayCounts {
   return {

@@ -118,14 +118,15 @@ function minus(now: DeviceDayCounts, seen: DeviceDayCounts | undefined): { delta
 }
 
 /**
- * How far back a new affected device-day is matched with device-days at risk: devices first seen that
- * day within the current hour and the two before. Crashes come while an app is in use, soon after the
- * launch that reports the device; matching each one with the devices launched around it (and not with
+ * How far back a new affected device-day is matched with device-days at risk: the devices first seen
+ * that day in the current hour and the one before. Crashes come while an app is in use, soon after
+ * the launch that reports the device; matching each one with the devices launched around it (not with
  * every device seen since midnight) keeps the comparison right when a rollout's share jumps during
- * the day, and a window of hours rather than the interval alone keeps it right when the versions' usage
- * lasts differently long (one version's devices active one hour a day, the other's two).
+ * the day, and a window of an hour or more, rather than the few minutes between two evaluations, keeps
+ * it right when one version's devices stay active longer than the other's (bench/rollout-simulation.ts:
+ * 1 h against 2 h a day) and keeps small cells from having no device at risk when one of theirs crashes.
  */
-export const AT_RISK_WINDOW_HOURS = Number(process.env.SIM_W ?? 3);
+export const AT_RISK_WINDOW_HOURS = 2;
 
 /** One side of one cell over one interval: the device-days new in it, and those at risk (first seen in the window). */
 interface SideInterval {

@@ -10,7 +10,7 @@ import { WebhookDelivery } from '../../src/app/webhook-delivery';
 import type { WebhookStore } from '../../src/ports/webhook-store';
 import { tempSqlite } from '../fixtures/sqlite';
 import { startReceiver } from '../fixtures/webhook-receiver';
-import { T0, cellState, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
+import { T0, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
 
 const allowPrivate = new NodeHttpWebhookSender({ allowPrivate: true });
 const worker = (store: WebhookStore, clock: ManualClock, sender = allowPrivate) => new WebhookDelivery({ store, sender, clock, random: () => 0 });
@@ -75,7 +75,7 @@ describe('webhook delivery', () => {
     try {
       await new SqliteWebhookStore(db).createWebhook(webhook({ url: receiver.url }));
       const event = outboxEvent({ id: 'evt-verdict', type: 'rollout.verdict_changed', payload: { from: 'watch', to: 'halt' } });
-      await new SqliteVerdictStore(db).saveEvaluation(releaseState({ verdict: 'halt' }), [cellState({ verdict: 'halt' })], event);
+      await new SqliteVerdictStore(db).saveEvaluation(releaseState({ verdict: 'halt' }), [], [event]);
       db.close(); // the crash: nothing was sent
 
       const reopened = openSqliteDatabase(dataDir);
