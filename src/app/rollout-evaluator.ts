@@ -65,7 +65,21 @@ const heldHalt = (r: ReleaseState | null): boolean => r?.verdict === 'halt' && !
  * verdict is one history line and one outbox event, saved with the state.
  */
 export class RolloutEvaluator {
+  /** One evaluation of an app at a time in this process: a second caller waits for the first, then runs. */
+  private readonly running = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: RolloutEvaluatorDeps) {}
+
+  private exclusive<T>(appId: string, run: () => Promise<T>): Promise<T> {
+    const before = this.running.get(appId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(run);
+    const settled = mine.catch(() => undefined);
+    this.running.set(appId, settled);
+    void settled.then(() => {
+      if (this.running.get(appId) === settled) this.running.delete(appId);
+    });
+    return mine;
+  }
 
   /** Every app; returns how many releases were judged. Stops between apps when the signal aborts. */
   async evaluateAll(signal?: AbortSignal): Promise<number> {
@@ -79,6 +93,10 @@ export class RolloutEvaluator {
 
   /** Every version of the app with traffic over the last two days, or evaluated before; sorted by version. */
   async evaluateApp(appId: string, signal?: AbortSignal): Promise<ReleaseState[]> {
+    return this.exclusive(appId, () => this.evaluateAppNow(appId, signal));
+  }
+
+  private async evaluateAppNow(appId: string, signal?: AbortSignal): Promise<ReleaseState[]> {
     const round = await this.round(appId);
     const versions = new Set([...round.activity.map((a) => a.version), ...round.stored.keys()]);
     const out: ReleaseState[] = [];
@@ -93,9 +111,11 @@ export class RolloutEvaluator {
 
   /** Evaluates the app now and returns this version's state; null when the version has no data and no state. */
   async evaluateRelease(appId: string, version: string): Promise<ReleaseState | null> {
-    const round = await this.round(appId);
-    if (!round.stored.has(version) && !round.activity.some((a) => a.version === version)) return null;
-    return this.evaluateIn(round, version);
+    return this.exclusive(appId, async () => {
+      const round = await this.round(appId);
+      if (!round.stored.has(version) && !round.activity.some((a) => a.version === version)) return null;
+      return this.evaluateIn(round, version);
+    });
   }
 
   /** The stored state; evaluated on the spot (and saved) when never evaluated yet. */

@@ -112,11 +112,8 @@ async function open(
   switch (config.repository.driver) {
     case 'sqlite':
       return { store: new SqliteDeviceSketchStore(sqlite!), dayKeys: new SqliteDayKeyStore(sqlite!), storeName: 'sqlite' };
-    case 'mongo': {
-      const store = new MongoDeviceSketchStore(mongo!, retention);
-      await store.ensureIndexes();
-      return { store, dayKeys: new MongoDayKeyStore(mongo!), storeName: 'mongo' };
-    }
+    case 'mongo':
+      return { store: new MongoDeviceSketchStore(mongo!, retention), dayKeys: new MongoDayKeyStore(mongo!), storeName: 'mongo' };
     case 'memory':
       return { store: new MemoryDeviceSketchStore(), dayKeys: new MemoryDayKeyStore(), storeName: 'memory' };
     default:

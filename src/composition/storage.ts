@@ -71,7 +71,6 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
       const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
       closers.add(() => mongo.close());
       const accounts = new MongoAccountRepository(mongo.db);
-      await accounts.ensureIndexes();
       return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, mongoDb: mongo.db, expiresMetadataItself: true };
     }
     default:

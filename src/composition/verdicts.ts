@@ -35,11 +35,7 @@ export interface VerdictStores {
 /** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER). */
 export async function composeVerdictStores(storage: Pick<Storage, 'sqlite' | 'mongoDb'>): Promise<VerdictStores> {
   if (storage.sqlite) return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), groupEventsInIngestWrite: true };
-  if (storage.mongoDb) {
-    const webhooks = new MongoWebhookStore(storage.mongoDb);
-    await webhooks.ensureIndexes();
-    return { webhooks, verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
-  }
+  if (storage.mongoDb) return { webhooks: new MongoWebhookStore(storage.mongoDb), verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
   const webhooks = new MemoryWebhookStore();
   return { webhooks, verdicts: new MemoryVerdictStore(webhooks), groupEventsInIngestWrite: false };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { MongoAccountRepository } from '../../src/adapters/mongo/mongo-account-repository';
+import { migrateMongo } from '../../src/adapters/mongo/mongo-migrations';
 import { accountRepositoryContract } from '../contract/account-repository.contract';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
@@ -16,8 +17,8 @@ describeMongo('AccountRepository on MongoDB', () => {
 
   accountRepositoryContract('mongo', async () => {
     const db = client.db(`telltale_accounts_${randomBytes(6).toString('hex')}`);
+    await migrateMongo(db);
     const repo = new MongoAccountRepository(db);
-    await repo.ensureIndexes();
     return { repo, cleanup: async () => void (await db.dropDatabase()) };
   });
 });

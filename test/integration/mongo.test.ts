@@ -5,6 +5,7 @@ import { connectMongo, redactMongoUrl, type MongoConnection } from '../../src/ad
 import { ConflictError } from '../../src/domain/errors';
 import { dimensionsOf, type ReportEvent } from '../../src/domain/report';
 import { MongoDayKeyStore, MongoDeviceSketchStore } from '../../src/adapters/mongo/mongo-device-sketches';
+import { appliedVersions, migrateMongo, MONGO_MIGRATIONS, MONGO_SCHEMA_VERSION } from '../../src/adapters/mongo/mongo-migrations';
 import { appDirectoryContract } from '../contract/app-directory.contract';
 import { deviceSketchContract } from '../contract/device-sketches.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
@@ -104,7 +105,6 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
   webhookStoreContract('mongo', async () => {
     const { conn, cleanup } = await open();
     const webhooks = new MongoWebhookStore(conn.db);
-    await webhooks.ensureIndexes();
     return { webhooks, verdicts: new MongoVerdictStore(conn.db), cleanup };
   });
   deviceSketchContract(
@@ -112,7 +112,6 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
     async () => {
       const { conn, cleanup } = await open();
       const store = new MongoDeviceSketchStore(conn.db, { hourlyDays: 7, dailyDays: 90 });
-      await store.ensureIndexes();
       return { store, dayKeys: new MongoDayKeyStore(conn.db), cleanup };
     },
   );
@@ -161,15 +160,22 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
       expect((await conn.repository.findGroup('app-1', 'h1'))?.status).toBe('muted');
     });
 
-    it('when indexes are ensured again, then nothing changes and the unique and TTL indexes exist', async () => {
-      await conn.repository.ensureIndexes();
-      await conn.directory.ensureIndexes();
+    it('when the migrations run again, then none runs twice and the unique and TTL indexes exist', async () => {
+      expect(await appliedVersions(conn.db)).toEqual(MONGO_MIGRATIONS.map((m) => m.version));
+      expect(await migrateMongo(conn.db)).toEqual([]);
       const groups = await conn.db.collection('report_groups').indexes();
       expect(groups.find((i) => i.name === 'app_group_unique')).toMatchObject({ unique: true, key: { app_id: 1, groupHash: 1 } });
       const blobs = await conn.db.collection('report_blobs').indexes();
       expect(blobs.find((i) => i.name === 'expires_at_ttl')).toMatchObject({ expireAfterSeconds: 0, key: { expiresAt: 1 } });
       const keys = await conn.db.collection('report_keys').indexes();
       expect(keys.filter((i) => i.unique).map((i) => i.key)).toEqual(expect.arrayContaining([{ app_id: 1 }, { key: 1 }]));
+    });
+
+    it('when a newer Telltale migrated the database, then connecting refuses it, naming both versions', async () => {
+      await conn.db.collection<{ _id: number }>('migrations').insertOne({ _id: MONGO_SCHEMA_VERSION + 1 });
+      await expect(connectMongo(await serverUrl(), conn.db.databaseName)).rejects.toThrow(
+        `has schema version ${MONGO_SCHEMA_VERSION + 1} (its migrations collection), newer than this code's ${MONGO_SCHEMA_VERSION}`,
+      );
     });
 
     it('when an owner creates a second app of the same name, then it is a ConflictError app_exists', async () => {

@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteDatabase, SQLITE_FILE_NAME } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteAccountRepository } from '../../src/adapters/sqlite/sqlite-account-repository';
+import { SQLITE_SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-migrations';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
+import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
+import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-store';
+import { SqliteWebhookStore } from '../../src/adapters/sqlite/sqlite-webhook-store';
 import { UnavailableError } from '../../src/domain/errors';
 import { adminAccount } from '../fixtures/accounts';
 import { appRecord, at, reportEvent } from '../fixtures/groups';
@@ -22,14 +26,32 @@ describe('SQLite database (embedded default)', () => {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
 
-  it('when opened, then DATA_DIR/telltale.db exists in WAL mode with foreign keys and a busy timeout', () => {
+  it('when opened, then DATA_DIR/telltale.db exists in WAL mode with foreign keys, a busy timeout and every table at the code’s schema version', () => {
     const { db, dataDir } = temp();
     expect(existsSync(join(dataDir, SQLITE_FILE_NAME))).toBe(true);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['apps', 'report_blobs', 'report_groups', 'report_keys']);
+    expect(tables).toEqual([
+      'accounts',
+      'apps',
+      'device_sketches',
+      'leases',
+      'outbox_events',
+      'report_blobs',
+      'report_groups',
+      'report_keys',
+      'rollout_cells',
+      'rollout_releases',
+      'rollout_settings',
+      'sketch_day_keys',
+      'sqlite_sequence',
+      'webhook_attempts',
+      'webhook_deliveries',
+      'webhooks',
+    ]);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
   });
 
   it('when the data directory does not exist yet, then it is created', () => {
@@ -50,7 +72,17 @@ describe('SQLite database (embedded default)', () => {
       expect((await new SqliteReportRepository(again).findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(1);
       expect(await new SqliteAppDirectory(again).getApp('app-1')).not.toBeNull();
       const indexes = again.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-      expect(indexes).toEqual(['report_blobs_expires', 'report_blobs_group_created', 'report_groups_app_last_seen']);
+      expect(indexes).toEqual([
+        'accounts_owner',
+        'device_sketches_expiry',
+        'outbox_events_undispatched',
+        'report_blobs_expires',
+        'report_blobs_group_created',
+        'report_groups_app_last_seen',
+        'webhook_attempts_webhook',
+        'webhook_deliveries_due',
+        'webhooks_app',
+      ]);
     } finally {
       again.close();
     }
@@ -73,9 +105,46 @@ describe('SQLite database (embedded default)', () => {
     await tracedRepo.recordEvent(reportEvent());
     await tracedRepo.recordEvent(reportEvent({ at: at(1) }));
     expect(statements.length).toBe(prepared);
-    expect((db.prepare('SELECT total_changes()').pluck().get() as number) - changesBefore).toBe(2);
+    // Two upserts, and the group.new outbox row their first one's trigger adds inside the same statement.
+    expect(db.prepare('SELECT type FROM outbox_events').pluck().all()).toEqual(['group.new']);
+    expect((db.prepare('SELECT total_changes()').pluck().get() as number) - changesBefore).toBe(3);
     expect(tracedRepo.writes).toBe(2);
     expect((await repo.findGroup('app-1', reportEvent().groupHash))?.stats.count).toBe(2);
+  });
+
+  it('when the adapters serve the same kinds of calls again, then no statement is prepared again: fixed SQL in constructors, filters cached by shape', async () => {
+    const { db } = temp();
+    let prepared = 0;
+    const traced = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return (sql: string) => (prepared++, target.prepare(sql));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const repo = new SqliteReportRepository(traced);
+    const directory = new SqliteAppDirectory(traced);
+    const webhooks = new SqliteWebhookStore(traced);
+    const verdicts = new SqliteVerdictStore(traced);
+    const sketches = new SqliteDeviceSketchStore(traced);
+    const calls = async (round: number) => {
+      await directory.createApp(appRecord({ id: `app-${round}`, name: `app ${round}` }));
+      await directory.setReportKey(`app-${round}`, newReportKey(), at(round));
+      await directory.getApp(`app-${round}`);
+      await repo.recordEvent(reportEvent({ appId: `app-${round}` }));
+      await repo.listGroups({ appIds: [`app-${round}`], status: 'open' }, 1, 10);
+      await repo.summarize({ appId: `app-${round}`, groupBy: ['version', 'type'] });
+      await repo.deleteGroup(`app-${round}`, reportEvent().groupHash);
+      await webhooks.listWebhooks(`app-${round}`);
+      await verdicts.findRelease(`app-${round}`, '1.0.0');
+      await verdicts.getSettings(`app-${round}`);
+      await sketches.read({ appId: `app-${round}`, granularity: 'hour', from: at(0), to: at(3_600_000), cell: { version: '1.0.0' } });
+    };
+    await calls(1);
+    const afterFirst = prepared;
+    await calls(2);
+    await calls(3);
+    expect(prepared).toBe(afterFirst);
   });
 
   it('when another connection holds the write lock past the busy timeout, then recordEvent rejects with UnavailableError', async () => {

@@ -1,6 +1,5 @@
 import { find, update } from 'mingo';
 import {
-  ACCOUNT_INDEXES,
   ACCOUNTS_BY_USERNAME_SORT,
   accountByIdFilter,
   accountByUsernameFilter,
@@ -10,6 +9,7 @@ import {
   toDocument,
   type AccountDocument,
 } from '../../src/adapters/mongo/mongo-account-builders';
+import { mongoIndexes } from '../../src/adapters/mongo/mongo-migrations';
 import { adminAccount, teamUserAccount } from '../fixtures/accounts';
 
 // mingo evaluates the documents the Mongo adapter would send; the unique index itself is a
@@ -28,7 +28,7 @@ describe('Mongo account builders (evaluated with mingo)', () => {
 
   it('a username lookup matches in any letter case, through the lowercased field the unique index covers', () => {
     expect(query(accountByUsernameFilter('ALICE')).map((d) => d._id)).toEqual([admin.id]);
-    expect(ACCOUNT_INDEXES.find((i) => 'unique' in i && i.unique)?.key).toEqual({ username_lower: 1 });
+    expect(mongoIndexes().find((i) => i.collection === 'accounts' && i.unique)?.key).toEqual({ username_lower: 1 });
   });
 
   it('an id lookup matches that account only', () => {

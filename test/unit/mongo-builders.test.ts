@@ -1,10 +1,10 @@
 import { Aggregator, Query, find, updateOne } from 'mingo';
 import type { Document } from 'mongodb';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
+import { mongoIndexes } from '../../src/adapters/mongo/mongo-migrations';
 import {
   APPS_BY_NAME,
   GROUP_SORT,
-  INDEXES,
   appFilter,
   appsOfOwnerFilter,
   expiringBlobsQuery,
@@ -422,7 +422,7 @@ describe('app directory queries, evaluated by mingo', () => {
 
 describe('index specifications', () => {
   it('declares the unique, sort and TTL indexes the issue asks for', () => {
-    const byName = Object.fromEntries(INDEXES.map((i) => [`${i.collection}:${JSON.stringify(i.key)}`, i]));
+    const byName = Object.fromEntries(mongoIndexes().map((i) => [`${i.collection}:${JSON.stringify(i.key)}`, i]));
     expect(byName['report_keys:{"app_id":1}']?.unique).toBe(true);
     expect(byName['report_keys:{"key":1}']?.unique).toBe(true);
     expect(byName['report_groups:{"app_id":1,"groupHash":1}']?.unique).toBe(true);

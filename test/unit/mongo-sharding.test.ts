@@ -1,8 +1,8 @@
 import { find } from 'mingo';
 import type { Document } from 'mongodb';
+import { mongoIndexes } from '../../src/adapters/mongo/mongo-migrations';
 import {
   COLLECTIONS,
-  INDEXES,
   SHARD_KEYS,
   appDataFilter,
   blobFilter,
@@ -73,7 +73,7 @@ describe('MongoDB sharding readiness', () => {
   });
 
   it('when indexes are declared on the sharded collections, then each starts with app_id except the TTL index, and unique ones start with the shard key', () => {
-    for (const spec of INDEXES.filter((i) => SHARD_KEYS[i.collection])) {
+    for (const spec of mongoIndexes().filter((i) => SHARD_KEYS[i.collection])) {
       const fields = Object.keys(spec.key);
       if (spec.expireAfterSeconds !== undefined) expect(fields).toEqual(['expiresAt']);
       else expect(fields[0]).toBe('app_id');

@@ -55,6 +55,12 @@ export function rolloutsRoutes(rates: RolloutRates, verifier: TokenVerifier): Ro
 }
 
 const interval = { type: 'object', required: ['rate', 'low', 'high'], properties: { rate: { type: 'number' }, low: { type: 'number' }, high: { type: 'number' } } };
+const unmeasuredOr = {
+  type: 'object',
+  required: ['rate', 'low', 'high'],
+  description: 'null rate and bounds with reason no_denominator when no client reported the denominator (from_version arrivals; first_run)',
+  properties: { rate: { type: ['number', 'null'] }, low: { type: ['number', 'null'] }, high: { type: ['number', 'null'] }, reason: { type: 'string', enum: ['no_denominator'] } },
+};
 const count = { type: 'integer', minimum: 0 };
 
 export const ratesAnswerSchema = {
@@ -81,7 +87,7 @@ export const ratesAnswerSchema = {
           active_device_days: count,
           share: { type: 'number', minimum: 0, maximum: 1 },
           affected: { type: 'object', properties: Object.fromEntries(EVENT_TYPES.map((t) => [t, count])) },
-          rates: { type: 'object', properties: { crash: interval, crash_free: interval, update_failure: interval, install_failure: interval } },
+          rates: { type: 'object', properties: { crash: interval, crash_free: interval, update_failure: unmeasuredOr, install_failure: unmeasuredOr } },
         },
       },
     },

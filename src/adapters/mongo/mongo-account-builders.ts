@@ -19,11 +19,6 @@ export interface AccountDocument {
   updatedAt: Date;
 }
 
-export const ACCOUNT_INDEXES = [
-  { key: { username_lower: 1 }, name: 'username_lower_unique', unique: true },
-  { key: { owner: 1, username_lower: 1 }, name: 'owner_username' },
-] as const;
-
 export const accountByIdFilter = (id: string) => ({ _id: id });
 export const accountByUsernameFilter = (username: string) => ({ username_lower: usernameKey(username) });
 export const accountsByOwnerFilter = (owner: string) => ({ owner });

@@ -3,7 +3,6 @@ import type { Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
 import {
-  ACCOUNT_INDEXES,
   ACCOUNTS_BY_USERNAME_SORT,
   accountByIdFilter,
   accountByUsernameFilter,
@@ -20,11 +19,6 @@ export class MongoAccountRepository implements AccountRepository {
 
   constructor(db: Db) {
     this.accounts = db.collection<AccountDocument>('accounts');
-  }
-
-  /** Idempotent; call once at startup. */
-  async ensureIndexes(): Promise<void> {
-    await this.accounts.createIndexes(ACCOUNT_INDEXES.map((index) => ({ ...index, key: { ...index.key } })));
   }
 
   async create(account: Account): Promise<Account> {

@@ -15,7 +15,6 @@ import {
   type ReportKeyDocument,
 } from './mongo-builders';
 import { guarded, isDuplicateKey } from './mongo-errors';
-import { ensureIndexes } from './mongo-indexes';
 
 function toDocument(app: App): AppDocument {
   return { _id: app.id, owner: app.owner, name: app.name, reports: app.reports, createdAt: app.createdAt, updatedAt: app.updatedAt };
@@ -40,10 +39,6 @@ export class MongoAppDirectory implements AppDirectory {
   constructor(private readonly db: Db) {
     this.apps = db.collection<AppDocument>(COLLECTIONS.apps);
     this.keys = db.collection<ReportKeyDocument>(COLLECTIONS.reportKeys);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureIndexes(this.db, [COLLECTIONS.apps, COLLECTIONS.reportKeys]);
   }
 
   async createApp(app: App): Promise<App> {

@@ -41,25 +41,7 @@ export const COLLECTIONS = {
   reportBlobs: 'report_blobs',
 } as const;
 
-export interface IndexSpec {
-  collection: string;
-  key: Record<string, 1 | -1>;
-  name: string;
-  unique?: boolean;
-  expireAfterSeconds?: number;
-}
-
-export const INDEXES: readonly IndexSpec[] = [
-  { collection: COLLECTIONS.apps, key: { owner: 1, name: 1 }, name: 'owner_name_unique', unique: true },
-  { collection: COLLECTIONS.reportKeys, key: { app_id: 1 }, name: 'app_id_unique', unique: true },
-  { collection: COLLECTIONS.reportKeys, key: { key: 1 }, name: 'key_unique', unique: true },
-  { collection: COLLECTIONS.reportGroups, key: { app_id: 1, groupHash: 1 }, name: 'app_group_unique', unique: true },
-  { collection: COLLECTIONS.reportGroups, key: { app_id: 1, 'stats.lastSeen': -1 }, name: 'app_last_seen' },
-  { collection: COLLECTIONS.reportBlobs, key: { app_id: 1, groupHash: 1, createdAt: -1 }, name: 'app_group_created' },
-  { collection: COLLECTIONS.reportBlobs, key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
-];
-
-/** The shard keys docs/scale.md recommends; every index below on these collections starts with app_id. */
+/** The shard keys docs/scale.md recommends; every index on these collections (mongo-migrations.ts) starts with app_id. */
 export const SHARD_KEYS: Readonly<Record<string, Record<string, 1>>> = {
   [COLLECTIONS.reportGroups]: { app_id: 1, groupHash: 1 },
   [COLLECTIONS.reportBlobs]: { app_id: 1, groupHash: 1 },

@@ -1,6 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import { UnavailableError } from '../../domain/errors';
 import { MongoAppDirectory } from './mongo-app-directory';
+import { migrateMongo } from './mongo-migrations';
 import { MongoReportRepository } from './mongo-report-repository';
 
 export interface MongoConnection {
@@ -21,7 +22,10 @@ export function redactMongoUrl(url: string): string {
   return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
 }
 
-/** Connects, pings and ensures indexes, so a bad MONGO_URL fails at startup with the variable named. */
+/**
+ * Connects, pings and migrates (mongo-migrations.ts), so a bad MONGO_URL fails at startup with the
+ * variable named, and a database a newer Telltale migrated is refused.
+ */
 export async function connectMongo(url: string, dbName: string, options: MongoConnectOptions = {}): Promise<MongoConnection> {
   const timeout = options.serverSelectionTimeoutMS ?? 5_000;
   const client = new MongoClient(url, { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout });
@@ -31,12 +35,16 @@ export async function connectMongo(url: string, dbName: string, options: MongoCo
   try {
     await client.connect();
     await db.command({ ping: 1 });
-    await repository.ensureIndexes();
-    await directory.ensureIndexes();
   } catch (error) {
     await client.close().catch(() => undefined);
     const reason = (error as Error).message;
     throw new UnavailableError(`MONGO_URL: cannot use MongoDB at ${redactMongoUrl(url)} (database "${dbName}"): ${reason}`, 5, error);
+  }
+  try {
+    await migrateMongo(db);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
   }
   return { db, repository, directory, close: () => client.close() };
 }

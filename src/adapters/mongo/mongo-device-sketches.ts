@@ -3,7 +3,6 @@ import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity } f
 import { guarded, isDuplicateKey } from './mongo-errors';
 import {
   SKETCH_COLLECTIONS,
-  SKETCH_INDEXES,
   fromSketchDocument,
   sketchExpiryFilter,
   sketchIdFilter,
@@ -26,12 +25,6 @@ export class MongoDeviceSketchStore implements DeviceSketchStore {
 
   constructor(private readonly db: Db, private readonly retention: MongoSketchRetention) {
     this.sketches = db.collection<SketchDocument>(SKETCH_COLLECTIONS.sketches);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    for (const spec of SKETCH_INDEXES) {
-      await this.db.collection(spec.collection).createIndex(spec.key, { name: spec.name, ...('expireAfterSeconds' in spec ? { expireAfterSeconds: spec.expireAfterSeconds } : {}) });
-    }
   }
 
   async merge(entries: SketchEntry[]): Promise<void> {

@@ -25,7 +25,6 @@ import {
   type GroupDocument,
 } from './mongo-builders';
 import { guarded, isDuplicateKey } from './mongo-errors';
-import { ensureIndexes } from './mongo-indexes';
 
 export function toDocument(g: ReportGroup): GroupDocument {
   return {
@@ -86,10 +85,6 @@ export class MongoReportRepository implements ReportRepository {
   constructor(private readonly db: Db) {
     this.groups = db.collection<GroupDocument>(COLLECTIONS.reportGroups);
     this.blobs = db.collection<BlobDocument>(COLLECTIONS.reportBlobs);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureIndexes(this.db, [COLLECTIONS.reportGroups, COLLECTIONS.reportBlobs]);
   }
 
   async recordEvent(event: ReportEvent): Promise<RecordOutcome> {

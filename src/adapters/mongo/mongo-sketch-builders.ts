@@ -24,12 +24,6 @@ export interface SketchDocument {
   expiresAt: Date;
 }
 
-export const SKETCH_INDEXES = [
-  { collection: SKETCH_COLLECTIONS.sketches, key: { app_id: 1, granularity: 1, bucket: 1 }, name: 'app_granularity_bucket' },
-  { collection: SKETCH_COLLECTIONS.sketches, key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
-  { collection: SKETCH_COLLECTIONS.dayKeys, key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
-] as const;
-
 export const sketchIdFilter = (key: SketchKey): Filter<SketchDocument> => ({ _id: { $eq: sketchKeyId(key) } });
 
 /** Upsert with the key's fields ($set: always the same values) and one $max per non-zero register. */

@@ -30,15 +30,6 @@ export type AttemptDocument = Omit<DeliveryAttempt, 'eventId' | 'webhookId'> & {
 export type ReleaseDocument = Omit<ReleaseState, 'appId'> & { _id: string; app_id: string };
 export type HistoryDocument = Omit<HistoryEntry, 'appId'> & { _id: string; app_id: string };
 
-export const WEBHOOK_INDEXES = [
-  { collection: WEBHOOK_COLLECTIONS.webhooks, key: { app_id: 1, createdAt: 1 }, name: 'app_created' },
-  { collection: WEBHOOK_COLLECTIONS.events, key: { dispatched: 1, createdAt: 1 }, name: 'undispatched' },
-  { collection: WEBHOOK_COLLECTIONS.deliveries, key: { state: 1, nextAttemptAt: 1 }, name: 'due' },
-  { collection: WEBHOOK_COLLECTIONS.deliveries, key: { event_id: 1 }, name: 'event' },
-  { collection: WEBHOOK_COLLECTIONS.attempts, key: { webhook_id: 1, at: -1 }, name: 'webhook_at' },
-  { collection: WEBHOOK_COLLECTIONS.releases, key: { app_id: 1 }, name: 'app' },
-  { collection: WEBHOOK_COLLECTIONS.history, key: { app_id: 1, version: 1, at: 1 }, name: 'app_version_at' },
-] as const;
 
 export const deliveryId = (eventId: string, webhookId: string) => `${eventId}:${webhookId}`;
 export const releaseId = (appId: string, version: string) => JSON.stringify([appId, version]);
@@ -97,3 +88,53 @@ export const fromHistoryDocument = (d: HistoryDocument): HistoryEntry => {
 export const historyFilter = (appId: string, version: string) => ({ app_id: { $eq: appId }, version: { $eq: version } });
 /** Newest first (the store keeps the last `limit` and returns them oldest first). */
 export const HISTORY_ORDER = { at: -1, _id: -1 } as const;
+
+// Migration 2 (one state per release, with its history): what release 0.1.0 stored and its new form.
+
+/** Releases 0.1.0 wrote: no role yet. A release migrated once is never matched again. */
+export const LEGACY_RELEASE_FILTER = { role: { $exists: false } };
+
+export interface LegacyCellDocument {
+  app_id: string;
+  version: string;
+  verdict: string;
+  reasons: string[];
+  consecutiveHealthy: number;
+  haltedAt: Date | null;
+}
+
+export const legacyCellsFilter = (appId: string, version: string) => ({ app_id: { $eq: appId }, version: { $eq: version } });
+
+/** The 0.1.0 release, its cells folded in (`foldLegacyCells`): a rollout with no evidence yet, which the next evaluation rebuilds. */
+export function legacyReleaseUpdate(folded: { reasons: string[]; haltedAt: number | null; consecutiveHealthy: number }): Document {
+  return {
+    $set: {
+      role: 'rollout',
+      reasons: folded.reasons,
+      consecutiveHealthy: folded.consecutiveHealthy,
+      haltedAt: folded.haltedAt === null ? null : new Date(folded.haltedAt),
+      supersededBy: null,
+      activeDeviceDays: 0,
+      evidence: null,
+      judgement: null,
+    },
+    $unset: { superseded: '' },
+  };
+}
+
+/**
+ * The history a 0.1.0 release starts with: its resume (who and why) if any, then its verdict at its
+ * last evaluation. Their ids are derived from the release, so a migration run twice writes them once.
+ */
+export function legacyHistoryDocuments(release: { _id: string; app_id: string; version: string; verdict: string; evaluatedAt: Date; resumedAt?: Date | null; resumedBy?: string | null; resumeNote?: string | null }, reasons: string[]): HistoryDocument[] {
+  const docs: HistoryDocument[] = [];
+  if (release.resumedAt) {
+    docs.push({ _id: `${release._id}:0.1.0:resume`, app_id: release.app_id, version: release.version, at: release.resumedAt, kind: 'resume', from: null, to: null, reasons: [], by: release.resumedBy ?? null, note: release.resumeNote ?? null });
+  }
+  const at = release.resumedAt && release.resumedAt > release.evaluatedAt ? release.resumedAt : release.evaluatedAt;
+  docs.push({ _id: `${release._id}:0.1.0:verdict`, app_id: release.app_id, version: release.version, at, kind: 'verdict', from: null, to: release.verdict, reasons: reasons as HistoryEntry['reasons'], by: null, note: null });
+  return docs;
+}
+
+/** Settings with either 0.1.0 limit name. */
+export const LEGACY_SETTINGS_FILTER = { $or: [{ 'settings.androidVitalsOverall': { $exists: true } }, { 'settings.androidVitalsCell': { $exists: true } }] };

@@ -8,7 +8,6 @@ import {
   EVENT_ORDER,
   UNDISPATCHED,
   WEBHOOK_COLLECTIONS as C,
-  WEBHOOK_INDEXES,
   attemptUpdate,
   deliveryId,
   dueFilter,
@@ -58,15 +57,11 @@ export class MongoWebhookStore implements WebhookStore {
   private readonly deliveries: Collection<DeliveryDocument>;
   private readonly attempts: Collection<AttemptDocument>;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.webhooks = db.collection(C.webhooks);
     this.events = db.collection(C.events);
     this.deliveries = db.collection(C.deliveries);
     this.attempts = db.collection(C.attempts);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    for (const spec of WEBHOOK_INDEXES) await this.db.collection(spec.collection).createIndex(spec.key, { name: spec.name });
   }
 
   async createWebhook(w: Webhook): Promise<void> {

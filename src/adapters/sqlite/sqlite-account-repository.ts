@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import { usernameKey, type Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
@@ -17,23 +17,6 @@ interface AccountRow {
   created_at: number;
   updated_at: number;
 }
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_key TEXT NOT NULL UNIQUE,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
-    owner TEXT NOT NULL,
-    permissions TEXT NOT NULL,
-    allowed_apps TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    password_salt TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS accounts_owner ON accounts (owner, username_key);
-`;
 
 function toRow(account: Account): AccountRow {
   return {
@@ -66,12 +49,12 @@ function fromRow(row: AccountRow): Account {
   };
 }
 
-/** Keeps its own `accounts` table in the service's one SQLite database, created idempotently. */
+/** The `accounts` table of the service's one SQLite database (sqlite-migrations.ts creates it). */
 export class SqliteAccountRepository implements AccountRepository {
   private readonly statements;
+  private readonly updateTx: Transaction<(id: string, changes: AccountChanges) => Account | null>;
 
-  constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
+  constructor(db: Database) {
     this.statements = {
       insert: db.prepare<AccountRow>(
         `INSERT INTO accounts (id, username, username_key, role, owner, permissions, allowed_apps, password_hash, password_salt, created_at, updated_at)
@@ -86,6 +69,23 @@ export class SqliteAccountRepository implements AccountRepository {
       ),
       remove: db.prepare<[string]>('DELETE FROM accounts WHERE id = ?'),
     };
+    // Read and write in one transaction, so a concurrent change to another field is not lost.
+    this.updateTx = db.transaction((id: string, changes: AccountChanges): Account | null => {
+      const row = this.statements.byId.get(id);
+      if (!row) return null;
+      const current = fromRow(row);
+      const next: Account = {
+        ...current,
+        username: changes.username ?? current.username,
+        permissions: changes.permissions ?? current.permissions,
+        allowedApps: changes.allowedApps ?? current.allowedApps,
+        passwordHash: changes.passwordHash ?? current.passwordHash,
+        passwordSalt: changes.passwordSalt ?? current.passwordSalt,
+        updatedAt: changes.updatedAt,
+      };
+      this.statements.replace.run(toRow(next));
+      return next;
+    });
   }
 
   async create(account: Account): Promise<Account> {
@@ -112,25 +112,8 @@ export class SqliteAccountRepository implements AccountRepository {
   }
 
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
-    // Read and write in one transaction, so a concurrent change to another field is not lost.
-    const apply = this.db.transaction((): Account | null => {
-      const row = this.statements.byId.get(id);
-      if (!row) return null;
-      const current = fromRow(row);
-      const next: Account = {
-        ...current,
-        username: changes.username ?? current.username,
-        permissions: changes.permissions ?? current.permissions,
-        allowedApps: changes.allowedApps ?? current.allowedApps,
-        passwordHash: changes.passwordHash ?? current.passwordHash,
-        passwordSalt: changes.passwordSalt ?? current.passwordSalt,
-        updatedAt: changes.updatedAt,
-      };
-      this.statements.replace.run(toRow(next));
-      return next;
-    });
     try {
-      return guarded('updateAccount', () => apply.immediate());
+      return guarded('updateAccount', () => this.updateTx.immediate(id, changes));
     } catch (error) {
       throw conflictOr(error);
     }

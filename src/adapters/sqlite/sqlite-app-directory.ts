@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { ConflictError } from '../../domain/errors';
 import type { App, AppContext, AppDirectory, ReportKey } from '../../ports/app-directory';
 import { guarded, uniqueViolation, type SqliteDatabase } from './sqlite-database';
@@ -7,27 +8,65 @@ interface AppRow {
   owner: string;
   name: string;
   reports: number;
-  createdAt: number;
-  updatedAt: number;
+  created_at: number;
+  updated_at: number;
 }
 
 interface KeyRow {
   app_id: string;
   key: string;
-  createdAt: number;
-  updatedAt: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export class SqliteAppDirectory implements AppDirectory {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly insertApp: Statement;
+  private readonly selectApp: Statement;
+  private readonly selectAppIds: Statement;
+  private readonly selectAppsOf: Statement;
+  private readonly updateReports: Statement;
+  private readonly updateOwner: Statement;
+  private readonly selectByKey: Statement;
+  private readonly selectKey: Statement;
+  private readonly selectOne: Statement;
+  private readonly deleteTx: (id: string) => boolean;
+  private readonly setKeyTx: (appId: string, key: string, at: number) => KeyRow;
+
+  constructor(db: SqliteDatabase) {
+    this.insertApp = db.prepare('INSERT INTO apps (id, owner, name, reports, created_at, updated_at) VALUES (@id, @owner, @name, @reports, @created_at, @updated_at)');
+    this.selectApp = db.prepare('SELECT * FROM apps WHERE id = ?');
+    this.selectAppIds = db.prepare('SELECT id FROM apps ORDER BY id').pluck();
+    this.selectAppsOf = db.prepare('SELECT * FROM apps WHERE owner = ? ORDER BY name ASC');
+    this.updateReports = db.prepare('UPDATE apps SET reports = ?, updated_at = ? WHERE id = ? RETURNING *');
+    this.updateOwner = db.prepare('UPDATE apps SET owner = ?, updated_at = ? WHERE id = ? RETURNING *');
+    this.selectByKey = db.prepare('SELECT apps.* FROM report_keys JOIN apps ON apps.id = report_keys.app_id WHERE report_keys.key = ?');
+    this.selectKey = db.prepare('SELECT * FROM report_keys WHERE app_id = ?');
+    this.selectOne = db.prepare('SELECT 1');
+    const deleteKey = db.prepare('DELETE FROM report_keys WHERE app_id = ?');
+    const deleteApp = db.prepare('DELETE FROM apps WHERE id = ?');
+    this.deleteTx = db.transaction((id: string) => {
+      deleteKey.run(id);
+      return deleteApp.run(id).changes > 0;
+    });
+    const appExists = db.prepare('SELECT 1 FROM apps WHERE id = ?');
+    const keyHolder = db.prepare('SELECT app_id FROM report_keys WHERE key = ?').pluck();
+    // Replacing the row in place means the old key value is gone the moment this commits.
+    const upsertKey = db.prepare(
+      `INSERT INTO report_keys (app_id, key, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (app_id) DO UPDATE SET key = excluded.key, updated_at = excluded.updated_at
+       RETURNING *`,
+    );
+    this.setKeyTx = db.transaction((appId: string, key: string, at: number) => {
+      if (appExists.get(appId) === undefined) throw new ConflictError('no such app', 'app_missing');
+      const holder = keyHolder.get(key) as string | undefined;
+      if (holder !== undefined && holder !== appId) throw new ConflictError('report key already in use', 'key_exists');
+      return upsertKey.get(appId, key, at, at) as KeyRow;
+    });
+  }
 
   async createApp(app: App): Promise<App> {
     try {
-      guarded('createApp', () =>
-        this.db
-          .prepare('INSERT INTO apps (id, owner, name, reports, createdAt, updatedAt) VALUES (@id, @owner, @name, @reports, @createdAt, @updatedAt)')
-          .run(toRow(app)),
-      );
+      guarded('createApp', () => this.insertApp.run(toRow(app)));
     } catch (error) {
       const violation = uniqueViolation(error);
       if (violation === null) throw error;
@@ -38,36 +77,27 @@ export class SqliteAppDirectory implements AppDirectory {
   }
 
   async getApp(id: string): Promise<App | null> {
-    const row = guarded('getApp', () => this.db.prepare('SELECT * FROM apps WHERE id = ?').get(id) as AppRow | undefined);
+    const row = guarded('getApp', () => this.selectApp.get(id) as AppRow | undefined);
     return row ? fromRow(row) : null;
   }
 
   async listAppIds(): Promise<string[]> {
-    return guarded('listAppIds', () => (this.db.prepare('SELECT id FROM apps ORDER BY id').all() as Array<{ id: string }>).map((r) => r.id));
+    return guarded('listAppIds', () => this.selectAppIds.all() as string[]);
   }
 
   async listApps(owner: string): Promise<App[]> {
-    const rows = guarded('listApps', () => this.db.prepare('SELECT * FROM apps WHERE owner = ? ORDER BY name ASC').all(owner) as AppRow[]);
+    const rows = guarded('listApps', () => this.selectAppsOf.all(owner) as AppRow[]);
     return rows.map(fromRow);
   }
 
   async setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null> {
-    const row = guarded(
-      'setReportsEnabled',
-      () =>
-        this.db.prepare('UPDATE apps SET reports = ?, updatedAt = ? WHERE id = ? RETURNING *').get(enabled ? 1 : 0, at.getTime(), id) as
-          | AppRow
-          | undefined,
-    );
+    const row = guarded('setReportsEnabled', () => this.updateReports.get(enabled ? 1 : 0, at.getTime(), id) as AppRow | undefined);
     return row ? fromRow(row) : null;
   }
 
   async setOwner(id: string, owner: string, at: Date): Promise<App | null> {
     try {
-      const row = guarded(
-        'setOwner',
-        () => this.db.prepare('UPDATE apps SET owner = ?, updatedAt = ? WHERE id = ? RETURNING *').get(owner, at.getTime(), id) as AppRow | undefined,
-      );
+      const row = guarded('setOwner', () => this.updateOwner.get(owner, at.getTime(), id) as AppRow | undefined);
       return row ? fromRow(row) : null;
     } catch (error) {
       if (uniqueViolation(error) === null) throw error;
@@ -76,51 +106,26 @@ export class SqliteAppDirectory implements AppDirectory {
   }
 
   async deleteApp(id: string): Promise<boolean> {
-    return guarded('deleteApp', () =>
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM report_keys WHERE app_id = ?').run(id);
-        return this.db.prepare('DELETE FROM apps WHERE id = ?').run(id).changes > 0;
-      })(),
-    );
+    return guarded('deleteApp', () => this.deleteTx(id));
   }
 
   async findByReportKey(key: string): Promise<AppContext | null> {
-    const row = guarded(
-      'findByReportKey',
-      () =>
-        this.db.prepare('SELECT apps.* FROM report_keys JOIN apps ON apps.id = report_keys.app_id WHERE report_keys.key = ?').get(key) as
-          | AppRow
-          | undefined,
-    );
+    const row = guarded('findByReportKey', () => this.selectByKey.get(key) as AppRow | undefined);
     return row ? { appId: row.id, owner: row.owner, name: row.name, reports: row.reports === 1 } : null;
   }
 
   async getReportKey(appId: string): Promise<ReportKey | null> {
-    const row = guarded('getReportKey', () => this.db.prepare('SELECT * FROM report_keys WHERE app_id = ?').get(appId) as KeyRow | undefined);
+    const row = guarded('getReportKey', () => this.selectKey.get(appId) as KeyRow | undefined);
     return row ? fromKeyRow(row) : null;
   }
 
   async setReportKey(appId: string, key: string, at: Date): Promise<ReportKey> {
-    const row = guarded('setReportKey', () =>
-      this.db.transaction(() => {
-        if (this.db.prepare('SELECT 1 FROM apps WHERE id = ?').get(appId) === undefined) throw new ConflictError('no such app', 'app_missing');
-        const holder = this.db.prepare('SELECT app_id FROM report_keys WHERE key = ?').get(key) as { app_id: string } | undefined;
-        if (holder !== undefined && holder.app_id !== appId) throw new ConflictError('report key already in use', 'key_exists');
-        // Replacing the row in place means the old key value is gone the moment this commits.
-        return this.db
-          .prepare(
-            `INSERT INTO report_keys (app_id, key, createdAt, updatedAt) VALUES (?, ?, ?, ?)
-             ON CONFLICT (app_id) DO UPDATE SET key = excluded.key, updatedAt = excluded.updatedAt
-             RETURNING *`,
-          )
-          .get(appId, key, at.getTime(), at.getTime()) as KeyRow;
-      })(),
-    );
+    const row = guarded('setReportKey', () => this.setKeyTx(appId, key, at.getTime()));
     return fromKeyRow(row);
   }
 
   async ping(): Promise<void> {
-    guarded('ping', () => this.db.prepare('SELECT 1').get());
+    guarded('ping', () => this.selectOne.get());
   }
 
   /** The database handle is shared; whoever opened it closes it. */
@@ -133,8 +138,8 @@ function toRow(app: App): AppRow {
     owner: app.owner,
     name: app.name,
     reports: app.reports ? 1 : 0,
-    createdAt: app.createdAt.getTime(),
-    updatedAt: app.updatedAt.getTime(),
+    created_at: app.createdAt.getTime(),
+    updated_at: app.updatedAt.getTime(),
   };
 }
 
@@ -144,11 +149,11 @@ function fromRow(row: AppRow): App {
     owner: row.owner,
     name: row.name,
     reports: row.reports === 1,
-    createdAt: new Date(row.createdAt),
-    updatedAt: new Date(row.updatedAt),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
 function fromKeyRow(row: KeyRow): ReportKey {
-  return { appId: row.app_id, key: row.key, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) };
+  return { appId: row.app_id, key: row.key, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
 }

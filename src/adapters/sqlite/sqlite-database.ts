@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
+import { migrateSqlite } from './sqlite-migrations';
 
 /** The one better-sqlite3 connection the embedded default shares between its adapters. */
 export type SqliteDatabase = Database.Database;
@@ -14,102 +15,26 @@ export interface SqliteOptions {
 }
 
 /**
- * Opens (creating when missing) `<dataDir>/telltale.db` and its schema. Other adapters may add
- * their own tables to the returned handle; the caller owns it and closes it last.
+ * Opens (creating when missing) `<dataDir>/telltale.db` and brings its schema to this code's
+ * version (sqlite-migrations.ts); a database newer than the code is refused. The adapters create
+ * no schema of their own. The caller owns the handle and closes it last.
  */
 export function openSqliteDatabase(dataDir: string, options: SqliteOptions = {}): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, SQLITE_FILE_NAME));
+  const file = join(dataDir, SQLITE_FILE_NAME);
+  const db = new Database(file);
   try {
-    // The timeout goes first: switching to WAL and creating the schema may wait on another process.
+    // The timeout goes first: switching to WAL and migrating may wait on another process.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    createSchema(db);
+    migrateSqlite(db, file);
   } catch (error) {
     db.close();
     throw error;
   }
   return db;
-}
-
-// The seven grouping fields, flattened; groups and blobs both carry them.
-const DIMENSION_COLUMNS = [
-  'application_name',
-  'application_version',
-  'application_channel',
-  'system_platform',
-  'system_arch',
-  'event_type',
-  'event_reason',
-]
-  .map((column) => `${column} TEXT NOT NULL`)
-  .join(',\n      ');
-
-/** Idempotent: every statement is IF NOT EXISTS, so it runs on each start. Dates are epoch ms. */
-export function createSchema(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS apps (
-      id TEXT PRIMARY KEY,
-      owner TEXT NOT NULL,
-      name TEXT NOT NULL,
-      reports INTEGER NOT NULL,
-      createdAt INTEGER NOT NULL,
-      updatedAt INTEGER NOT NULL,
-      UNIQUE (owner, name)
-    );
-
-    CREATE TABLE IF NOT EXISTS report_keys (
-      app_id TEXT NOT NULL UNIQUE REFERENCES apps(id) ON DELETE CASCADE,
-      key TEXT NOT NULL UNIQUE,
-      createdAt INTEGER NOT NULL,
-      updatedAt INTEGER NOT NULL
-    );
-
-    CREATE TABLE IF NOT EXISTS report_groups (
-      app_id TEXT NOT NULL,
-      groupHash TEXT NOT NULL,
-      ${DIMENSION_COLUMNS},
-      count INTEGER NOT NULL,
-      firstSeen INTEGER NOT NULL,
-      lastSeen INTEGER NOT NULL,
-      detailsStored INTEGER NOT NULL,
-      detailsRejected INTEGER NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'muted')),
-      resolvedAt INTEGER,
-      resolvedBy TEXT,
-      tags TEXT NOT NULL,
-      note TEXT NOT NULL,
-      createdAt INTEGER NOT NULL,
-      updatedAt INTEGER NOT NULL,
-      last_event_reopened INTEGER NOT NULL DEFAULT 0,
-      PRIMARY KEY (app_id, groupHash)
-    );
-    CREATE INDEX IF NOT EXISTS report_groups_app_last_seen ON report_groups (app_id, lastSeen DESC);
-
-    CREATE TABLE IF NOT EXISTS report_blobs (
-      id TEXT PRIMARY KEY,
-      app_id TEXT NOT NULL,
-      groupHash TEXT NOT NULL,
-      ${DIMENSION_COLUMNS},
-      storage_driver TEXT NOT NULL,
-      storage_key TEXT NOT NULL,
-      storage_compressedSize INTEGER NOT NULL,
-      storage_decompressedSize INTEGER NOT NULL,
-      storage_contentType TEXT NOT NULL,
-      storage_encoding TEXT NOT NULL,
-      createdAt INTEGER NOT NULL,
-      expiresAt INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS report_blobs_group_created ON report_blobs (app_id, groupHash, createdAt DESC);
-    CREATE INDEX IF NOT EXISTS report_blobs_expires ON report_blobs (expiresAt);
-  `);
-  // Databases created before webhooks lack the flag recordEvent returns "reopened" through.
-  const columns = db.prepare("SELECT name FROM pragma_table_info('report_groups')").all() as Array<{ name: string }>;
-  if (!columns.some((c) => c.name === 'last_event_reopened')) {
-    db.exec('ALTER TABLE report_groups ADD COLUMN last_event_reopened INTEGER NOT NULL DEFAULT 0');
-  }
 }
 
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
@@ -148,3 +73,20 @@ export function uniqueViolation(error: unknown): 'primary_key' | 'unique' | null
 
 /** Binds a list of values as one parameter, so long id lists never hit SQLite's variable limit. */
 export const jsonList = (values: readonly string[]) => JSON.stringify(values);
+
+/**
+ * Statements whose SQL is built per call (optional filters, chosen groupings), kept by their text:
+ * the shapes are few, so each is prepared once. Past `max` shapes the cache starts over.
+ */
+export function statementCache(db: SqliteDatabase, max: number): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= max) cache.clear();
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}

@@ -1,6 +1,7 @@
+import type { Statement } from 'better-sqlite3';
 import { decodeRegisters, encodeRegisters, mergeRegisters } from '../../domain/hyperloglog';
 import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity, SketchKind, SketchQuery } from '../../ports/device-sketches';
-import { guarded, type SqliteDatabase } from './sqlite-database';
+import { guarded, statementCache, type SqliteDatabase } from './sqlite-database';
 
 interface SketchRow {
   version: string;
@@ -21,23 +22,14 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
   private readonly select;
   private readonly upsert;
   private readonly remove;
+  private readonly selectOne;
+  private readonly byShape: (sql: string) => Statement;
+  private readonly mergeTx: (entries: SketchEntry[]) => void;
 
-  constructor(private readonly db: SqliteDatabase) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS device_sketches (
-        app_id TEXT NOT NULL,
-        granularity TEXT NOT NULL CHECK (granularity IN ('hour', 'day')),
-        bucket INTEGER NOT NULL,
-        version TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        arch TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        registers BLOB NOT NULL,
-        PRIMARY KEY (app_id, granularity, bucket, version, channel, platform, arch, kind)
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS device_sketches_expiry ON device_sketches (granularity, bucket);
-    `);
+  constructor(db: SqliteDatabase) {
+    this.selectOne = db.prepare('SELECT 1');
+    // A read's filter has 16 shapes at most (which of the four cell fields are given) times kinds or not.
+    this.byShape = statementCache(db, 64);
     this.select = db.prepare<unknown[], { registers: Buffer }>(
       'SELECT registers FROM device_sketches WHERE app_id = ? AND granularity = ? AND bucket = ? AND version = ? AND channel = ? AND platform = ? AND arch = ? AND kind = ?',
     );
@@ -46,20 +38,19 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
        ON CONFLICT (app_id, granularity, bucket, version, channel, platform, arch, kind) DO UPDATE SET registers = excluded.registers`,
     );
     this.remove = db.prepare('DELETE FROM device_sketches WHERE granularity = ? AND bucket < ?');
+    this.mergeTx = db.transaction((entries: SketchEntry[]) => {
+      for (const { key, registers } of entries) {
+        const id = [key.appId, key.granularity, key.bucket.getTime(), key.cell.version, key.cell.channel, key.cell.platform, key.cell.arch, key.kind];
+        const stored = this.select.get(...id);
+        const merged = stored ? mergeRegisters(decodeRegisters(stored.registers), registers) : registers;
+        this.upsert.run(...id, encodeRegisters(merged));
+      }
+    });
   }
 
   async merge(entries: SketchEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    guarded('sketch merge', () =>
-      this.db.transaction(() => {
-        for (const { key, registers } of entries) {
-          const id = [key.appId, key.granularity, key.bucket.getTime(), key.cell.version, key.cell.channel, key.cell.platform, key.cell.arch, key.kind];
-          const stored = this.select.get(...id);
-          const merged = stored ? mergeRegisters(decodeRegisters(stored.registers), registers) : registers;
-          this.upsert.run(...id, encodeRegisters(merged));
-        }
-      })(),
-    );
+    guarded('sketch merge', () => this.mergeTx(entries));
   }
 
   async read(query: SketchQuery): Promise<SketchEntry[]> {
@@ -77,7 +68,7 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
       params.push(JSON.stringify(query.kinds));
     }
     const rows = guarded('sketch read', () =>
-      this.db.prepare<unknown[], SketchRow>(`SELECT version, channel, platform, arch, bucket, kind, registers FROM device_sketches WHERE ${where.join(' AND ')}`).all(...params),
+      this.byShape(`SELECT version, channel, platform, arch, bucket, kind, registers FROM device_sketches WHERE ${where.join(' AND ')}`).all(...params) as SketchRow[],
     );
     return rows.map((row) => ({
       key: {
@@ -96,7 +87,7 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
   }
 
   async ping(): Promise<void> {
-    guarded('ping', () => this.db.prepare('SELECT 1').get());
+    guarded('ping', () => this.selectOne.get());
   }
 
   /** The shared handle is closed by its owner. */
@@ -109,7 +100,6 @@ export class SqliteDayKeyStore implements DayKeyStore {
   private readonly remove;
 
   constructor(db: SqliteDatabase) {
-    db.exec('CREATE TABLE IF NOT EXISTS sketch_day_keys (day TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID');
     this.insert = db.prepare('INSERT INTO sketch_day_keys (day, key) VALUES (?, ?) ON CONFLICT (day) DO NOTHING');
     this.select = db.prepare<[string], { key: Buffer }>('SELECT key FROM sketch_day_keys WHERE day = ?');
     this.remove = db.prepare('DELETE FROM sketch_day_keys WHERE day < ?');

@@ -16,13 +16,6 @@ export class SqliteLease implements Lease {
     db: SqliteDatabase,
     private readonly clock: Clock,
   ) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS leases (
-        name TEXT PRIMARY KEY,
-        holder TEXT NOT NULL,
-        expires INTEGER NOT NULL
-      )
-    `);
     // One statement takes a free or expired lease, renews the holder's own, and refuses the
     // rest: the conflicting row is updated only when the WHERE holds, so changes is 1 or 0.
     this.acquire = db.prepare(`

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { compareBuckets, type GroupFilter } from '../../domain/group-query';
 import type { BlobRecord, EventType, GroupStatus, ReportDimensions, ReportEvent, ReportGroup } from '../../domain/report';
 import type { GroupPage, RecordOutcome, ReportRepository, SummaryBucket, SummaryDimension, SummaryQuery, TriageUpdate } from '../../ports/report-repository';
-import { guarded, jsonList, type SqliteDatabase } from './sqlite-database';
+import { guarded, jsonList, statementCache, type SqliteDatabase } from './sqlite-database';
 
 interface DimensionColumns {
   application_name: string;
@@ -16,33 +16,33 @@ interface DimensionColumns {
 
 interface GroupRow extends DimensionColumns {
   app_id: string;
-  groupHash: string;
+  group_hash: string;
   count: number;
-  firstSeen: number;
-  lastSeen: number;
-  detailsStored: number;
-  detailsRejected: number;
+  first_seen: number;
+  last_seen: number;
+  details_stored: number;
+  details_rejected: number;
   status: string;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
   tags: string;
   note: string;
-  createdAt: number;
-  updatedAt: number;
+  created_at: number;
+  updated_at: number;
 }
 
 interface BlobRow extends DimensionColumns {
   id: string;
   app_id: string;
-  groupHash: string;
+  group_hash: string;
   storage_driver: string;
   storage_key: string;
-  storage_compressedSize: number;
-  storage_decompressedSize: number;
-  storage_contentType: string;
+  storage_compressed_size: number;
+  storage_decompressed_size: number;
+  storage_content_type: string;
   storage_encoding: string;
-  createdAt: number;
-  expiresAt: number;
+  created_at: number;
+  expires_at: number;
 }
 
 const COLUMN_OF: Record<SummaryDimension, keyof DimensionColumns> = {
@@ -54,8 +54,10 @@ const COLUMN_OF: Record<SummaryDimension, keyof DimensionColumns> = {
   reason: 'event_reason',
 };
 
-const ORDER_GROUPS = 'ORDER BY lastSeen DESC, groupHash ASC, app_id ASC';
-const ORDER_BLOBS_NEWEST = 'ORDER BY createdAt DESC, id DESC';
+const ORDER_GROUPS = 'ORDER BY last_seen DESC, group_hash ASC, app_id ASC';
+const ORDER_BLOBS_NEWEST = 'ORDER BY created_at DESC, id DESC';
+/** Filters and groupings are built per request; their statements are kept by shape, up to this many. */
+const MAX_CACHED_SHAPES = 256;
 
 export class SqliteReportRepository implements ReportRepository {
   /** Counts calls that write, so tests can hold "one write per minimal report" to account. */
@@ -71,27 +73,32 @@ export class SqliteReportRepository implements ReportRepository {
   private readonly upsertBatch: (events: ReportEvent[]) => RecordOutcome[];
   private pending: Array<{ event: ReportEvent; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void }> = [];
   private readonly deleteBlobIds: Statement;
+  private readonly trimTx: (appId: string, groupHash: string, keep: number) => BlobRow[];
+  private readonly deleteGroupTx: (appId: string, groupHash: string) => boolean;
+  private readonly deleteAppTx: (appId: string) => void;
+  private readonly selectOne: Statement;
+  private readonly byShape: (sql: string) => Statement;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(db: SqliteDatabase) {
     // The whole of "count one report": insert on first sight, otherwise bump in place. Being a
     // single statement, it is atomic and needs no read first; firstSeen/lastSeen bracket every event,
     // even one that arrives out of order.
     this.upsertGroup = db.prepare(`
-      INSERT INTO report_groups (app_id, groupHash, application_name, application_version, application_channel,
-        system_platform, system_arch, event_type, event_reason, count, firstSeen, lastSeen, detailsStored,
-        detailsRejected, status, resolvedAt, resolvedBy, tags, note, createdAt, updatedAt)
-      VALUES (@app_id, @groupHash, @application_name, @application_version, @application_channel,
+      INSERT INTO report_groups (app_id, group_hash, application_name, application_version, application_channel,
+        system_platform, system_arch, event_type, event_reason, count, first_seen, last_seen, details_stored,
+        details_rejected, status, resolved_at, resolved_by, tags, note, created_at, updated_at)
+      VALUES (@app_id, @group_hash, @application_name, @application_version, @application_channel,
         @system_platform, @system_arch, @event_type, @event_reason, 1, @at, @at, @stored,
         @rejected, 'open', NULL, NULL, '[]', '', @at, @at)
-      ON CONFLICT (app_id, groupHash) DO UPDATE SET
+      ON CONFLICT (app_id, group_hash) DO UPDATE SET
         count = count + 1,
-        firstSeen = min(firstSeen, excluded.firstSeen),
-        lastSeen = max(lastSeen, excluded.lastSeen),
-        detailsStored = detailsStored + excluded.detailsStored,
-        detailsRejected = detailsRejected + excluded.detailsRejected,
+        first_seen = min(first_seen, excluded.first_seen),
+        last_seen = max(last_seen, excluded.last_seen),
+        details_stored = details_stored + excluded.details_stored,
+        details_rejected = details_rejected + excluded.details_rejected,
         status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
         last_event_reopened = CASE WHEN status = 'resolved' THEN 1 ELSE 0 END,
-        updatedAt = excluded.updatedAt
+        updated_at = excluded.updated_at
       RETURNING count, last_event_reopened`);
     this.upsertBatch = db.transaction((events: ReportEvent[]) =>
       events.map((event) => {
@@ -99,7 +106,7 @@ export class SqliteReportRepository implements ReportRepository {
         // column keeps whether this statement reopened it.
         const row = this.upsertGroup.get({
           app_id: event.appId,
-          groupHash: event.groupHash,
+          group_hash: event.groupHash,
           ...toDimensionColumns(event.dimensions),
           at: event.at.getTime(),
           stored: event.details === 'stored' ? 1 : 0,
@@ -108,32 +115,51 @@ export class SqliteReportRepository implements ReportRepository {
         return { created: row.count === 1, reopened: row.last_event_reopened === 1 };
       }),
     );
-    this.selectGroup = db.prepare('SELECT * FROM report_groups WHERE app_id = ? AND groupHash = ?');
+    this.selectGroup = db.prepare('SELECT * FROM report_groups WHERE app_id = ? AND group_hash = ?');
     // SQLite evaluates every SET expression against the old row, so the CASEs see the old status.
     this.triage = db.prepare(`
       UPDATE report_groups SET
-        resolvedAt = CASE WHEN @status = 'resolved' AND status <> 'resolved' THEN @at ELSE resolvedAt END,
-        resolvedBy = CASE WHEN @status = 'resolved' AND status <> 'resolved' THEN @by ELSE resolvedBy END,
+        resolved_at = CASE WHEN @status = 'resolved' AND status <> 'resolved' THEN @at ELSE resolved_at END,
+        resolved_by = CASE WHEN @status = 'resolved' AND status <> 'resolved' THEN @by ELSE resolved_by END,
         status = coalesce(@status, status),
         tags = coalesce(@tags, tags),
         note = coalesce(@note, note),
-        updatedAt = @at
-      WHERE app_id = @appId AND groupHash = @groupHash
+        updated_at = @at
+      WHERE app_id = @appId AND group_hash = @groupHash
       RETURNING *`);
     this.insertBlobRow = db.prepare(`
-      INSERT OR REPLACE INTO report_blobs (id, app_id, groupHash, application_name, application_version,
+      INSERT OR REPLACE INTO report_blobs (id, app_id, group_hash, application_name, application_version,
         application_channel, system_platform, system_arch, event_type, event_reason, storage_driver, storage_key,
-        storage_compressedSize, storage_decompressedSize, storage_contentType, storage_encoding, createdAt, expiresAt)
-      VALUES (@id, @app_id, @groupHash, @application_name, @application_version, @application_channel,
+        storage_compressed_size, storage_decompressed_size, storage_content_type, storage_encoding, created_at, expires_at)
+      VALUES (@id, @app_id, @group_hash, @application_name, @application_version, @application_channel,
         @system_platform, @system_arch, @event_type, @event_reason, @storage_driver, @storage_key,
-        @storage_compressedSize, @storage_decompressedSize, @storage_contentType, @storage_encoding, @createdAt, @expiresAt)`);
-    this.selectBlobs = db.prepare(`SELECT * FROM report_blobs WHERE app_id = ? AND groupHash = ? ${ORDER_BLOBS_NEWEST}`);
+        @storage_compressed_size, @storage_decompressed_size, @storage_content_type, @storage_encoding, @created_at, @expires_at)`);
+    this.selectBlobs = db.prepare(`SELECT * FROM report_blobs WHERE app_id = ? AND group_hash = ? ${ORDER_BLOBS_NEWEST}`);
     this.selectBlob = db.prepare('SELECT * FROM report_blobs WHERE id = ? AND app_id = ?');
     this.selectExcessBlobs = db.prepare(
-      `SELECT * FROM report_blobs WHERE app_id = ? AND groupHash = ? ${ORDER_BLOBS_NEWEST} LIMIT -1 OFFSET ?`,
+      `SELECT * FROM report_blobs WHERE app_id = ? AND group_hash = ? ${ORDER_BLOBS_NEWEST} LIMIT -1 OFFSET ?`,
     );
-    this.selectExpiring = db.prepare('SELECT * FROM report_blobs WHERE expiresAt <= ? ORDER BY expiresAt ASC, id ASC LIMIT ?');
+    this.selectExpiring = db.prepare('SELECT * FROM report_blobs WHERE expires_at <= ? ORDER BY expires_at ASC, id ASC LIMIT ?');
     this.deleteBlobIds = db.prepare('DELETE FROM report_blobs WHERE id IN (SELECT value FROM json_each(?))');
+    const deleteGroupBlobs = db.prepare('DELETE FROM report_blobs WHERE app_id = ? AND group_hash = ?');
+    const deleteGroupRow = db.prepare('DELETE FROM report_groups WHERE app_id = ? AND group_hash = ?');
+    this.deleteGroupTx = db.transaction((appId: string, groupHash: string) => {
+      deleteGroupBlobs.run(appId, groupHash);
+      return deleteGroupRow.run(appId, groupHash).changes > 0;
+    });
+    const deleteAppBlobs = db.prepare('DELETE FROM report_blobs WHERE app_id = ?');
+    const deleteAppGroups = db.prepare('DELETE FROM report_groups WHERE app_id = ?');
+    this.deleteAppTx = db.transaction((appId: string) => {
+      deleteAppBlobs.run(appId);
+      deleteAppGroups.run(appId);
+    });
+    this.trimTx = db.transaction((appId: string, groupHash: string, keep: number) => {
+      const rows = this.selectExcessBlobs.all(appId, groupHash, Math.max(0, keep)) as BlobRow[];
+      if (rows.length > 0) this.deleteBlobIds.run(jsonList(rows.map((r) => r.id)));
+      return rows;
+    });
+    this.selectOne = db.prepare('SELECT 1');
+    this.byShape = statementCache(db, MAX_CACHED_SHAPES);
   }
 
   /**
@@ -171,10 +197,12 @@ export class SqliteReportRepository implements ReportRepository {
     if (filter.appIds.length === 0) return { items: [], total: 0 };
     const { where, params } = whereOf(filter);
     return guarded('listGroups', () => {
-      const { total } = this.db.prepare(`SELECT count(*) AS total FROM report_groups WHERE ${where}`).get(params) as { total: number };
-      const rows = this.db
-        .prepare(`SELECT * FROM report_groups WHERE ${where} ${ORDER_GROUPS} LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit, offset: Math.max(0, (page - 1) * limit) }) as GroupRow[];
+      const { total } = this.byShape(`SELECT count(*) AS total FROM report_groups WHERE ${where}`).get(params) as { total: number };
+      const rows = this.byShape(`SELECT * FROM report_groups WHERE ${where} ${ORDER_GROUPS} LIMIT @limit OFFSET @offset`).all({
+        ...params,
+        limit,
+        offset: Math.max(0, (page - 1) * limit),
+      }) as GroupRow[];
       return { items: rows.map(fromGroupRow), total };
     });
   }
@@ -183,15 +211,15 @@ export class SqliteReportRepository implements ReportRepository {
     const { where, params } = whereOf({ appIds: [query.appId], from: query.from, to: query.to });
     const columns = query.groupBy.map((d) => COLUMN_OF[d]);
     const select = columns.map((c, i) => `${c} AS d${i}`);
-    const sql = `SELECT ${[...select, 'sum(count) AS total_count', 'count(*) AS n_groups', 'max(lastSeen) AS last_seen'].join(', ')}
+    const sql = `SELECT ${[...select, 'sum(count) AS total_count', 'count(*) AS n_groups', 'max(last_seen) AS max_last_seen'].join(', ')}
       FROM report_groups WHERE ${where}${columns.length > 0 ? ` GROUP BY ${columns.join(', ')}` : ''}`;
-    const rows = guarded('summarize', () => this.db.prepare(sql).all(params)) as Array<Record<string, string | number | null>>;
+    const rows = guarded('summarize', () => this.byShape(sql).all(params)) as Array<Record<string, string | number | null>>;
     return rows
       .filter((row) => Number(row.n_groups) > 0)
       .map((row) => {
         const key: Partial<Record<SummaryDimension, string>> = {};
         query.groupBy.forEach((d, i) => (key[d] = String(row[`d${i}`])));
-        return { key, count: Number(row.total_count), groups: Number(row.n_groups), lastSeen: new Date(Number(row.last_seen)) };
+        return { key, count: Number(row.total_count), groups: Number(row.n_groups), lastSeen: new Date(Number(row.max_last_seen)) };
       })
       .sort(compareBuckets);
   }
@@ -215,22 +243,12 @@ export class SqliteReportRepository implements ReportRepository {
 
   async deleteGroup(appId: string, groupHash: string): Promise<boolean> {
     this.writes++;
-    return guarded('deleteGroup', () =>
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM report_blobs WHERE app_id = ? AND groupHash = ?').run(appId, groupHash);
-        return this.db.prepare('DELETE FROM report_groups WHERE app_id = ? AND groupHash = ?').run(appId, groupHash).changes > 0;
-      })(),
-    );
+    return guarded('deleteGroup', () => this.deleteGroupTx(appId, groupHash));
   }
 
   async deleteAppData(appId: string): Promise<void> {
     this.writes++;
-    guarded('deleteAppData', () =>
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM report_blobs WHERE app_id = ?').run(appId);
-        this.db.prepare('DELETE FROM report_groups WHERE app_id = ?').run(appId);
-      })(),
-    );
+    guarded('deleteAppData', () => this.deleteAppTx(appId));
   }
 
   async insertBlob(record: BlobRecord): Promise<void> {
@@ -249,13 +267,7 @@ export class SqliteReportRepository implements ReportRepository {
   }
 
   async trimBlobs(appId: string, groupHash: string, keep: number): Promise<BlobRecord[]> {
-    const excess = guarded('trimBlobs', () =>
-      this.db.transaction(() => {
-        const rows = this.selectExcessBlobs.all(appId, groupHash, Math.max(0, keep)) as BlobRow[];
-        if (rows.length > 0) this.deleteBlobIds.run(jsonList(rows.map((r) => r.id)));
-        return rows;
-      })(),
-    );
+    const excess = guarded('trimBlobs', () => this.trimTx(appId, groupHash, keep));
     if (excess.length > 0) this.writes++;
     return excess.map(fromBlobRow);
   }
@@ -271,7 +283,7 @@ export class SqliteReportRepository implements ReportRepository {
   }
 
   async ping(): Promise<void> {
-    guarded('ping', () => this.db.prepare('SELECT 1').get());
+    guarded('ping', () => this.selectOne.get());
   }
 
   /** The database handle is shared; whoever opened it closes it. */
@@ -295,11 +307,11 @@ function whereOf(filter: GroupFilter): { where: string; params: Record<string, s
   equal(COLUMN_OF.reason, filter.reason);
   equal('status', filter.status);
   if (filter.from !== undefined) {
-    clauses.push('lastSeen >= @from');
+    clauses.push('last_seen >= @from');
     params.from = filter.from.getTime();
   }
   if (filter.to !== undefined) {
-    clauses.push('lastSeen <= @to');
+    clauses.push('last_seen <= @to');
     params.to = filter.to.getTime();
   }
   return { where: clauses.join(' AND '), params };
@@ -328,22 +340,22 @@ function fromDimensionColumns(row: DimensionColumns): ReportDimensions {
 function fromGroupRow(row: GroupRow): ReportGroup {
   return {
     appId: row.app_id,
-    groupHash: row.groupHash,
+    groupHash: row.group_hash,
     ...fromDimensionColumns(row),
     stats: {
       count: row.count,
-      firstSeen: new Date(row.firstSeen),
-      lastSeen: new Date(row.lastSeen),
-      detailsStored: row.detailsStored,
-      detailsRejected: row.detailsRejected,
+      firstSeen: new Date(row.first_seen),
+      lastSeen: new Date(row.last_seen),
+      detailsStored: row.details_stored,
+      detailsRejected: row.details_rejected,
     },
     status: row.status as GroupStatus,
-    resolvedAt: row.resolvedAt === null ? null : new Date(row.resolvedAt),
-    resolvedBy: row.resolvedBy,
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    resolvedBy: row.resolved_by,
     tags: JSON.parse(row.tags) as string[],
     note: row.note,
-    createdAt: new Date(row.createdAt),
-    updatedAt: new Date(row.updatedAt),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -351,16 +363,16 @@ function toBlobRow(record: BlobRecord): BlobRow {
   return {
     id: record.id,
     app_id: record.appId,
-    groupHash: record.groupHash,
+    group_hash: record.groupHash,
     ...toDimensionColumns(record),
     storage_driver: record.storage.driver,
     storage_key: record.storage.key,
-    storage_compressedSize: record.storage.compressedSize,
-    storage_decompressedSize: record.storage.decompressedSize,
-    storage_contentType: record.storage.contentType,
+    storage_compressed_size: record.storage.compressedSize,
+    storage_decompressed_size: record.storage.decompressedSize,
+    storage_content_type: record.storage.contentType,
     storage_encoding: record.storage.encoding,
-    createdAt: record.createdAt.getTime(),
-    expiresAt: record.expiresAt.getTime(),
+    created_at: record.createdAt.getTime(),
+    expires_at: record.expiresAt.getTime(),
   };
 }
 
@@ -368,17 +380,17 @@ function fromBlobRow(row: BlobRow): BlobRecord {
   return {
     id: row.id,
     appId: row.app_id,
-    groupHash: row.groupHash,
+    groupHash: row.group_hash,
     ...fromDimensionColumns(row),
     storage: {
       driver: row.storage_driver,
       key: row.storage_key,
-      compressedSize: row.storage_compressedSize,
-      decompressedSize: row.storage_decompressedSize,
-      contentType: row.storage_contentType,
+      compressedSize: row.storage_compressed_size,
+      decompressedSize: row.storage_decompressed_size,
+      contentType: row.storage_content_type,
       encoding: row.storage_encoding,
     },
-    createdAt: new Date(row.createdAt),
-    expiresAt: new Date(row.expiresAt),
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
   };
 }

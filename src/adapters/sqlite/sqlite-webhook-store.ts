@@ -2,87 +2,13 @@ import type { Statement } from 'better-sqlite3';
 import type { DeliveryAttempt, DueDelivery, OutboxEvent, Webhook, WebhookEventType, WebhookStore } from '../../ports/webhook-store';
 import { guarded, type SqliteDatabase } from './sqlite-database';
 
-/** The webhook and outbox tables; the verdict store creates them too, since it writes outbox rows. */
-export function createWebhookSchema(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS webhooks (
-      id TEXT PRIMARY KEY,
-      app_id TEXT NOT NULL,
-      url TEXT NOT NULL,
-      events TEXT NOT NULL,
-      secret TEXT NOT NULL,
-      createdAt INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS webhooks_app ON webhooks (app_id, createdAt);
-
-    CREATE TABLE IF NOT EXISTS outbox_events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      id TEXT NOT NULL UNIQUE,
-      app_id TEXT NOT NULL,
-      type TEXT NOT NULL,
-      payload TEXT NOT NULL,
-      createdAt INTEGER NOT NULL,
-      dispatched INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX IF NOT EXISTS outbox_events_undispatched ON outbox_events (dispatched, createdAt, seq);
-
-    CREATE TABLE IF NOT EXISTS webhook_deliveries (
-      event_id TEXT NOT NULL,
-      webhook_id TEXT NOT NULL,
-      state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-      attempts INTEGER NOT NULL,
-      nextAttemptAt INTEGER NOT NULL,
-      PRIMARY KEY (event_id, webhook_id)
-    );
-    CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (state, nextAttemptAt);
-
-    CREATE TABLE IF NOT EXISTS webhook_attempts (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      event_id TEXT NOT NULL,
-      webhook_id TEXT NOT NULL,
-      attempt INTEGER NOT NULL,
-      status TEXT NOT NULL,
-      responseStatus INTEGER,
-      error TEXT,
-      at INTEGER NOT NULL,
-      nextAttemptAt INTEGER
-    );
-    CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON webhook_attempts (webhook_id, at DESC);
-  `);
-  createGroupEventTriggers(db);
-}
-
-// group.new and group.regressed come from the one write that counts a report: these triggers add
-// the outbox row inside that same statement, so the ingest path stays one write and a crash can't
-// separate the change from its event. Only the ingest upsert raises count, so a person reopening a
-// group by hand (PATCH) is not a regression.
-const GROUP_EVENT_ROW = (type: string) => `
-  INSERT INTO outbox_events (id, app_id, type, payload, createdAt)
-  VALUES (lower(hex(randomblob(12))), NEW.app_id, '${type}', json_object(
-      'group_hash', NEW.groupHash,
-      'application', json_object('name', NEW.application_name, 'version', NEW.application_version, 'channel', NEW.application_channel),
-      'system', json_object('platform', NEW.system_platform, 'arch', NEW.system_arch),
-      'event', json_object('type', NEW.event_type, 'reason', NEW.event_reason),
-      'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.updatedAt / 1000.0, 'unixepoch')),
-    NEW.updatedAt);`;
-
-function createGroupEventTriggers(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TRIGGER IF NOT EXISTS report_groups_new AFTER INSERT ON report_groups
-    BEGIN ${GROUP_EVENT_ROW('group.new')} END;
-    CREATE TRIGGER IF NOT EXISTS report_groups_regressed AFTER UPDATE OF status ON report_groups
-    WHEN OLD.status = 'resolved' AND NEW.status = 'open' AND NEW.count > OLD.count
-    BEGIN ${GROUP_EVENT_ROW('group.regressed')} END;
-  `);
-}
-
 interface WebhookRow {
   id: string;
   app_id: string;
   url: string;
   events: string;
   secret: string;
-  createdAt: number;
+  created_at: number;
 }
 
 interface EventRow {
@@ -90,7 +16,7 @@ interface EventRow {
   app_id: string;
   type: string;
   payload: string;
-  createdAt: number;
+  created_at: number;
 }
 
 interface AttemptRow {
@@ -98,10 +24,10 @@ interface AttemptRow {
   webhook_id: string;
   attempt: number;
   status: string;
-  responseStatus: number | null;
+  response_status: number | null;
   error: string | null;
   at: number;
-  nextAttemptAt: number | null;
+  next_attempt_at: number | null;
 }
 
 const fromWebhookRow = (r: WebhookRow): Webhook => ({
@@ -110,7 +36,7 @@ const fromWebhookRow = (r: WebhookRow): Webhook => ({
   url: r.url,
   events: JSON.parse(r.events) as WebhookEventType[],
   secret: r.secret,
-  createdAt: new Date(r.createdAt),
+  createdAt: new Date(r.created_at),
 });
 
 const fromEventRow = (r: EventRow): OutboxEvent => ({
@@ -118,7 +44,7 @@ const fromEventRow = (r: EventRow): OutboxEvent => ({
   appId: r.app_id,
   type: r.type as WebhookEventType,
   payload: JSON.parse(r.payload) as Record<string, unknown>,
-  createdAt: new Date(r.createdAt),
+  createdAt: new Date(r.created_at),
 });
 
 const fromAttemptRow = (r: AttemptRow): DeliveryAttempt => ({
@@ -126,18 +52,19 @@ const fromAttemptRow = (r: AttemptRow): DeliveryAttempt => ({
   webhookId: r.webhook_id,
   attempt: r.attempt,
   status: r.status as DeliveryAttempt['status'],
-  responseStatus: r.responseStatus,
+  responseStatus: r.response_status,
   error: r.error,
   at: new Date(r.at),
-  nextAttemptAt: r.nextAttemptAt === null ? null : new Date(r.nextAttemptAt),
+  nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at),
 });
 
 /** Prepared once per handle; SqliteVerdictStore appends events inside its own transaction with it. */
 export function outboxInsert(db: SqliteDatabase): (event: OutboxEvent) => void {
-  const insert = db.prepare('INSERT OR IGNORE INTO outbox_events (id, app_id, type, payload, createdAt) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT OR IGNORE INTO outbox_events (id, app_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)');
   return (e) => void insert.run(e.id, e.appId, e.type, JSON.stringify(e.payload), e.createdAt.getTime());
 }
 
+/** group.new and group.regressed rows come from triggers on report_groups (sqlite-migrations.ts), in the ingest write. */
 export class SqliteWebhookStore implements WebhookStore {
   private readonly insertEvent: (event: OutboxEvent) => void;
   private readonly dispatchTx: (limit: number) => number;
@@ -145,15 +72,23 @@ export class SqliteWebhookStore implements WebhookStore {
   private readonly deleteTx: (appId: string, id: string) => boolean;
   private readonly purgeTx: (before: number) => number;
   private readonly selectDue: Statement;
+  private readonly insertWebhook: Statement;
+  private readonly selectWebhooks: Statement;
+  private readonly selectWebhook: Statement;
+  private readonly selectAttempts: Statement;
 
-  constructor(private readonly db: SqliteDatabase) {
-    createWebhookSchema(db);
+  constructor(db: SqliteDatabase) {
     this.insertEvent = outboxInsert(db);
-    const undispatched = db.prepare('SELECT id, app_id, type FROM outbox_events WHERE dispatched = 0 ORDER BY createdAt, seq LIMIT ?');
+    this.insertWebhook = db.prepare('INSERT INTO webhooks (id, app_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.selectWebhooks = db.prepare('SELECT * FROM webhooks WHERE app_id = ? ORDER BY created_at, id');
+    this.selectWebhook = db.prepare('SELECT * FROM webhooks WHERE app_id = ? AND id = ?');
+    this.selectAttempts = db.prepare(`SELECT a.* FROM webhook_attempts a JOIN webhooks w ON w.id = a.webhook_id
+      WHERE w.app_id = ? AND a.webhook_id = ? ORDER BY a.at DESC, a.seq DESC LIMIT ?`);
+    const undispatched = db.prepare('SELECT id, app_id, type FROM outbox_events WHERE dispatched = 0 ORDER BY created_at, seq LIMIT ?');
     // A webhook subscribes to a type when its JSON list holds it.
     const fanOut = db.prepare(`
-      INSERT OR IGNORE INTO webhook_deliveries (event_id, webhook_id, state, attempts, nextAttemptAt)
-      SELECT @id, w.id, 'pending', 0, e.createdAt FROM webhooks w, outbox_events e
+      INSERT OR IGNORE INTO webhook_deliveries (event_id, webhook_id, state, attempts, next_attempt_at)
+      SELECT @id, w.id, 'pending', 0, e.created_at FROM webhooks w, outbox_events e
       WHERE e.id = @id AND w.app_id = @app_id AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = @type)`);
     const markDispatched = db.prepare('UPDATE outbox_events SET dispatched = 1 WHERE id = ?');
     this.dispatchTx = db.transaction((limit: number) => {
@@ -165,16 +100,16 @@ export class SqliteWebhookStore implements WebhookStore {
       return rows.length;
     });
     this.selectDue = db.prepare(`
-      SELECT d.attempts AS attempts, e.id AS e_id, e.app_id AS e_app_id, e.type AS e_type, e.payload AS e_payload, e.createdAt AS e_createdAt,
-        w.id AS w_id, w.app_id AS w_app_id, w.url AS w_url, w.events AS w_events, w.secret AS w_secret, w.createdAt AS w_createdAt
+      SELECT d.attempts AS attempts, e.id AS e_id, e.app_id AS e_app_id, e.type AS e_type, e.payload AS e_payload, e.created_at AS e_created_at,
+        w.id AS w_id, w.app_id AS w_app_id, w.url AS w_url, w.events AS w_events, w.secret AS w_secret, w.created_at AS w_created_at
       FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.state = 'pending' AND d.nextAttemptAt <= ?
-      ORDER BY e.createdAt, e.seq, w.id LIMIT ?`);
+      WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+      ORDER BY e.created_at, e.seq, w.id LIMIT ?`);
     const insertAttempt = db.prepare(`
-      INSERT INTO webhook_attempts (event_id, webhook_id, attempt, status, responseStatus, error, at, nextAttemptAt)
+      INSERT INTO webhook_attempts (event_id, webhook_id, attempt, status, response_status, error, at, next_attempt_at)
       VALUES (@eventId, @webhookId, @attempt, @status, @responseStatus, @error, @at, @nextAttemptAt)`);
     const moveDelivery = db.prepare(`
-      UPDATE webhook_deliveries SET attempts = @attempt, state = @state, nextAttemptAt = coalesce(@nextAttemptAt, nextAttemptAt)
+      UPDATE webhook_deliveries SET attempts = @attempt, state = @state, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at)
       WHERE event_id = @eventId AND webhook_id = @webhookId`);
     this.recordTx = db.transaction((a: DeliveryAttempt) => {
       const row = { ...a, at: a.at.getTime(), nextAttemptAt: a.nextAttemptAt?.getTime() ?? null };
@@ -192,7 +127,7 @@ export class SqliteWebhookStore implements WebhookStore {
       return true;
     });
     const finished = db.prepare(`
-      SELECT id FROM outbox_events e WHERE dispatched = 1 AND createdAt < ?
+      SELECT id FROM outbox_events e WHERE dispatched = 1 AND created_at < ?
       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.state = 'pending')`);
     const purgeAttempts = db.prepare('DELETE FROM webhook_attempts WHERE event_id = ?');
     const purgeDeliveries = db.prepare('DELETE FROM webhook_deliveries WHERE event_id = ?');
@@ -209,20 +144,16 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async createWebhook(w: Webhook): Promise<void> {
-    guarded('createWebhook', () =>
-      this.db
-        .prepare('INSERT INTO webhooks (id, app_id, url, events, secret, createdAt) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(w.id, w.appId, w.url, JSON.stringify(w.events), w.secret, w.createdAt.getTime()),
-    );
+    guarded('createWebhook', () => this.insertWebhook.run(w.id, w.appId, w.url, JSON.stringify(w.events), w.secret, w.createdAt.getTime()));
   }
 
   async listWebhooks(appId: string): Promise<Webhook[]> {
-    const rows = guarded('listWebhooks', () => this.db.prepare('SELECT * FROM webhooks WHERE app_id = ? ORDER BY createdAt, id').all(appId)) as WebhookRow[];
+    const rows = guarded('listWebhooks', () => this.selectWebhooks.all(appId)) as WebhookRow[];
     return rows.map(fromWebhookRow);
   }
 
   async findWebhook(appId: string, id: string): Promise<Webhook | null> {
-    const row = guarded('findWebhook', () => this.db.prepare('SELECT * FROM webhooks WHERE app_id = ? AND id = ?').get(appId, id)) as WebhookRow | undefined;
+    const row = guarded('findWebhook', () => this.selectWebhook.get(appId, id)) as WebhookRow | undefined;
     return row ? fromWebhookRow(row) : null;
   }
 
@@ -242,8 +173,8 @@ export class SqliteWebhookStore implements WebhookStore {
     const rows = guarded('dueDeliveries', () => this.selectDue.all(now.getTime(), Math.max(0, limit))) as Array<Record<string, string | number>>;
     return rows.map((r) => ({
       attempts: Number(r.attempts),
-      event: fromEventRow({ id: String(r.e_id), app_id: String(r.e_app_id), type: String(r.e_type), payload: String(r.e_payload), createdAt: Number(r.e_createdAt) }),
-      webhook: fromWebhookRow({ id: String(r.w_id), app_id: String(r.w_app_id), url: String(r.w_url), events: String(r.w_events), secret: String(r.w_secret), createdAt: Number(r.w_createdAt) }),
+      event: fromEventRow({ id: String(r.e_id), app_id: String(r.e_app_id), type: String(r.e_type), payload: String(r.e_payload), created_at: Number(r.e_created_at) }),
+      webhook: fromWebhookRow({ id: String(r.w_id), app_id: String(r.w_app_id), url: String(r.w_url), events: String(r.w_events), secret: String(r.w_secret), created_at: Number(r.w_created_at) }),
     }));
   }
 
@@ -252,12 +183,7 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async listAttempts(appId: string, webhookId: string, limit: number): Promise<DeliveryAttempt[]> {
-    const rows = guarded('listAttempts', () =>
-      this.db
-        .prepare(`SELECT a.* FROM webhook_attempts a JOIN webhooks w ON w.id = a.webhook_id
-          WHERE w.app_id = ? AND a.webhook_id = ? ORDER BY a.at DESC, a.seq DESC LIMIT ?`)
-        .all(appId, webhookId, Math.max(0, limit)),
-    ) as AttemptRow[];
+    const rows = guarded('listAttempts', () => this.selectAttempts.all(appId, webhookId, Math.max(0, limit))) as AttemptRow[];
     return rows.map(fromAttemptRow);
   }
 
