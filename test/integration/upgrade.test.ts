@@ -304,7 +304,8 @@ describe('SQLite migrations on the 0.1.0 fixture', () => {
     dbs.push(after);
     expect(schemaVersionOf(after)).toBe(SQLITE_SCHEMA_VERSION);
     expect(after.prepare("SELECT count FROM report_groups WHERE app_id = 'app-1'").pluck().all()).toEqual([3]);
-    expect(rowCounts(after)).toEqual({ ...before, report_groups: before.report_groups + 1, outbox_events: before.outbox_events + 1 });
+    const unmoved = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).filter(([t]) => !Object.values(MOVED_TABLES).flat().includes(t)));
+    expect(unmoved(rowCounts(after))).toEqual(unmoved({ ...before, report_groups: before.report_groups + 1, outbox_events: before.outbox_events + 1 }));
   }, 60_000);
 
   it('when a database from before webhooks lacks last_event_reopened, then migration 1 adds it and keeps its groups', () => {
