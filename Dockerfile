@@ -9,7 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-COPY scripts/build-web.mjs ./scripts/
+COPY scripts/build-web.mjs scripts/gen-api-types.mjs scripts/openapi-document.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only the compiled service and its production dependencies, as a non-root user.

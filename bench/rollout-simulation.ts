@@ -24,7 +24,7 @@ import type { ReleaseState } from '../src/ports/verdict-store';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const START = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
+export const START = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
 export const HOURS = 144;
 
 /** mulberry32: a small, fast 32-bit seeded generator, uniform on [0, 1). */
@@ -128,8 +128,8 @@ export function stagedShare(hour: number): number {
 }
 
 /** Devices first seen per hour of the UTC day: a diurnal profile peaking mid-afternoon, never zero. */
-const DIURNAL = Array.from({ length: 24 }, (_, h) => 1 + 0.6 * Math.sin(((h - 9) / 24) * 2 * Math.PI));
-const DIURNAL_SUM = DIURNAL.reduce((a, b) => a + b, 0);
+export const DIURNAL = Array.from({ length: 24 }, (_, h) => 1 + 0.6 * Math.sin(((h - 9) / 24) * 2 * Math.PI));
+export const DIURNAL_SUM = DIURNAL.reduce((a, b) => a + b, 0);
 
 /** Per (day, version, cell): new active and new affected device-days per hour of the day. */
 interface DaySeries {
@@ -137,7 +137,7 @@ interface DaySeries {
   crash: Float64Array;
 }
 
-class FleetModel implements DailyCounts {
+class FleetModel implements Fleet {
   /** `${day}|${version}|${cellId}` → hourly series. */
   private readonly series = new Map<string, DaySeries>();
   now = START;
@@ -294,9 +294,16 @@ export interface RunOutcome {
   sharedSeen: boolean;
 }
 
-/** One run; `onHour` sees the states each hour (for tracing a run). */
-export async function simulateRun(s: Scenario, random: () => number, onHour?: (t: number, states: ReleaseState[]) => void): Promise<RunOutcome> {
-  const model = new FleetModel(s, random);
+/** What a run needs of a fleet: generate an hour, answer what the daily sketches hold now. */
+export interface Fleet extends DailyCounts {
+  now: number;
+  releaseAffected: number;
+  generateHour(t: number): void;
+}
+
+/** One run; `onHour` sees the states each hour (for tracing a run); `fleet` replaces the count-level model (the sketch check). */
+export async function simulateRun(s: Scenario, random: () => number, onHour?: (t: number, states: ReleaseState[]) => void, fleet?: (s: Scenario, random: () => number) => Fleet): Promise<RunOutcome> {
+  const model = fleet ? fleet(s, random) : new FleetModel(s, random);
   const store = new MemoryVerdictStore(new MemoryWebhookStore());
   const evaluator = new RolloutEvaluator({
     counts: model,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outputs = ['dist/main.js', 'dist/cli.js', 'dist/web/index.html'].map((f) => join(root, f));
-const inputs = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build-web.mjs'].map((f) => join(root, f));
+const inputs = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build-web.mjs', 'scripts/gen-api-types.mjs', 'scripts/openapi-document.ts'].map((f) => join(root, f));
 
 function newest(dir) {
   let latest = 0;
@@ -40,9 +40,11 @@ if (!existsSync(tsc)) {
 }
 process.stderr.write(built === 0 ? 'telltale: building dist/ …\n' : 'telltale: sources changed since the last build; rebuilding dist/ …\n');
 try {
-  // What `npm run build` does: the service, then the dashboard.
+  // What `npm run build` does: the service, the dashboard's API types, then the dashboard.
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 2, 2] });
-  if (existsSync(join(root, 'scripts', 'build-web.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { cwd: root, stdio: ['ignore', 2, 2] });
+  for (const script of ['gen-api-types.mjs', 'build-web.mjs']) {
+    if (existsSync(join(root, 'scripts', script))) execFileSync(process.execPath, [join(root, 'scripts', script)], { cwd: root, stdio: ['ignore', 2, 2] });
+  }
 } catch {
   process.exit(1);
 }

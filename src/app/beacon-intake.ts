@@ -1,5 +1,6 @@
-import { beaconQueryError, checkBatchBeacon, isDeviceId, parseBatchBody, type BeaconQuery } from '../domain/beacon';
+import { beaconQueryError, checkBatchBeacon, parseBatchBody, type BeaconQuery } from '../domain/beacon';
 import { bearerToken } from '../domain/bearer-token';
+import { deviceIdFromHeader } from '../domain/device-id';
 import { usernameKey } from '../domain/account';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError } from '../domain/errors';
 import { pseudonym } from '../domain/privacy';
@@ -133,7 +134,7 @@ export class BeaconIntake {
       const checked = checkBatchBeacon(raw, now);
       if ('error' in checked) {
         result.rejected.push({ index, error: checked.error });
-        this.count('invalid_parameter');
+        this.count(checked.outcome);
         continue;
       }
       const { beacon, at } = checked;
@@ -147,16 +148,15 @@ export class BeaconIntake {
   }
 
   private async outcomeOf(query: unknown, deviceIdHeader: string | undefined, authorization: string | undefined): Promise<BeaconOutcome> {
-    const deviceId = deviceIdHeader?.trim();
-    if (!deviceId) return 'missing_device_id';
-    if (!isDeviceId(deviceId)) return 'invalid_device_id';
+    const device = deviceIdFromHeader(deviceIdHeader);
+    if (!device.ok) return device.code;
     if (beaconQueryError(query) !== null) return 'invalid_parameter';
     const q = query as BeaconQuery;
     const resolved = await this.resolveApp(q, authorization);
     if (typeof resolved === 'string') return resolved;
     if (!resolved.reports) return 'reports_disabled';
     const firstRun = q.first_run === '1' || q.first_run === 'true';
-    await this.deps.counter.count(resolved.appId, cellOf(q), deviceId, kindsOf(q.from_version, firstRun), this.deps.clock.now());
+    await this.deps.counter.count(resolved.appId, cellOf(q), device.id, kindsOf(q.from_version, firstRun), this.deps.clock.now());
     return 'counted';
   }
 

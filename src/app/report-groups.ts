@@ -79,6 +79,16 @@ export class ReportGroups {
     );
   }
 
+  /** One stored details object of a group, as stored (gzip), for a client that shows it in place. */
+  async blobContent(p: Principal, groupHash: string, app: string | undefined, blobId: string): Promise<Buffer> {
+    const group = await this.find(p, 'download', groupHash, app);
+    const blobs = await this.deps.repository.listBlobs(group.appId, group.groupHash);
+    const blob = blobs.find((b) => b.id === blobId);
+    const body = blob ? await this.deps.blobStore.get(blob.storage.key) : null;
+    if (!body) throw new NotFoundError('blob not found', 'blob_not_found');
+    return body;
+  }
+
   async triage(p: Principal, groupHash: string, app: string | undefined, request: TriageRequest): Promise<ReportGroup> {
     const group = await this.find(p, 'edit', groupHash, app);
     const updated = await this.deps.repository.updateTriage(group.appId, group.groupHash, {

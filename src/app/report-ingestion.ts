@@ -1,6 +1,7 @@
 import { checkDetails } from '../domain/details-policy';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
 import { bearerToken } from '../domain/bearer-token';
+import { DEVICE_ID_RULE, deviceIdFromHeader } from '../domain/device-id';
 import { pseudonym } from '../domain/privacy';
 import { groupHash } from '../domain/group-hash';
 import { dimensionsOf, type BlobRecord, type DetailsOutcome } from '../domain/report';
@@ -18,7 +19,6 @@ import type { SketchKind } from '../ports/device-sketches';
 import type { DeviceCounter } from './device-counter';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
-const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ReportSettings {
   enabled: boolean;
@@ -74,13 +74,15 @@ export class ReportIngestion {
     if (key === null || !REPORT_KEY_PATTERN.test(key)) throw this.rejected(new AuthenticationError('invalid report key', 'invalid_report_key'));
     const app = await this.unavailableOnError('app directory', () => this.deps.directory.findByReportKey(key));
     if (app === null) throw this.rejected(new AuthenticationError('invalid report key', 'invalid_report_key'));
-    const deviceId = deviceIdHeader?.trim();
-    if (!deviceId) throw this.rejected(new ValidationError('missing X-Device-ID header', 'missing_device_id'));
-    if (!DEVICE_ID_PATTERN.test(deviceId)) throw this.rejected(new ValidationError('invalid X-Device-ID header', 'invalid_device_id'));
+    const device = deviceIdFromHeader(deviceIdHeader);
+    if (!device.ok) {
+      const what = device.code === 'missing_device_id' ? 'missing' : 'invalid';
+      throw this.rejected(new ValidationError(`${what} X-Device-ID header: ${DEVICE_ID_RULE}`, device.code));
+    }
     if (!app.reports) throw this.rejected(new ForbiddenError('reports are disabled for this app', 'reports_disabled'));
     const verdict = await this.deps.limiter.peek(this.keyRule(app));
     if (!verdict.allowed) throw this.limited(verdict.scope, verdict.retryAfterSeconds);
-    return { app, deviceId };
+    return { app, deviceId: device.id };
   }
 
   async ingest(ticket: IngestTicket, body: unknown): Promise<IngestResult> {

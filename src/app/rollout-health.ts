@@ -2,6 +2,8 @@ import type { Principal } from '../domain/access';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import type { AppDirectory } from '../ports/app-directory';
 import type { AppRolloutSettings, CellKey, HistoryEntry, ReleaseState, VerdictStore } from '../ports/verdict-store';
+import { worseVerdict, type Verdict } from '../domain/rollout-verdict';
+import { compareVersions } from '../domain/version-order';
 import { AppScope } from './app-scope';
 import { settingsOf, type RolloutEvaluator } from './rollout-evaluator';
 
@@ -36,6 +38,16 @@ export class RolloutHealth {
     const state = await this.deps.evaluator.evaluateRelease(app.id, version);
     if (!state) throw new NotFoundError(`no data for version ${version} of this app`, 'release_not_found');
     return [state];
+  }
+
+  /** The worst verdict among the app's current rollouts (halt, then watch, then healthy; ties: the newest version). */
+  async worstCurrent(appId: string): Promise<{ version: string; verdict: Verdict } | null> {
+    let worst: { version: string; verdict: Verdict } | null = null;
+    for (const r of await this.deps.evaluator.current(appId)) {
+      if (r.verdict === null) continue;
+      if (!worst || worseVerdict(worst.verdict, r.verdict) !== worst.verdict || (r.verdict === worst.verdict && compareVersions(r.version, worst.version) > 0)) worst = { version: r.version, verdict: r.verdict };
+    }
+    return worst;
   }
 
   /** Each change of verdict or role, and each resume, oldest first. */

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { appsRoutes } from '../adapters/http/apps-routes';
+import { appsRoutes, type CurrentRollout } from '../adapters/http/apps-routes';
 import { reportsReadRoutes } from '../adapters/http/reports-read-routes';
 import { AppManagement } from '../app/app-management';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
@@ -17,6 +17,8 @@ export interface ReadApiParts {
   blobStore: BlobStore;
   clock: Clock;
   secrets: { urlSigning: string };
+  /** The app list's worst current rollout; absent in tests that build the read API alone. */
+  currentRollout?: CurrentRollout;
 }
 
 /** The read API and app management routers; compose mounts them, tests build them with a fake verifier. */
@@ -30,7 +32,7 @@ export function readApiRouters(c: ReadApiParts, verifier: TokenVerifier, randomH
     randomHex,
     storagePrefix: config.reports.storagePrefix,
   });
-  const routers = [appsRoutes(apps, verifier)];
+  const routers = [appsRoutes(apps, verifier, c.currentRollout)];
   // As in faynoSync, REPORTS_ENABLED=false registers neither ingestion nor the reports read API.
   if (config.reports.enabled) {
     const groups = new ReportGroups({

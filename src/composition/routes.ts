@@ -42,7 +42,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     authRoutes(identity),
     usersRoutes(identity, tokenVerifier),
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
-    ...readApiRouters(parts, tokenVerifier, randomHex),
+    ...readApiRouters({ ...parts, currentRollout: (appId) => parts.verdicts.rolloutHealth.worstCurrent(appId) }, tokenVerifier, randomHex),
     webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
     rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
     ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),

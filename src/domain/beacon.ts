@@ -1,4 +1,5 @@
 import Ajv, { type JSONSchemaType } from 'ajv';
+import { checkDeviceId, DEVICE_ID_RULE } from './device-id';
 import { ValidationError } from './errors';
 import { REPORT_FIELD_LIMITS, fieldName } from './report-validation';
 import { RFC3339_PATTERN, parseRfc3339 } from './rfc3339';
@@ -9,8 +10,6 @@ import { RFC3339_PATTERN, parseRfc3339 } from './rfc3339';
 const field = (name: keyof typeof REPORT_FIELD_LIMITS) => ({ type: 'string' as const, minLength: 1, ...REPORT_FIELD_LIMITS[name] });
 const optional = (name: keyof typeof REPORT_FIELD_LIMITS) => ({ ...field(name), nullable: true as const });
 
-/** The ingest route's X-Device-ID rule. */
-export const DEVICE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 const OWNER_MAX_LENGTH = 128;
 
 export interface BeaconQuery {
@@ -61,7 +60,8 @@ export const batchBeaconSchema: JSONSchemaType<BatchBeacon> = {
   type: 'object',
   required: ['device_id', 'version', 'channel', 'platform', 'arch'],
   properties: {
-    device_id: { type: 'string', pattern: DEVICE_ID_PATTERN },
+    // Held to the rule (in bytes, after trimming) by checkBatchBeacon, before this schema.
+    device_id: { type: 'string', description: DEVICE_ID_RULE },
     version: field('application.version'),
     channel: field('application.channel'),
     platform: field('system.platform'),
@@ -82,10 +82,6 @@ const ajv = new Ajv({ allErrors: false, strict: true });
 const validateQuery = ajv.compile(beaconQuerySchema);
 const validateBeacon = ajv.compile(batchBeaconSchema);
 const validateBatch = ajv.compile(batchBodySchema);
-const deviceIdPattern = new RegExp(DEVICE_ID_PATTERN);
-
-export const isDeviceId = (value: string) => deviceIdPattern.test(value);
-
 /** Null when valid, else the first bad parameter's name. A repeated parameter (an array) is invalid. */
 export function beaconQueryError(query: unknown): string | null {
   if (validateQuery(query)) return null;
@@ -101,14 +97,19 @@ export function parseBatchBody(body: unknown): unknown[] {
   throw new ValidationError(`invalid ${name}`, 'invalid_field', { field: name });
 }
 
-/** The beacon, or the reason it is refused, `at` checked against the relay's window. */
-export function checkBatchBeacon(beacon: unknown, now: Date): { beacon: BatchBeacon; at: Date } | { error: string } {
-  if (!validateBeacon(beacon)) return { error: `invalid ${fieldName(validateBeacon.errors![0]!)}` };
+export type BatchBeaconRefusal = { error: string; outcome: 'invalid_parameter' | 'missing_device_id' | 'invalid_device_id' };
+
+/** The beacon with its device id trimmed, or the reason it is refused, `at` checked against the relay's window. */
+export function checkBatchBeacon(raw: unknown, now: Date): { beacon: BatchBeacon; at: Date } | BatchBeaconRefusal {
+  const device = checkDeviceId(typeof raw === 'object' && raw !== null ? (raw as { device_id?: unknown }).device_id : undefined);
+  if (!device.ok) return { error: `${device.code === 'missing_device_id' ? 'missing' : 'invalid'} device_id: ${DEVICE_ID_RULE}`, outcome: device.code };
+  if (!validateBeacon(raw)) return { error: `invalid ${fieldName(validateBeacon.errors![0]!)}`, outcome: 'invalid_parameter' };
+  const beacon = { ...raw, device_id: device.id };
   if (beacon.at === undefined || beacon.at === null) return { beacon, at: now };
   const at = parseRfc3339(beacon.at);
-  if (at === null) return { error: 'invalid at' };
-  if (at.getTime() < now.getTime() - BATCH_MAX_AGE_MS) return { error: 'at is more than 48 hours ago' };
+  if (at === null) return { error: 'invalid at', outcome: 'invalid_parameter' };
+  if (at.getTime() < now.getTime() - BATCH_MAX_AGE_MS) return { error: 'at is more than 48 hours ago', outcome: 'invalid_parameter' };
   // A relay's clock may run a little ahead of ours; a beacon from the future is not counted.
-  if (at.getTime() > now.getTime() + 5 * 60_000) return { error: 'at is in the future' };
+  if (at.getTime() > now.getTime() + 5 * 60_000) return { error: 'at is in the future', outcome: 'invalid_parameter' };
   return { beacon, at };
 }

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
-import { adminOf, readApiHarness } from '../fixtures/read-api';
+import { adminOf, readApiHarness, teamUser } from '../fixtures/read-api';
 import { gzipDetails, reportBody } from '../fixtures/reports';
 
 const pathOf = (url: string) => {
@@ -88,5 +88,32 @@ describe('reports end to end', () => {
     expect(await h.repository.listBlobs(created.body.id, hash)).toEqual([]);
     expect(await h.blobStore.list(`reports/${created.body.id}/`)).toEqual([]);
     expect((await request(h.app).get(pathOf(fresh.body.items[0].url))).status).toBe(404);
+  });
+
+  it('when details are read through the API (GET /reports/groups/:hash/blobs/:id), then the stored bytes come back to callers who may download them, and 404 to anyone else', async () => {
+    const h = await readApiHarness();
+    const admin = h.verifier.issue(adminOf('owner-1'));
+    const get = (path: string, token: string) => request(h.app).get(path).set('Authorization', `Bearer ${token}`);
+    const { appId, key } = await h.createApp('my-app', 'owner-1');
+    const details = { stack: ['<script>alert(1)</script>'], code: 7 };
+    const hash: string = (await h.ingest(key, reportBody({ details: gzipDetails(details) }))).body.group_hash;
+    const blob = (await get(`/reports/groups/${hash}/blobs`, admin)).body.items[0];
+
+    const read = await get(`/reports/groups/${hash}/blobs/${blob.id}?app=${appId}`, admin).buffer(true);
+    expect(read.status).toBe(200);
+    expect(read.headers['content-type']).toBe('application/gzip');
+    expect(read.headers['cache-control']).toBe('private, no-store');
+    expect(read.headers['x-content-type-options']).toBe('nosniff');
+    expect(read.body.length).toBe(blob.storage.compressed_size);
+    expect(JSON.parse(gunzipSync(read.body).toString('utf8'))).toEqual(details);
+
+    const reader = h.verifier.issue(teamUser('owner-1', 'reader', [appId], { download: true }));
+    expect((await get(`/reports/groups/${hash}/blobs/${blob.id}`, reader)).status).toBe(200);
+    const noDownload = h.verifier.issue(teamUser('owner-1', 'viewer', [appId], {}));
+    expect((await get(`/reports/groups/${hash}/blobs/${blob.id}`, noDownload)).status).toBe(403);
+    const stranger = h.verifier.issue(adminOf('owner-2'));
+    expect((await get(`/reports/groups/${hash}/blobs/${blob.id}`, stranger)).body).toEqual({ error: 'group not found', code: 'group_not_found' });
+    expect((await get(`/reports/groups/${hash}/blobs/nope`, admin)).body).toEqual({ error: 'blob not found', code: 'blob_not_found' });
+    expect((await request(h.app).get(`/reports/groups/${hash}/blobs/${blob.id}`)).status).toBe(401);
   });
 });

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Express } from 'express';
+import Ajv from 'ajv';
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
 import { openApiPath } from '../../src/adapters/http/openapi';
 import { harness } from '../fixtures/harness';
+import { gzipDetails, reportBody } from '../fixtures/reports';
 
 /** Every method+path Express has registered, read from the router stack itself. */
 function registeredRoutes(app: Express): string[] {
@@ -60,4 +63,57 @@ describe('GET /openapi.json', () => {
     expect(body.required).toEqual(reportInputSchema.required);
     expect(body.properties.event.properties.reason.pattern).toBe(reportInputSchema.properties.event.properties.reason.pattern);
   });
+
+  it('the answers a client reads, the dashboard’s among them, match the schemas the document gives for them', async () => {
+    const h = await harness({ LOG_LEVEL: 'silent' }, { logLevel: 'silent' });
+    const doc = (await request(h.app).get('/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
+    // Formats are left unchecked: ajv needs a plugin for them, and the values come from toISOString().
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    const credentials = { username: 'alice', password: 'correct horse battery staple' };
+    const admin = await h.identity.createAdmin(credentials);
+    const token = (await request(h.app).post('/auth/login').send(credentials)).body.token as string;
+    const { appId, key } = await h.createApp('my-app', admin.id);
+    const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) => {
+      const req = request(h.app)[method](path).set('Authorization', `Bearer ${path === '/telemetry/beacons' || path === '/reports/ingest' ? key : token}`);
+      return body ? req.send(body).set('X-Device-ID', '9b2f6a8e-5d1c-4b7e-9f3a-2c8d7e6f5a4b') : req;
+    };
+    const ingested = await call('post', '/reports/ingest', reportBody({ details: gzipDetails({ stack: ['a'] }) }));
+    const hash = ingested.body.group_hash as string;
+    const beacons = ['1.0.0', '1.1.0'].flatMap((version) => Array.from({ length: 30 }, (_, i) => ({ device_id: `d-${version}-${i}`, version, channel: 'stable', platform: 'windows', arch: 'amd64' })));
+    const beaconed = await call('post', '/telemetry/beacons', { beacons });
+    await h.rollouts.buffer.flush();
+    expect((await call('post', '/rollouts/evaluate', { app: appId })).status).toBe(200);
+    const webhook = await call('post', `/apps/${appId}/webhooks`, { url: 'https://example.com/hook', events: ['group.new'] });
+
+    const answers: Array<[string, string, request.Response]> = [
+      ['post', '/reports/ingest', ingested],
+      ['post', '/telemetry/beacons', beaconed],
+      ['get', '/auth/me', await call('get', '/auth/me')],
+      ['get', '/apps', await call('get', '/apps')],
+      ['get', '/apps/{id}', await call('get', `/apps/${appId}`)],
+      ['patch', '/apps/{id}', await call('patch', `/apps/${appId}`, { reports: true })],
+      ['get', '/reports/keys', await call('get', '/reports/keys')],
+      ['get', '/reports/groups', await call('get', `/reports/groups?app=${appId}`)],
+      ['get', '/reports/groups/{groupHash}', await call('get', `/reports/groups/${hash}`)],
+      ['get', '/reports/groups/{groupHash}/blobs', await call('get', `/reports/groups/${hash}/blobs`)],
+      ['patch', '/reports/groups/{groupHash}', await call('patch', `/reports/groups/${hash}`, { status: 'resolved', note: 'seen' })],
+      ['post', '/apps/{id}/webhooks', webhook],
+      ['get', '/apps/{id}/webhooks', await call('get', `/apps/${appId}/webhooks`)],
+      ['get', '/apps/{id}/webhooks/{wid}/deliveries', await call('get', `/apps/${appId}/webhooks/${webhook.body.id}/deliveries`)],
+      ['get', '/rollouts/rates', await call('get', `/rollouts/rates?app=${appId}`)],
+      ['get', '/rollouts/health', await call('get', `/rollouts/health?app=${appId}&version=1.1.0`)],
+    ];
+    for (const [method, path, res] of answers) {
+      const schema = doc.paths[path]?.[method]?.responses[String(res.status)]?.content?.['application/json']?.schema;
+      expect({ path, method, status: res.status, documented: schema !== undefined }).toEqual({ path, method, status: res.status < 300 ? res.status : 200, documented: true });
+      const validate = ajv.compile(schema!);
+      expect({ path, method, errors: validate(res.body) ? null : validate.errors }).toEqual({ path, method, errors: null });
+    }
+    await h.close();
+  });
+
+  it('the dashboard’s committed types (web/src/api-types.ts) are what openapi-typescript makes of this document: npm run gen:api after a schema change', () => {
+    const check = spawnSync(process.execPath, ['scripts/gen-api-types.mjs', '--check'], { cwd: join(__dirname, '../..'), encoding: 'utf8' });
+    expect({ status: check.status, stderr: check.stderr }).toEqual({ status: 0, stderr: '' });
+  }, 120_000);
 });

@@ -5,13 +5,26 @@ import request from 'supertest';
 import { MemoryAppDirectory } from '../../src/adapters/memory/memory-app-directory';
 import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-repository';
 import { harness, type Harness } from '../fixtures/harness';
-import { gzipDetails, newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
+import { DEVICE_ID_RULE as RULE } from '../../src/domain/device-id';
+import { asHeader, DEVICE_ID_SHAPES, gzipDetails, newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
 
 const ingest = (h: Harness, key: string, body: unknown, device: string | null = newDeviceId()) => {
   const req = request(h.app).post('/reports/ingest').set('Authorization', `Bearer ${key}`);
   if (device !== null) req.set('X-Device-ID', device);
   return req.send(body as object);
 };
+
+/**
+ * As ingest, with the body as bytes: Node's client writes the headers together with a string body
+ * in the body's encoding (UTF-8), which would re-encode a header's bytes above 0x7f.
+ */
+const ingestBytes = (h: Harness, key: string, body: unknown, device: string) =>
+  request(h.app)
+    .post('/reports/ingest')
+    .set('Authorization', `Bearer ${key}`)
+    .set('X-Device-ID', device)
+    .send(body as object)
+    .serialize((value) => Buffer.from(JSON.stringify(value)) as unknown as string);
 
 const countOf = async (h: Harness, appId: string, hash: string) => (await h.repository.findGroup(appId, hash))?.stats.count ?? 0;
 
@@ -76,7 +89,7 @@ describe('POST /reports/ingest', () => {
     it('400 when X-Device-ID is missing', async () => {
       const res = await ingest(h, key, reportBody(), null);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'missing X-Device-ID header', code: 'missing_device_id' });
+      expect(res.body).toEqual({ error: `missing X-Device-ID header: ${RULE}`, code: 'missing_device_id' });
     });
 
     it('403 when reports are disabled for the key\'s app, at once after the flag changes', async () => {
@@ -108,6 +121,42 @@ describe('POST /reports/ingest', () => {
       expect((await ingest(h, key, reportBody())).status).toBe(401);
       expect((await ingest(h, fresh, reportBody())).status).toBe(202);
     });
+  });
+
+  describe('device ids, as faynoSync takes them', () => {
+    it.each(Object.entries(DEVICE_ID_SHAPES))('202 and counted when X-Device-ID is %s', async (_shape, id) => {
+      const device = asHeader(id);
+      const first = await ingestBytes(h, key, reportBody(), device);
+      expect(first.status).toBe(202);
+      expect(await countOf(h, appId, first.body.group_hash)).toBe(1);
+      // The id is the device's: the same id again is the per-device dedup, another id counts.
+      expect((await ingestBytes(h, key, reportBody(), device)).body).toMatchObject({ code: 'rate_limited', scope: 'device' });
+      expect((await ingestBytes(h, key, reportBody(), `${device}-2`)).status).toBe(202);
+      expect(await countOf(h, appId, first.body.group_hash)).toBe(2);
+    });
+
+    it('202 for 256 bytes of UTF-8, 400 naming the rule for 257', async () => {
+      const accepted = await ingestBytes(h, key, reportBody(), asHeader('é'.repeat(128)));
+      expect(accepted.status).toBe(202);
+      const refused = await ingestBytes(h, key, reportBody(), asHeader(`${'é'.repeat(128)}x`));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({ error: `invalid X-Device-ID header: ${RULE}`, code: 'invalid_device_id' });
+      expect(refused.body.error).toContain('1 to 256 bytes of UTF-8');
+      expect((await ingestBytes(h, key, reportBody(), 'x'.repeat(257))).status).toBe(400);
+    });
+
+    it('400 missing_device_id when X-Device-ID is only whitespace', async () => {
+      const res = await ingestBytes(h, key, reportBody(), asHeader(' \u00a0\u3000 '));
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: `missing X-Device-ID header: ${RULE}`, code: 'missing_device_id' });
+    });
+
+    it('the id is trimmed, and UTF-8 bytes and the Latin-1 bytes fetch() sends for the same text are one device', async () => {
+      expect((await ingestBytes(h, key, reportBody(), asHeader('josé@example.com'))).status).toBe(202);
+      expect((await ingestBytes(h, key, reportBody(), 'jos\u00e9@example.com')).body.scope).toBe('device');
+      expect((await ingestBytes(h, key, reportBody(), '\tjos\u00e9@example.com ')).body.scope).toBe('device');
+    });
+
   });
 
   describe('body', () => {

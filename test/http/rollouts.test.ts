@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { wilsonInterval } from '../../src/domain/rollout-rates';
 import { harness, type Harness } from '../fixtures/harness';
-import { newDeviceId, reportBody } from '../fixtures/reports';
+import { DEVICE_ID_RULE } from '../../src/domain/device-id';
+import { asHeader, DEVICE_ID_SHAPES, newDeviceId, reportBody } from '../fixtures/reports';
 
 const PASSWORD = 'correct horse battery staple';
 const CELL = { channel: 'stable', platform: 'linux', arch: 'x64' };
@@ -59,7 +60,7 @@ describe('GET /telemetry/beacon', () => {
     ['unknown_app', { owner: 'nobody', version: '1.0.0' }, newDeviceId()],
     ['unknown_app', { app_name: 'other-app', version: '1.0.0' }, newDeviceId()],
     ['invalid_parameter', { version: 'not a version' }, newDeviceId()],
-    ['invalid_device_id', { version: '1.0.0' }, 'bad id with spaces'],
+    ['invalid_device_id', { version: '1.0.0' }, 'x'.repeat(257)],
   ])('GET /telemetry/beacon — 204 and counted as %s when it is ignored', async (outcome, query, device) => {
     const res = await beacon(s, query as Record<string, string>, device);
     expect(res.status).toBe(204);
@@ -71,6 +72,19 @@ describe('GET /telemetry/beacon', () => {
     const res = await request(s.h.app).get('/telemetry/beacon').query({ owner: 'acme', app_name: 'my-app', version: '1.0.0', ...CELL });
     expect(res.status).toBe(204);
     expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(1);
+  });
+
+  test('GET /telemetry/beacon — every device id faynoSync takes is counted, one device per id; past 256 bytes or blank it is not', async () => {
+    const ids = Object.values(DEVICE_ID_SHAPES).map(asHeader);
+    for (const id of [...ids, ...ids]) await beacon(s, { version: '1.0.0' }, id).expect(204);
+    await beacon(s, { version: '1.0.0' }, asHeader(`${'é'.repeat(128)}x`)).expect(204);
+    await beacon(s, { version: '1.0.0' }, asHeader(' \u00a0 ')).expect(204);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(2 * ids.length);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_device_id' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(1);
+    await s.h.rollouts.buffer.flush();
+    const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'), { granularity: 'day' });
+    expect(row!.active).toBeCloseTo(ids.length, 0);
   });
 
   test('GET /telemetry/beacon — 204 and reports_disabled when the app has reports off', async () => {
@@ -159,6 +173,36 @@ describe('POST /telemetry/beacons', () => {
     await s.h.rollouts.buffer.flush();
     const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'), { granularity: 'day' });
     expect(row).toMatchObject({ active: expect.closeTo(3, 2), arrivals: expect.closeTo(1, 2), firstRuns: expect.closeTo(1, 2) });
+  });
+
+  test('POST /telemetry/beacons — device_id as faynoSync takes it: trimmed, any text up to 256 bytes of UTF-8; the same id from a relay and a header is one device', async () => {
+    const ids = Object.values(DEVICE_ID_SHAPES);
+    const res = await post({
+      beacons: [
+        ...ids.map((device_id) => ({ device_id: ` ${device_id}\t`, version: '2.0.0', ...CELL })),
+        { device_id: '   ', version: '2.0.0', ...CELL },
+        { version: '2.0.0', ...CELL },
+        { device_id: `${'é'.repeat(128)}x`, version: '2.0.0', ...CELL },
+        { device_id: 42, version: '2.0.0', ...CELL },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const n = ids.length;
+    expect(res.body).toEqual({
+      accepted: n,
+      rejected: [
+        { index: n, error: `missing device_id: ${DEVICE_ID_RULE}` },
+        { index: n + 1, error: `missing device_id: ${DEVICE_ID_RULE}` },
+        { index: n + 2, error: `invalid device_id: ${DEVICE_ID_RULE}` },
+        { index: n + 3, error: `invalid device_id: ${DEVICE_ID_RULE}` },
+      ],
+    });
+    expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(2);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_device_id' })).toBe(2);
+    for (const id of ids) await beacon(s, { version: '2.0.0' }, asHeader(id)).expect(204);
+    await s.h.rollouts.buffer.flush();
+    const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'), { granularity: 'day' });
+    expect(row!.active).toBeCloseTo(n, 0);
   });
 
   test('POST /telemetry/beacons — 401 without a valid report key, 400 over 1,000 beacons', async () => {

@@ -184,6 +184,15 @@ describe('rollout health API', () => {
     expect(history.body.items[1].note).toBe('fixed by a config push');
   });
 
+  it('GET /apps — each app with the worst verdict among its current rollouts, naming the version', async () => {
+    const before = await request(app).get('/apps').set(auth(admin));
+    expect(before.body.items.find((a: { id: string }) => a.id === appId)).toMatchObject({ name: 'my-app', rollout: null });
+    badRelease();
+    await c.verdicts.evaluator.evaluateAll();
+    const after = await request(app).get('/apps').set(auth(admin));
+    expect(after.body.items.find((a: { id: string }) => a.id === appId).rollout).toEqual({ version: '1.1.0', verdict: 'halt' });
+  });
+
   it('GET /rollouts/health and /rollouts/history — 404 for another tenant\'s app, 400 without a version, 403 without apps.download', async () => {
     const other = verifier.issue(adminOf('owner-2'));
     const nobody = verifier.issue(teamUser('owner-1', 'nobody', [appId], {}));

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { dataDirFor, harness, type Harness } from '../fixtures/harness';
 import { postReport } from '../fixtures/ingest';
-import { gzipDetails, newDeviceId, reportBody } from '../fixtures/reports';
+import { DEVICE_ID_SHAPES, gzipDetails, newDeviceId, reportBody } from '../fixtures/reports';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
 import { deviceNeedles } from '../fixtures/sketches';
 import { deviceDigest } from '../../src/domain/hyperloglog';
@@ -95,7 +95,9 @@ describeBoth('privacy: what Telltale stores holds no device id, client IP or rep
     expect(h.blobStore.driver).toBe('s3');
     expect(h.redis?.status).toBe('ready');
     const tenants = [await h.createApp('my-app', 'owner-a'), await h.createApp('other-app', 'owner-b')];
-    const devices = Array.from({ length: 8 }, () => newDeviceId());
+    // UUIDs and the other shapes faynoSync takes (ASCII ones: postReport sends headers as-is).
+    const { 'text with spaces and non-ASCII': _nonAscii, ...asciiShapes } = DEVICE_ID_SHAPES;
+    const devices = [...Array.from({ length: 4 }, () => newDeviceId()), ...Object.values(asciiShapes)];
     const statuses: number[] = [];
     for (const [t, tenant] of tenants.entries()) {
       const name = t === 0 ? 'my-app' : 'other-app';

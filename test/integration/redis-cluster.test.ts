@@ -19,6 +19,7 @@ import type { LimitRule } from '../../src/ports/rate-limiter';
 import { leaseContract } from '../contract/lease.contract';
 import { rateLimiterContract } from '../contract/rate-limiter.contract';
 import { logBatch, logsRouterApp, newDeviceId } from '../fixtures/logs';
+import { ingestTwicePerDevice, keyHostileDeviceIds } from '../fixtures/device-id-dedup';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
 // TEST_ prefixed: suites that pass process.env to the service's config must not see REDIS_URL and REDIS_CLUSTER_NODES both.
@@ -163,6 +164,19 @@ describeCluster('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       expect(await limiter.consume(ingestRules(appId, 'd', { key: 1, group: 5, device: 5 }))).toEqual({ allowed: false, scope: 'key', retryAfterSeconds: 60 });
       expect(limiter.roundTrips).toBe(3);
     });
+  });
+
+  it('when devices with braces, spaces, non-ASCII or 256-byte ids report twice, then every key of the app stays in the app\'s slot and each repeat hits its own dedup, with no CROSSSLOT', async () => {
+    const client = await connect();
+    const ids = keyHostileDeviceIds();
+    const { appId, first, repeat } = await ingestTwicePerDevice(new RedisRateLimiter(client), ids);
+    expect(first).toEqual(ids.map(() => 'accepted'));
+    expect(repeat).toEqual(ids.map(() => 'limited:device'));
+    const keys = await keysMatching(`${RATE_LIMIT_KEY_PREFIX}{${appId}}:*`);
+    expect(keys.filter(({ key }) => key.includes(':device:'))).toHaveLength(ids.length);
+    const slots = new Set(await Promise.all(keys.map(({ key }) => admin.cluster('KEYSLOT', key))));
+    expect([...slots]).toEqual([await admin.cluster('KEYSLOT', `{${appId}}`)]);
+    for (const { key } of keys) for (const id of ids) expect(key).not.toContain(id);
   });
 
   describe('logs limiter (rate-limit-redis) on the cluster client', () => {

@@ -15,6 +15,7 @@ import { ReportIngestion } from '../../src/app/report-ingestion';
 import { contractUrlSigner } from '../contract/blob-store.contract';
 import { rateLimiterContract } from '../contract/rate-limiter.contract';
 import { newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
+import { ingestTwicePerDevice, keyHostileDeviceIds } from '../fixtures/device-id-dedup';
 import { describeWhenReachable, unreachableReason } from './service-probe';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -114,6 +115,27 @@ describeRedis('RedisRateLimiter against real Redis', () => {
 
     expect(limiter.roundTrips).toBe(2);
     expect((await repository.findGroup(appId, result.groupHash))?.stats.count).toBe(1);
+    await client.quit();
+  });
+});
+
+describeRedis('RedisRateLimiter with device ids as faynoSync takes them', () => {
+  it('when devices with braces, spaces, non-ASCII or 256-byte ids report twice, then each repeat hits its own dedup, and no Redis key holds an id or a brace of it', async () => {
+    const client = await connectRedis(REDIS_URL!);
+    const ids = keyHostileDeviceIds();
+    const { appId, first, repeat } = await ingestTwicePerDevice(new RedisRateLimiter(client), ids);
+    expect(first).toEqual(ids.map(() => 'accepted'));
+    expect(repeat).toEqual(ids.map(() => 'limited:device'));
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await client.scan(cursor, 'MATCH', `${RATE_LIMIT_KEY_PREFIX}{${appId}}:*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const deviceKeys = keys.filter((key) => key.includes(':device:'));
+    expect(deviceKeys).toHaveLength(ids.length);
+    for (const key of deviceKeys) expect(key).toMatch(new RegExp(`^tt:rl:\\{${appId}\\}:device:${appId}:[A-Za-z0-9_-]{22}:[0-9a-f]{64}$`));
     await client.quit();
   });
 });

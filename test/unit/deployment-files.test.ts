@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NGINX_CONF_FILE, nginxConfigFromDoc } from '../fixtures/nginx';
 
 const read = (file: string) => readFileSync(join(__dirname, '..', '..', file), 'utf8');
 
@@ -11,6 +12,20 @@ describe('deployment files', () => {
     for (const image of images) expect(image).toMatch(/^[\w./-]+:(?!latest$)[\w.-]+$/);
     expect(compose).toMatch(/JWT_SECRET: \$\{JWT_SECRET:\?/);
     expect(compose).toMatch(/S3_PUBLIC_ENDPOINT: /);
+  });
+
+  it('docker-compose.yml runs nginx only with the faynosync profile, on the configuration the doc shows and the nginx test runs', () => {
+    const compose = read('docker-compose.yml');
+    const nginx = /^  nginx:\n((?:    .*\n|\s*\n)+?)(?=^  \S)/m.exec(compose)?.[1] ?? '';
+    expect(nginx).toMatch(/profiles: \["faynosync"\]/);
+    expect(nginx).toMatch(/image: nginx:[\d.]+-bookworm/);
+    expect(nginx).toContain('./deploy/nginx/telltale-faynosync.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(nginx).toMatch(/extra_hosts: \["faynosync:\$\{FAYNOSYNC_IP:-host-gateway\}"\]/);
+    // The doc's TRUST_PROXY and connection settings can be passed to the telltale service.
+    expect(compose).toMatch(/TRUST_PROXY: \$\{TRUST_PROXY:-false\}/);
+    expect(compose).toMatch(/SERVER_MAX_CONNECTIONS_PER_IP: \$\{SERVER_MAX_CONNECTIONS_PER_IP:-256\}/);
+    expect(readFileSync(NGINX_CONF_FILE, 'utf8')).toBe(nginxConfigFromDoc());
+    expect(nginxConfigFromDoc()).toMatch(/server telltale:8080;[\s\S]*server faynosync:9000;/);
   });
 
   it('the Dockerfile builds and runs on Node 22, the current LTS', () => {

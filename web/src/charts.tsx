@@ -23,7 +23,7 @@ interface ChartProps {
   format(value: number): string;
 }
 
-function TimeChart({ title, yLabel, days, lines, format }: ChartProps) {
+function Plot({ title, yLabel, days, lines, format }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const readout = useRef<HTMLParagraphElement>(null);
 
@@ -102,38 +102,82 @@ function TimeChart({ title, yLabel, days, lines, format }: ChartProps) {
       </ul>
       <div ref={box} class="plot" aria-hidden="true" />
       <p ref={readout} class="readout muted" aria-hidden="true" />
-      <table class="sr-only">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day (UTC)</th>
-            {lines.map((line) => (
-              <th scope="col" key={line.label}>
-                {line.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {days.map((d, idx) => (
-            <tr key={d}>
-              <th scope="row">{day(new Date(d * 1000))}</th>
-              {lines.map((line) => {
-                const v = line.values[idx];
-                const lo = line.low?.[idx];
-                const hi = line.high?.[idx];
-                return (
-                  <td key={line.label}>
-                    {v === null || v === undefined ? 'no data' : lo != null && hi != null ? `${format(v)} (95% interval ${format(lo)} to ${format(hi)})` : format(v)}
-                  </td>
-                );
-              })}
+      {/* A table is as wide as its content whatever its own width: the clipping box is a div. */}
+      <div class="sr-only">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day (UTC)</th>
+              {lines.map((line) => (
+                <th scope="col" key={line.label}>
+                  {line.label}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {days.map((d, idx) => (
+              <tr key={d}>
+                <th scope="row">{day(new Date(d * 1000))}</th>
+                {lines.map((line) => (
+                  <td key={line.label}>{valueText(line, idx, format)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
+}
+
+const hasValue = (lines: Line[], idx: number) => lines.some((line) => line.values[idx] !== null && line.values[idx] !== undefined);
+
+function valueText(line: Line, idx: number, format: (value: number) => string): string {
+  const v = line.values[idx];
+  const lo = line.low?.[idx];
+  const hi = line.high?.[idx];
+  if (v === null || v === undefined) return 'no data';
+  return lo != null && hi != null ? `${format(v)} (95% interval ${format(lo)} to ${format(hi)})` : format(v);
+}
+
+/** Under two days a line says nothing: the figure says so, and lists the numbers it has. */
+function FewDays({ title, days, lines, format, withData }: ChartProps & { withData: number[] }) {
+  return (
+    <figure class="chart chart-few">
+      <figcaption>{title}</figcaption>
+      {withData.length === 0 ? (
+        <p>No daily figures in the last {days.length} days: no day had enough active devices to show a rate.</p>
+      ) : (
+        <>
+          <p>
+            Only one day has figures so far ({day(new Date(days[withData[0]!]! * 1000))}); the chart starts once there are two. The numbers:
+          </p>
+          <ul class="few-values">
+            {lines.map((line) => (
+              <li key={line.label}>
+                {line.label}: {valueText(line, withData[0]!, format)}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </figure>
+  );
+}
+
+/** A chart of the days from the first one with figures; under two such days, words and numbers instead. */
+function TimeChart(props: ChartProps) {
+  const { days, lines } = props;
+  const withData = days.map((_, idx) => idx).filter((idx) => hasValue(lines, idx));
+  const from = withData[0] ?? 0;
+  const trimmed = useMemo(
+    () => ({ days: days.slice(from), lines: lines.map((l) => ({ label: l.label, values: l.values.slice(from), low: l.low?.slice(from), high: l.high?.slice(from) })) }),
+    [days, lines, from],
+  );
+  if (withData.length < 2) return <FewDays {...props} withData={withData} />;
+  return <Plot {...props} days={trimmed.days} lines={trimmed.lines} />;
 }
 
 export function CrashFreeChart({ series }: { series: DaySeries }) {

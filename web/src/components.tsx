@@ -24,6 +24,17 @@ export function PageTitle({ children, focus }: { children: ComponentChildren; fo
   );
 }
 
+/** A wide table scrolls inside this box, never the page; the box takes focus so keyboards can scroll it too. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+export const isNotFound = (error: Error | undefined) => error instanceof ApiError && error.status === 404;
+
 export function ErrorText({ error }: { error: Error | undefined }) {
   if (!error) return null;
   const text = error instanceof ApiError && error.status === 404 ? 'Not found, or not yours to see.' : error.message;

@@ -1,28 +1,32 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { currentToken, get, setToken, whenUnauthorized, type Me } from './api';
+import { get, type Me } from './api';
 import { href, useHashRoute } from './hooks';
 import { AppPage } from './pages/app';
 import { AppsPage } from './pages/apps';
 import { GroupPage } from './pages/group';
 import { SettingsPage } from './pages/settings';
+import { NotFoundPage } from './pages/not-found';
 import { SignIn } from './pages/sign-in';
+import { session } from './session';
 
 function Dashboard() {
-  const [signedIn, setSignedIn] = useState(currentToken() !== null);
+  const [signedIn, setSignedIn] = useState(session.token() !== null);
   const [me, setMe] = useState<Me | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const route = useHashRoute();
   const renders = useRef(0);
   const navigated = renders.current++ > 0;
 
-  useEffect(() => {
-    whenUnauthorized(() => {
-      setMe(null);
-      setSignedIn(false);
-      setNotice('Your session has ended. Sign in again.');
-    });
-  }, []);
+  useEffect(
+    () =>
+      session.subscribe((reason) => {
+        setMe(null);
+        setSignedIn(false);
+        setNotice(reason === 'expired' ? 'Your session has ended. Sign in again.' : 'You have signed out.');
+      }),
+    [],
+  );
 
   useEffect(() => {
     if (!signedIn) return;
@@ -41,20 +45,14 @@ function Dashboard() {
     );
   }
 
-  const signOut = () => {
-    setToken(null);
-    setMe(null);
-    setSignedIn(false);
-    setNotice('You have signed out.');
-  };
-
   const [first, appId, sub, hash] = route;
   let page;
   const key = route.join('/');
   if (first === 'apps' && appId && sub === 'groups' && hash) page = <GroupPage key={key} appId={appId} hash={hash} me={me} focus={navigated} />;
   else if (first === 'apps' && appId && sub === 'settings') page = <SettingsPage key={key} appId={appId} me={me} focus={navigated} />;
-  else if (first === 'apps' && appId) page = <AppPage key={key} appId={appId} focus={navigated} />;
-  else page = <AppsPage key={key} focus={navigated} />;
+  else if (first === 'apps' && appId && sub === undefined) page = <AppPage key={key} appId={appId} focus={navigated} />;
+  else if (first === undefined || (first === 'apps' && appId === undefined)) page = <AppsPage key={key} focus={navigated} />;
+  else page = <NotFoundPage key={key} what="page" focus={navigated} />;
 
   return (
     <>
@@ -74,7 +72,7 @@ function Dashboard() {
             {me.username} <span class="muted">({me.role === 'admin' ? 'admin' : 'team user'})</span>
           </span>
         )}
-        <button type="button" class="secondary" onClick={signOut}>
+        <button type="button" class="secondary" onClick={() => session.end('signed_out')}>
           Sign out
         </button>
       </header>

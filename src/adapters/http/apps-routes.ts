@@ -9,6 +9,7 @@ import {
   appCreateBodySchema,
   appPatchBodySchema,
   emptyQuerySchema,
+  type CurrentRolloutWire,
   keyRegenerateBodySchema,
   MAX_ADMIN_BODY_BYTES,
 } from './read-api-schemas';
@@ -20,8 +21,11 @@ const parseRegenerate = bodyParser(keyRegenerateBodySchema);
 
 const idOf = (req: Request) => String(req.params.id);
 
+/** The worst verdict among an app's current rollouts, for the app list (null: nothing rolling out). */
+export type CurrentRollout = (appId: string) => Promise<CurrentRolloutWire | null>;
+
 /** Apps and their report keys. Per-route authentication, like the read API. */
-export function appsRoutes(apps: AppManagement, verifier: TokenVerifier): Router {
+export function appsRoutes(apps: AppManagement, verifier: TokenVerifier, currentRollout: CurrentRollout = async () => null): Router {
   const router = Router();
   const auth = authenticate(verifier);
 
@@ -35,7 +39,7 @@ export function appsRoutes(apps: AppManagement, verifier: TokenVerifier): Router
   router.get('/apps', auth, async (req, res) => {
     parseNoQuery(req.query);
     const list = await apps.list(principalOf(res));
-    res.json({ items: list.map(appToWire) });
+    res.json({ items: await Promise.all(list.map(async (app) => ({ ...appToWire(app), rollout: await currentRollout(app.id) }))) });
   });
 
   router.get('/apps/:id', auth, async (req, res) => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import { ALL_APP_PERMISSIONS } from '../../domain/access';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
 import { errorSchema, type RouteDoc } from './openapi';
@@ -67,6 +68,8 @@ export function dashboardRoutes({ distDir, verifier }: DashboardOptions): Router
   return router;
 }
 
+const APP_ACTIONS = Object.keys(ALL_APP_PERMISSIONS);
+
 export const dashboardDocs: RouteDoc[] = [
   {
     method: 'get',
@@ -94,7 +97,8 @@ export const dashboardDocs: RouteDoc[] = [
             role: { type: 'string', enum: ['admin', 'user'] },
             permissions: {
               type: 'object',
-              properties: { apps: { type: 'object', properties: Object.fromEntries(['create', 'edit', 'delete', 'download'].map((k) => [k, { type: 'boolean' }])) } },
+              required: ['apps'],
+              properties: { apps: { type: 'object', required: APP_ACTIONS, properties: Object.fromEntries(APP_ACTIONS.map((k) => [k, { type: 'boolean' }])) } },
             },
             allowed_apps: { type: 'array', items: { type: 'string' } },
           },

@@ -39,9 +39,12 @@ export function toOpenApiSchema(schema: unknown): unknown {
       out[key] = toOpenApiSchema(value);
     }
   }
-  if (source.nullable === true && typeof source.type === 'string') out.type = [source.type, 'null'];
+  if (source.nullable === true && typeof source.type === 'string' && source.type !== 'null') out.type = [source.type, 'null'];
   return out;
 }
+
+/** Every error body is the one shape, named once under components. */
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
 const securityOf: Record<AuthScheme, Array<Record<string, string[]>>> = {
   none: [],
@@ -65,7 +68,8 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
       parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
     }
     const query = route.query as { properties?: Record<string, object>; required?: readonly string[] } | undefined;
-    for (const [name, schema] of Object.entries(query?.properties ?? {})) {
+    // ajv marks optional parameters `nullable`, but a query string can't carry a null.
+    for (const [name, { nullable: _optional, ...schema }] of Object.entries(query?.properties ?? {}) as Array<[string, { nullable?: boolean }]>) {
       parameters.push({ name, in: 'query', required: query?.required?.includes(name) ?? false, schema: toOpenApiSchema(schema) });
     }
     for (const header of route.headers ?? []) {
@@ -75,7 +79,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: toOpenApiSchema(response.schema) } } } : {}),
+        ...(response.schema ? { content: { 'application/json': { schema: response.schema === errorSchema ? ERROR_REF : toOpenApiSchema(response.schema) } } } : {}),
       };
     }
     paths[path] ??= {};

@@ -3,6 +3,7 @@ import type { ReportIngestion } from '../../app/report-ingestion';
 import { sendError, statusOf } from './error-handler';
 import { readJsonBody } from './json-body';
 import { errorSchema, type RouteDoc } from './openapi';
+import { DEVICE_ID_RULE } from '../../domain/device-id';
 import { reportInputSchema } from '../../domain/report-validation';
 
 export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: number): Router {
@@ -58,10 +59,10 @@ export const reportIngestDocs: RouteDoc[] = [
     tag: 'reports',
     auth: 'report_key',
     body: reportInputSchema,
-    headers: [{ name: 'X-Device-ID', required: true, description: 'Anonymous device id, used for rate limits only' }],
+    headers: [{ name: 'X-Device-ID', required: true, description: `Anonymous device id, used for rate limits only and never stored: ${DEVICE_ID_RULE}` }],
     responses: {
       202: { description: 'Counted; details stored or, with details_error, refused', schema: ingestAccepted },
-      400: { description: 'Missing X-Device-ID, invalid JSON, or a missing/invalid field', schema: errorSchema },
+      400: { description: 'Missing or invalid X-Device-ID, invalid JSON, or a missing/invalid field', schema: errorSchema },
       401: { description: 'Missing or unknown report key', schema: errorSchema },
       403: { description: 'Reports disabled for the app, or application.name is not the key\'s app', schema: errorSchema },
       413: { description: 'Body over REPORTS_MAX_BODY_BYTES', schema: errorSchema },

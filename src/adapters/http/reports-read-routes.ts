@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ReportGroups } from '../../app/report-groups';
 import { ValidationError } from '../../domain/errors';
 import type { SummaryDimension } from '../../domain/group-query';
@@ -40,6 +40,20 @@ function groupByParam(value: string | undefined): SummaryDimension[] {
     throw new ValidationError('invalid query parameter group_by: a dimension is repeated', 'invalid_value', { field: 'group_by' });
   }
   return dimensions;
+}
+
+/**
+ * The stored gzip bytes as they are, with no Content-Encoding: every client (curl, a browser,
+ * fetch) then gets the same .json.gz file to decompress, as faynoSync's docs describe.
+ */
+function sendGzip(res: Response, key: string, body: Buffer): void {
+  res.set({
+    'Content-Type': 'application/gzip',
+    'Content-Disposition': `attachment; filename="${basename(key).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+    'Cache-Control': 'private, no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.send(body);
 }
 
 /**
@@ -85,16 +99,7 @@ export function reportsReadRoutes(groups: ReportGroups, verifier: TokenVerifier)
 
   router.get('/reports/blobs/download', async (req, res) => {
     const q = parseDownload(req.query);
-    const body = await groups.download(q.key, q.expires, q.signature);
-    // The stored gzip bytes as they are, with no Content-Encoding: every client (curl, a browser,
-    // fetch) then gets the same .json.gz file to decompress, as faynoSync's docs describe.
-    res.set({
-      'Content-Type': 'application/gzip',
-      'Content-Disposition': `attachment; filename="${basename(q.key).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-      'Cache-Control': 'private, no-store',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.send(body);
+    sendGzip(res, q.key, await groups.download(q.key, q.expires, q.signature));
   });
 
   router.get('/reports/groups/:groupHash', auth, async (req, res) => {
@@ -106,6 +111,13 @@ export function reportsReadRoutes(groups: ReportGroups, verifier: TokenVerifier)
     const q = parseGroupRef(req.query);
     const blobs = await groups.blobs(principalOf(res), hashOf(req), q.app);
     res.json({ items: blobs.map(blobToWire) });
+  });
+
+  // The same bytes as the signed URL, through the API: same-origin for the dashboard, whatever the blob store.
+  router.get('/reports/groups/:groupHash/blobs/:blobId', auth, async (req, res) => {
+    const q = parseGroupRef(req.query);
+    const blobId = String(req.params.blobId);
+    sendGzip(res, `${blobId}.json.gz`, await groups.blobContent(principalOf(res), hashOf(req), q.app, blobId));
   });
 
   router.patch('/reports/groups/:groupHash', auth, async (req, res) => {

@@ -4,12 +4,21 @@ import { LOGIN_BODY_SCHEMA } from './auth-routes';
 import { errorSchema, type RouteDoc } from './openapi';
 import {
   appCreateBodySchema,
+  appCreatedSchema,
   appPatchBodySchema,
+  appListItemSchema,
+  appSchema,
   blobDownloadQuerySchema,
+  blobSchema,
   groupListQuerySchema,
+  groupPageSchema,
   groupPatchBodySchema,
+  groupPatchedSchema,
   groupRefQuerySchema,
+  groupSchema,
+  itemsSchema,
   keyRegenerateBodySchema,
+  keySchema,
   summaryQuerySchema,
 } from './read-api-schemas';
 import { CREATE_USER_BODY_SCHEMA, UPDATE_USER_BODY_SCHEMA } from './users-routes';
@@ -20,7 +29,6 @@ const items = (of: object = { type: 'object' }) => object(['items'], { items: { 
 
 const jwtErrors = { 401: error('Missing, invalid or expired bearer token'), 403: error('The caller lacks the permission this route needs') };
 
-const app = object(['id', 'name', 'reports'], { id: { type: 'string' }, name: { type: 'string' }, reports: { type: 'boolean' } });
 const account = object(['id', 'username', 'role'], {
   id: { type: 'string' },
   username: { type: 'string' },
@@ -57,24 +65,25 @@ export const usersDocs: RouteDoc[] = [
 ];
 
 export const appsDocs: RouteDoc[] = [
-  { method: 'post', path: '/apps', summary: 'Create an app and its report key', tag: 'apps', auth: 'jwt', body: appCreateBodySchema, responses: { 201: { description: 'Created, with report_key', schema: app }, 400: error('Invalid body'), 409: error('An app of that name exists'), ...jwtErrors } },
-  { method: 'get', path: '/apps', summary: 'The apps the caller may read', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Apps', schema: items(app) }, ...jwtErrors } },
-  { method: 'get', path: '/apps/:id', summary: 'One app', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'App', schema: app }, 404: error('No such app in reach'), ...jwtErrors } },
-  { method: 'patch', path: '/apps/:id', summary: 'Turn reports on or off', tag: 'apps', auth: 'jwt', body: appPatchBodySchema, responses: { 200: { description: 'Updated', schema: app }, 400: error('Invalid body'), 404: error('No such app in reach'), ...jwtErrors } },
-  { method: 'delete', path: '/apps/:id', summary: 'Delete an app with its key, groups and blobs', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Deleted' }, 404: error('No such app in reach'), ...jwtErrors } },
-  { method: 'get', path: '/reports/keys', summary: 'Report keys of the caller\'s apps', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Keys', schema: items() }, ...jwtErrors } },
-  { method: 'post', path: '/reports/keys/regenerate', summary: 'Replace an app\'s report key; the old one stops working at once', tag: 'apps', auth: 'jwt', body: keyRegenerateBodySchema, responses: { 200: { description: 'The new key' }, 400: error('Invalid body'), 404: error('No such app in reach'), ...jwtErrors } },
+  { method: 'post', path: '/apps', summary: 'Create an app and its report key', tag: 'apps', auth: 'jwt', body: appCreateBodySchema, responses: { 201: { description: 'Created, with report_key', schema: appCreatedSchema }, 400: error('Invalid body'), 409: error('An app of that name exists'), ...jwtErrors } },
+  { method: 'get', path: '/apps', summary: 'The apps the caller may read', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Apps, each with its worst current rollout', schema: itemsSchema(appListItemSchema) }, ...jwtErrors } },
+  { method: 'get', path: '/apps/:id', summary: 'One app', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'App', schema: appSchema }, 404: error('No such app in reach'), ...jwtErrors } },
+  { method: 'patch', path: '/apps/:id', summary: 'Turn reports on or off', tag: 'apps', auth: 'jwt', body: appPatchBodySchema, responses: { 200: { description: 'Updated', schema: appSchema }, 400: error('Invalid body'), 404: error('No such app in reach'), ...jwtErrors } },
+  { method: 'delete', path: '/apps/:id', summary: 'Delete an app with its key, groups and blobs', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Deleted', schema: object(['id', 'deleted'], { id: { type: 'string' }, deleted: { type: 'boolean' } }) }, 404: error('No such app in reach'), ...jwtErrors } },
+  { method: 'get', path: '/reports/keys', summary: 'Report keys of the caller\'s apps', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Keys', schema: itemsSchema(keySchema) }, ...jwtErrors } },
+  { method: 'post', path: '/reports/keys/regenerate', summary: 'Replace an app\'s report key; the old one stops working at once', tag: 'apps', auth: 'jwt', body: keyRegenerateBodySchema, responses: { 200: { description: 'The new key', schema: keySchema }, 400: error('Invalid body'), 404: error('No such app in reach'), ...jwtErrors } },
 ];
 
 const groupHashParam = { 400: error('Malformed groupHash or query'), 404: error('No such group in the caller\'s apps') };
 
 export const reportsReadDocs: RouteDoc[] = [
-  { method: 'get', path: '/reports/groups', summary: 'Report groups, newest lastSeen first', tag: 'reports', auth: 'jwt', query: groupListQuerySchema, responses: { 200: { description: '{items, total, page, limit}', schema: object(['items', 'total', 'page', 'limit'], { items: { type: 'array' }, total: { type: 'integer' }, page: { type: 'integer' }, limit: { type: 'integer' } }) }, 400: error('An invalid filter, named'), 404: error('Unknown app'), ...jwtErrors } },
+  { method: 'get', path: '/reports/groups', summary: 'Report groups, newest lastSeen first', tag: 'reports', auth: 'jwt', query: groupListQuerySchema, responses: { 200: { description: 'A page of groups', schema: groupPageSchema }, 400: error('An invalid filter, named'), 404: error('Unknown app'), ...jwtErrors } },
   { method: 'get', path: '/reports/summary', summary: 'Rollout health: counts summed over groups by chosen dimensions', tag: 'reports', auth: 'jwt', query: summaryQuerySchema, responses: { 200: { description: 'Buckets with count, groups and lastSeen' }, 400: error('Invalid query'), 404: error('Unknown app'), ...jwtErrors } },
-  { method: 'get', path: '/reports/groups/:groupHash', summary: 'One group', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'The group' }, ...groupHashParam, ...jwtErrors } },
-  { method: 'get', path: '/reports/groups/:groupHash/blobs', summary: 'A group\'s stored details, with short-lived download URLs', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Blobs with url', schema: items() }, ...groupHashParam, ...jwtErrors } },
-  { method: 'patch', path: '/reports/groups/:groupHash', summary: 'Triage: status, tags, note', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, body: groupPatchBodySchema, responses: { 200: { description: 'Updated group' }, ...groupHashParam, ...jwtErrors } },
-  { method: 'delete', path: '/reports/groups/:groupHash', summary: 'Delete a group, its blob records and objects', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Deleted' }, ...groupHashParam, ...jwtErrors } },
+  { method: 'get', path: '/reports/groups/:groupHash', summary: 'One group', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'The group', schema: groupSchema }, ...groupHashParam, ...jwtErrors } },
+  { method: 'get', path: '/reports/groups/:groupHash/blobs', summary: 'A group\'s stored details, with short-lived download URLs', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Blobs with url', schema: itemsSchema(blobSchema) }, ...groupHashParam, ...jwtErrors } },
+  { method: 'get', path: '/reports/groups/:groupHash/blobs/:blobId', summary: 'One stored details object, as the gzip-compressed JSON the signed URL serves, through the API (for pages that show it in place)', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'application/gzip: the details as stored' }, 400: error('Malformed groupHash or query'), 404: error('No such group or details object in the caller\'s apps'), ...jwtErrors } },
+  { method: 'patch', path: '/reports/groups/:groupHash', summary: 'Triage: status, tags, note', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, body: groupPatchBodySchema, responses: { 200: { description: 'Updated group', schema: groupPatchedSchema }, ...groupHashParam, ...jwtErrors } },
+  { method: 'delete', path: '/reports/groups/:groupHash', summary: 'Delete a group, its blob records and objects', tag: 'reports', auth: 'jwt', query: groupRefQuerySchema, responses: { 200: { description: 'Deleted', schema: object(['group_hash', 'deleted'], { group_hash: { type: 'string' }, deleted: { type: 'boolean' } }) }, ...groupHashParam, ...jwtErrors } },
   { method: 'get', path: '/reports/blobs/download', summary: 'Download details through a signed URL (fs and memory blob stores)', tag: 'reports', auth: 'signed_url', query: blobDownloadQuerySchema, responses: { 200: { description: 'The gzip-compressed JSON details' }, 400: error('Malformed query'), 403: error('Tampered or expired signature'), 404: error('Object gone') } },
 ];
 

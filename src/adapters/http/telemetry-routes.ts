@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { BeaconIntake } from '../../app/beacon-intake';
 import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
+import { DEVICE_ID_RULE } from '../../domain/device-id';
 import { readJsonBody } from './json-body';
 import { errorSchema, type RouteDoc } from './openapi';
 
@@ -50,7 +51,7 @@ export const telemetryDocs: RouteDoc[] = [
     auth: 'none',
     query: beaconQuerySchema,
     headers: [
-      { name: 'X-Device-ID', required: true, description: 'Anonymous device id; never stored, only counted in HyperLogLog sketches' },
+      { name: 'X-Device-ID', required: true, description: `Anonymous device id; never stored, only counted in HyperLogLog sketches: ${DEVICE_ID_RULE} (otherwise 204, not counted)` },
       { name: 'Authorization', required: false, description: 'Bearer rpk_…: identifies the app instead of owner and app_name' },
     ],
     responses: {

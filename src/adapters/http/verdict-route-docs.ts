@@ -1,5 +1,5 @@
 import { errorSchema, type RouteDoc } from './openapi';
-import { emptyQuerySchema } from './read-api-schemas';
+import { emptyQuerySchema, itemsSchema } from './read-api-schemas';
 import {
   deliveriesQuerySchema,
   evaluateBodySchema,
@@ -7,7 +7,10 @@ import {
   historyQuerySchema,
   resumeBodySchema,
   rolloutSettingsBodySchema,
+  deliverySchema,
   webhookCreateBodySchema,
+  webhookCreatedSchema,
+  webhookSchema,
 } from './verdict-schemas';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -15,13 +18,6 @@ const object = (required: string[], properties: Record<string, object>) => ({ ty
 const jwtErrors = { 401: error('Missing, invalid or expired bearer token'), 403: error('The caller lacks the permission this route needs') };
 const notInReach = { 404: error('No such app (or webhook) in reach') };
 
-const webhook = object(['id', 'app_id', 'url', 'events', 'created_at'], {
-  id: { type: 'string' },
-  app_id: { type: 'string' },
-  url: { type: 'string' },
-  events: { type: 'array', items: { type: 'string' } },
-  created_at: { type: 'string' },
-});
 const rate = object(['affected', 'exposure', 'rate', 'low', 'high'], {
   affected: { type: 'number', description: 'affected device-days' },
   exposure: { type: 'number', description: 'device-days exposed (active; or attempts for update and install failures)' },
@@ -114,10 +110,10 @@ const historyEntry = object(['at', 'kind', 'from', 'to', 'reasons', 'by', 'note'
 export const releaseHistorySchema = object(['app_id', 'version', 'items'], { app_id: { type: 'string' }, version: { type: 'string' }, items: { type: 'array', items: historyEntry } });
 
 export const webhooksDocs: RouteDoc[] = [
-  { method: 'post', path: '/apps/:id/webhooks', summary: 'Add a webhook; its signing secret is in this answer only', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, body: webhookCreateBodySchema, responses: { 201: { description: 'Created, with secret', schema: webhook }, 400: error('Invalid body'), ...notInReach, ...jwtErrors } },
-  { method: 'get', path: '/apps/:id/webhooks', summary: 'An app\'s webhooks (without secrets)', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Webhooks', schema: object(['items'], { items: { type: 'array', items: webhook } }) }, ...notInReach, ...jwtErrors } },
-  { method: 'delete', path: '/apps/:id/webhooks/:wid', summary: 'Remove a webhook with its pending deliveries', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Deleted' }, ...notInReach, ...jwtErrors } },
-  { method: 'get', path: '/apps/:id/webhooks/:wid/deliveries', summary: 'Every delivery attempt, newest first', tag: 'webhooks', auth: 'jwt', query: deliveriesQuerySchema, responses: { 200: { description: '{items: [{event_id, attempt, status, response_status, error, at, next_attempt_at}]}' }, ...notInReach, ...jwtErrors } },
+  { method: 'post', path: '/apps/:id/webhooks', summary: 'Add a webhook; its signing secret is in this answer only', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, body: webhookCreateBodySchema, responses: { 201: { description: 'Created, with secret', schema: webhookCreatedSchema }, 400: error('Invalid body'), ...notInReach, ...jwtErrors } },
+  { method: 'get', path: '/apps/:id/webhooks', summary: 'An app\'s webhooks (without secrets)', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Webhooks', schema: itemsSchema(webhookSchema) }, ...notInReach, ...jwtErrors } },
+  { method: 'delete', path: '/apps/:id/webhooks/:wid', summary: 'Remove a webhook with its pending deliveries', tag: 'webhooks', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Deleted', schema: object(['id', 'deleted'], { id: { type: 'string' }, deleted: { type: 'boolean' } }) }, ...notInReach, ...jwtErrors } },
+  { method: 'get', path: '/apps/:id/webhooks/:wid/deliveries', summary: 'Every delivery attempt, newest first', tag: 'webhooks', auth: 'jwt', query: deliveriesQuerySchema, responses: { 200: { description: 'Delivery attempts', schema: itemsSchema(deliverySchema) }, ...notInReach, ...jwtErrors } },
 ];
 
 export const rolloutHealthDocs: RouteDoc[] = [

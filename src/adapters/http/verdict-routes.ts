@@ -18,7 +18,9 @@ import {
   rolloutSettingsBodySchema,
   SETTINGS_WIRE_NAMES,
   webhookCreateBodySchema,
+  type DeliveryWire,
   type RolloutSettingsBody,
+  type WebhookWire,
 } from './verdict-schemas';
 
 const parseNoQuery = queryParser(emptyQuerySchema);
@@ -30,9 +32,9 @@ const parseResume = bodyParser(resumeBodySchema);
 const parseEvaluate = bodyParser(evaluateBodySchema);
 const parseSettings = bodyParser(rolloutSettingsBodySchema);
 
-export const webhookToWire = (w: Webhook) => ({ id: w.id, app_id: w.appId, url: w.url, events: w.events, created_at: w.createdAt.toISOString() });
+export const webhookToWire = (w: Webhook): WebhookWire => ({ id: w.id, app_id: w.appId, url: w.url, events: w.events, created_at: w.createdAt.toISOString() });
 
-export const attemptToWire = (a: DeliveryAttempt) => ({
+export const attemptToWire = (a: DeliveryAttempt): DeliveryWire => ({
   event_id: a.eventId,
   webhook_id: a.webhookId,
   attempt: a.attempt,

@@ -2,7 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-settings';
 import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
-import { MAX_NOTE_LENGTH } from './read-api-schemas';
+import { MAX_NOTE_LENGTH, orNull } from './read-api-schemas';
 
 // The wire shapes of webhooks and rollout health, one schema each, for ajv and the OpenAPI document.
 
@@ -152,4 +152,58 @@ export const SETTINGS_WIRE_NAMES: Record<keyof RolloutSettingsBody, string> = {
   grid_size: 'gridSize',
   metrics: 'metrics',
   baseline: 'baseline',
+};
+
+export interface WebhookWire {
+  id: string;
+  app_id: string;
+  url: string;
+  events: WebhookEventType[];
+  created_at: string;
+}
+
+export interface DeliveryWire {
+  event_id: string;
+  webhook_id: string;
+  attempt: number;
+  status: 'delivered' | 'failed';
+  response_status: number | null;
+  error: string | null;
+  at: string;
+  next_attempt_at: string | null;
+}
+
+const webhookProperties = {
+  id: { type: 'string' },
+  app_id: { type: 'string' },
+  url: { type: 'string' },
+  events: { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] } },
+  created_at: { type: 'string', format: 'date-time' },
+} as const;
+
+export const webhookSchema: JSONSchemaType<WebhookWire> = {
+  type: 'object',
+  required: ['id', 'app_id', 'url', 'events', 'created_at'],
+  properties: webhookProperties,
+};
+
+export const webhookCreatedSchema: JSONSchemaType<WebhookWire & { secret: string }> = {
+  type: 'object',
+  required: ['id', 'app_id', 'url', 'events', 'created_at', 'secret'],
+  properties: { ...webhookProperties, secret: { type: 'string', description: 'whsec_…, for checking signatures; only in this answer' } },
+};
+
+export const deliverySchema: JSONSchemaType<DeliveryWire> = {
+  type: 'object',
+  required: ['event_id', 'webhook_id', 'attempt', 'status', 'response_status', 'error', 'at', 'next_attempt_at'],
+  properties: {
+    event_id: { type: 'string' },
+    webhook_id: { type: 'string' },
+    attempt: { type: 'integer', minimum: 1 },
+    status: { type: 'string', enum: ['delivered', 'failed'] },
+    response_status: orNull({ type: 'integer' } as const),
+    error: orNull({ type: 'string' } as const),
+    at: { type: 'string', format: 'date-time' },
+    next_attempt_at: orNull({ type: 'string', format: 'date-time' } as const),
+  },
 };

@@ -1,18 +1,92 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { EVENT_TYPES, get, GROUP_STATUSES, type App, type GroupPage } from '../api';
 import { AdoptionChart, CrashFreeChart } from '../charts';
-import { ErrorText, Loading, PageTitle, StatusBadge, VerdictBadge } from '../components';
-import { count, percent, REASON_TEXT, when } from '../format';
+import { ErrorText, isNotFound, Loading, PageTitle, StatusBadge, TableWrap, VerdictBadge } from '../components';
+import { count, percent, when } from '../format';
 import { href, useAsync } from '../hooks';
 import { daySeries, releases, type Release } from '../rollouts';
+import { NotFoundPage } from './not-found';
 
 const PAGE_SIZE = 50;
 const FILTERS = ['version', 'channel', 'platform', 'arch'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | 'type' | 'status', string>>;
 
+/** The release's reasons in the words the API gives (one verdict per release, so one list). */
 function reasonsOf(release: Release): string[] {
-  const reasons = new Set(release.health?.cells.flatMap((c) => c.reasons ?? []) ?? []);
-  return [...reasons].map((r) => REASON_TEXT[r] ?? r.replace(/_/g, ' '));
+  return release.health?.explanation ?? [];
+}
+
+interface Column {
+  header: string;
+  /** 'num' right-aligns; 'text' keeps room for a sentence on a narrow screen. */
+  kind?: 'num' | 'text';
+  cell(release: Release): ComponentChildren;
+}
+
+const crashFreeOf = (release: Release) => (release.cell.suppressed ? undefined : release.cell.rates?.crash_free);
+
+/** The Releases table, one entry per column: a new column is one more entry. */
+const RELEASE_COLUMNS: Column[] = [
+  { header: 'Verdict', cell: (r) => (r.health && r.health.role !== 'rollout' && r.health.verdict === null ? <span class="muted">{r.health.role}</span> : <VerdictBadge verdict={r.health?.verdict} />) },
+  {
+    header: 'Reasons',
+    kind: 'text',
+    cell: (r) => {
+      const reasons = reasonsOf(r);
+      return reasons.length > 0 ? reasons.join('; ') : <span class="muted">–</span>;
+    },
+  },
+  { header: 'Share of devices', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
+  {
+    header: 'Crash-free',
+    kind: 'num',
+    cell: (r) => {
+      const cf = crashFreeOf(r);
+      return cf ? percent(cf.rate) : <span class="muted">{r.cell.suppressed ? 'too few devices' : '–'}</span>;
+    },
+  },
+  {
+    header: '95% interval',
+    kind: 'num',
+    cell: (r) => {
+      const cf = crashFreeOf(r);
+      return cf ? `${percent(cf.low)} – ${percent(cf.high)}` : '–';
+    },
+  },
+  { header: 'Device-days', kind: 'num', cell: (r) => (r.cell.suppressed || r.cell.active_device_days === undefined ? '–' : count(r.cell.active_device_days)) },
+];
+
+function ReleasesTable({ releases }: { releases: Release[] }) {
+  return (
+    <TableWrap label="Releases">
+      <table class="table">
+        <caption class="sr-only">Recent releases with their verdicts</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            {RELEASE_COLUMNS.map((c) => (
+              <th scope="col" key={c.header} class={c.kind}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {releases.map((release) => (
+            <tr key={release.version}>
+              <th scope="row">{release.version}</th>
+              {RELEASE_COLUMNS.map((c) => (
+                <td key={c.header} class={c.kind}>
+                  {c.cell(release)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
 }
 
 function Releases({ appId }: { appId: string }) {
@@ -27,41 +101,7 @@ function Releases({ appId }: { appId: string }) {
   }
   return (
     <>
-      <div class="table-wrap">
-        <table class="table">
-          <caption class="sr-only">Recent releases with their verdicts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Verdict</th>
-              <th scope="col">Reasons</th>
-              <th scope="col" class="num">Share of devices</th>
-              <th scope="col" class="num">Crash-free</th>
-              <th scope="col" class="num">95% interval</th>
-              <th scope="col" class="num">Device-days</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((release) => {
-              const cf = release.cell.suppressed ? undefined : release.cell.rates?.crash_free;
-              const reasons = reasonsOf(release);
-              return (
-                <tr key={release.version}>
-                  <th scope="row">{release.version}</th>
-                  <td>
-                    <VerdictBadge verdict={release.health?.verdict} />
-                  </td>
-                  <td>{reasons.length > 0 ? reasons.join('; ') : <span class="muted">–</span>}</td>
-                  <td class="num">{percent(release.cell.share, 1)}</td>
-                  <td class="num">{cf ? percent(cf.rate) : <span class="muted">{release.cell.suppressed ? 'too few devices' : '–'}</span>}</td>
-                  <td class="num">{cf ? `${percent(cf.low)} – ${percent(cf.high)}` : '–'}</td>
-                  <td class="num">{release.cell.suppressed ? '–' : count(release.cell.active_device_days)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <ReleasesTable releases={list.data} />
       {series.error && <ErrorText error={series.error} />}
       {series.data && (
         <div class="charts">
@@ -143,7 +183,7 @@ function Groups({ appId }: { appId: string }) {
             {groups.data.total === 0 ? 'No groups match.' : `${count(groups.data.total)} groups, newest report first. Page ${page} of ${pages}.`}
           </p>
           {groups.data.items.length > 0 && (
-            <div class="table-wrap">
+            <TableWrap label="Report groups">
               <table class="table groups" aria-busy={groups.loading ? 'true' : 'false'}>
                 <caption class="sr-only">Report groups, sorted by last seen</caption>
                 <thead>
@@ -168,8 +208,8 @@ function Groups({ appId }: { appId: string }) {
                       <td>{g.event.type}</td>
                       <td>{g.application.version}</td>
                       <td class="num">{count(g.stats.count)}</td>
-                      <td>{when(g.stats.first_seen)}</td>
-                      <td>{when(g.stats.last_seen)}</td>
+                      <td class="date">{when(g.stats.first_seen)}</td>
+                      <td class="date">{when(g.stats.last_seen)}</td>
                       <td>
                         <StatusBadge status={g.status} />
                       </td>
@@ -177,7 +217,7 @@ function Groups({ appId }: { appId: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
           <nav class="pager" aria-label="Groups pages">
             <button type="button" class="secondary" disabled={page <= 1 || groups.loading} onClick={() => setPage(page - 1)}>
@@ -211,6 +251,7 @@ export function AppTabs({ appId, current }: { appId: string; current: 'overview'
 
 export function AppPage({ appId, focus }: { appId: string; focus: boolean }) {
   const app = useAsync(() => get<App>(`/apps/${encodeURIComponent(appId)}`), [appId]);
+  if (isNotFound(app.error)) return <NotFoundPage what="app" appId={appId} focus={focus} />;
   return (
     <>
       <p class="crumbs">
@@ -218,15 +259,20 @@ export function AppPage({ appId, focus }: { appId: string; focus: boolean }) {
       </p>
       <PageTitle focus={focus}>{app.data?.name ?? 'App'}</PageTitle>
       <ErrorText error={app.error} />
-      <AppTabs appId={appId} current="overview" />
-      <section aria-labelledby="releases-title">
-        <h2 id="releases-title">Releases</h2>
-        <Releases appId={appId} />
-      </section>
-      <section aria-labelledby="groups-title">
-        <h2 id="groups-title">Groups</h2>
-        <Groups appId={appId} />
-      </section>
+      {app.loading && !app.data && <Loading what="the app" />}
+      {app.data && (
+        <>
+          <AppTabs appId={appId} current="overview" />
+          <section aria-labelledby="releases-title">
+            <h2 id="releases-title">Releases</h2>
+            <Releases appId={appId} />
+          </section>
+          <section aria-labelledby="groups-title">
+            <h2 id="groups-title">Groups</h2>
+            <Groups appId={appId} />
+          </section>
+        </>
+      )}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { get, type App } from '../api';
-import { ErrorText, Loading, PageTitle, VerdictBadge } from '../components';
+import { ErrorText, Loading, PageTitle, TableWrap, VerdictBadge } from '../components';
 import { href, useAsync } from '../hooks';
 import { latestVerdict } from '../rollouts';
 
@@ -34,28 +34,30 @@ export function AppsPage({ focus }: { focus: boolean }) {
       {apps.loading && !apps.data && <Loading what="apps" />}
       {apps.data && apps.data.items.length === 0 && <p>No apps yet. Create one with <code>POST /apps</code> or the CLI.</p>}
       {apps.data && apps.data.items.length > 0 && (
-        <table class="table">
-          <caption class="sr-only">Your apps and their latest release's verdict</caption>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Reports</th>
-              <th scope="col">Latest release</th>
-              <th scope="col">Verdict</th>
-            </tr>
-          </thead>
-          <tbody>
-            {apps.data.items.map((app) => (
-              <tr key={app.id}>
-                <th scope="row">
-                  <a href={href('apps', app.id)}>{app.name}</a>
-                </th>
-                <td>{app.reports ? 'on' : 'off'}</td>
-                <LatestRelease appId={app.id} />
+        <TableWrap label="Apps">
+          <table class="table">
+            <caption class="sr-only">Your apps and their latest release's verdict</caption>
+            <thead>
+              <tr>
+                <th scope="col">App</th>
+                <th scope="col">Reports</th>
+                <th scope="col">Latest release</th>
+                <th scope="col">Verdict</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {apps.data.items.map((app) => (
+                <tr key={app.id}>
+                  <th scope="row">
+                    <a href={href('apps', app.id)}>{app.name}</a>
+                  </th>
+                  <td>{app.reports ? 'on' : 'off'}</td>
+                  <LatestRelease appId={app.id} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </>
   );

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, can, get, type Blob, type Group, type GroupStatus, type Me } from '../api';
-import { ErrorText, Loading, PageTitle, StatusBadge } from '../components';
+import { api, can, get, type Blob, type Group, type GroupPatched, type GroupStatus, type Me } from '../api';
+import { ErrorText, isNotFound, Loading, PageTitle, StatusBadge, TableWrap } from '../components';
+import { DetailsViewer } from '../details';
 import { bytes, count, when } from '../format';
 import { href, useAsync } from '../hooks';
+import { NotFoundPage } from './not-found';
 
 const TAG = /^[a-zA-Z0-9._-]{1,64}$/;
 
@@ -22,7 +24,7 @@ function Triage({ group, appId, onChanged }: { group: Group; appId: string; onCh
     setError(undefined);
     setSaved(null);
     try {
-      const res = await api<{ group: Group }>('PATCH', `/reports/groups/${encodeURIComponent(group.group_hash)}?app=${encodeURIComponent(appId)}`, body);
+      const res = await api<GroupPatched>('PATCH', `/reports/groups/${encodeURIComponent(group.group_hash)}?app=${encodeURIComponent(appId)}`, body);
       onChanged(res.group);
       setSaved(done);
     } catch (err) {
@@ -119,11 +121,54 @@ function DeleteGroup({ group, appId }: { group: Group; appId: string }) {
   );
 }
 
+function StoredDetails({ appId, hash, blobs }: { appId: string; hash: string; blobs: Blob[] }) {
+  const newest = blobs.reduce<Blob | null>((a, b) => (a === null || b.created_at > a.created_at ? b : a), null);
+  const [shownId, setShownId] = useState<string | null>(null);
+  const shown = blobs.find((b) => b.id === shownId) ?? newest;
+  if (shown === null) return <p class="muted">No details stored for this group.</p>;
+  return (
+    <>
+      <TableWrap label="Stored report details">
+        <table class="table">
+          <caption class="sr-only">Stored report details</caption>
+          <thead>
+            <tr>
+              <th scope="col">Received</th>
+              <th scope="col" class="num">Size</th>
+              <th scope="col">Expires</th>
+              <th scope="col">File</th>
+            </tr>
+          </thead>
+          <tbody>
+            {blobs.map((b) => (
+              <tr key={b.id}>
+                <td class="date">{when(b.created_at)}</td>
+                <td class="num">{bytes(b.storage.decompressed_size)}</td>
+                <td class="date">{when(b.expires_at)}</td>
+                <td class="file">
+                  <button type="button" class="secondary small" aria-pressed={b.id === shown.id ? 'true' : 'false'} onClick={() => setShownId(b.id)}>
+                    Show<span class="sr-only"> details received {when(b.created_at)}</span>
+                  </button>{' '}
+                  <a href={b.url} download rel="noreferrer">
+                    Download<span class="sr-only"> details received {when(b.created_at)}</span> (.json.gz)
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      <DetailsViewer key={shown.id} appId={appId} hash={hash} blob={shown} />
+    </>
+  );
+}
+
 export function GroupPage({ appId, hash, me, focus }: { appId: string; hash: string; me: Me | null; focus: boolean }) {
   const loaded = useAsync(() => get<Group>(`/reports/groups/${encodeURIComponent(hash)}`, { app: appId }), [appId, hash]);
   const blobs = useAsync(() => get<{ items: Blob[] }>(`/reports/groups/${encodeURIComponent(hash)}/blobs`, { app: appId }), [appId, hash]);
   const [changed, setChanged] = useState<Group | null>(null);
   const group = changed ?? loaded.data;
+  if (isNotFound(loaded.error)) return <NotFoundPage what="group" appId={appId} hash={hash} focus={focus} />;
 
   return (
     <>
@@ -185,34 +230,7 @@ export function GroupPage({ appId, hash, me, focus }: { appId: string; hash: str
             <section aria-labelledby="blobs-title" class="card">
               <h2 id="blobs-title">Details</h2>
               <ErrorText error={blobs.error} />
-              {blobs.data && blobs.data.items.length === 0 && <p class="muted">No details stored for this group.</p>}
-              {blobs.data && blobs.data.items.length > 0 && (
-                <table class="table">
-                  <caption class="sr-only">Stored report details</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Received</th>
-                      <th scope="col" class="num">Size</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">File</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {blobs.data.items.map((b) => (
-                      <tr key={b.id}>
-                        <td>{when(b.created_at)}</td>
-                        <td class="num">{bytes(b.storage.decompressed_size)}</td>
-                        <td>{when(b.expires_at)}</td>
-                        <td>
-                          <a href={b.url} download rel="noreferrer">
-                            Download<span class="sr-only"> details received {when(b.created_at)}</span> (.json.gz)
-                          </a>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              {blobs.data && <StoredDetails appId={appId} hash={group.group_hash} blobs={blobs.data.items} />}
             </section>
           </div>
           <div>

@@ -1,9 +1,10 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, can, get, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook } from '../api';
-import { ErrorText, Loading, PageTitle } from '../components';
+import { api, can, get, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook, type CreatedWebhook } from '../api';
+import { ErrorText, isNotFound, Loading, PageTitle, TableWrap } from '../components';
 import { when } from '../format';
 import { href, useAsync } from '../hooks';
 import { AppTabs } from './app';
+import { NotFoundPage } from './not-found';
 
 function ReportsSwitch({ app, editable, onChanged }: { app: App; editable: boolean; onChanged(a: App): void }) {
   const [error, setError] = useState<Error | undefined>();
@@ -116,35 +117,37 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
   const items = list.data?.items ?? [];
   if (items.length === 0) return <p class="muted">No deliveries yet.</p>;
   return (
-    <table class="table small">
-      <caption class="sr-only">Delivery attempts to {webhook.url}</caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Event</th>
-          <th scope="col">Attempt</th>
-          <th scope="col">Result</th>
-          <th scope="col">Next attempt</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((d) => (
-          <tr key={`${d.event_id}-${d.attempt}`}>
-            <td>{when(d.at)}</td>
-            <td>
-              <code>{d.event_id}</code>
-            </td>
-            <td>{d.attempt}</td>
-            <td>
-              {d.status}
-              {d.response_status !== null && ` (HTTP ${d.response_status})`}
-              {d.error && d.response_status === null && `: ${d.error}`}
-            </td>
-            <td>{when(d.next_attempt_at)}</td>
+    <TableWrap label={`Delivery attempts to ${webhook.url}`}>
+      <table class="table small">
+        <caption class="sr-only">Delivery attempts to {webhook.url}</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Event</th>
+            <th scope="col">Attempt</th>
+            <th scope="col">Result</th>
+            <th scope="col">Next attempt</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {items.map((d) => (
+            <tr key={`${d.event_id}-${d.attempt}`}>
+              <td class="date">{when(d.at)}</td>
+              <td>
+                <code>{d.event_id}</code>
+              </td>
+              <td>{d.attempt}</td>
+              <td>
+                {d.status}
+                {d.response_status !== null && ` (HTTP ${d.response_status})`}
+                {d.error && d.response_status === null && `: ${d.error}`}
+              </td>
+              <td class="date">{when(d.next_attempt_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }
 
@@ -154,7 +157,7 @@ function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
   const list = useAsync(() => (editable ? get<{ items: Webhook[] }>(path) : Promise.resolve(null)), [appId, editable]);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
-  const [created, setCreated] = useState<Webhook | null>(null);
+  const [created, setCreated] = useState<CreatedWebhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<Error | undefined>();
 
@@ -162,7 +165,7 @@ function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
     e.preventDefault();
     setError(undefined);
     try {
-      setCreated(await api<Webhook>('POST', path, { url, events }));
+      setCreated(await api<CreatedWebhook>('POST', path, { url, events }));
       setUrl('');
       list.reload();
     } catch (err) {
@@ -258,6 +261,7 @@ export function SettingsPage({ appId, me, focus }: { appId: string; me: Me | nul
   const [changed, setChanged] = useState<App | null>(null);
   const app = changed ?? loaded.data;
   const editable = can(me, 'edit');
+  if (isNotFound(loaded.error)) return <NotFoundPage what="app" appId={appId} focus={focus} />;
   return (
     <>
       <p class="crumbs">
@@ -265,13 +269,16 @@ export function SettingsPage({ appId, me, focus }: { appId: string; me: Me | nul
       </p>
       <PageTitle focus={focus}>Settings{app ? ` for ${app.name}` : ''}</PageTitle>
       <ErrorText error={loaded.error} />
-      <AppTabs appId={appId} current="settings" />
+      {loaded.loading && !app && <Loading what="the app" />}
       {app && (
-        <div class="settings">
-          <ReportsSwitch app={app} editable={editable} onChanged={setChanged} />
-          <ReportKeyPanel appId={appId} editable={editable} />
-          <Webhooks appId={appId} editable={editable} />
-        </div>
+        <>
+          <AppTabs appId={appId} current="settings" />
+          <div class="settings">
+            <ReportsSwitch app={app} editable={editable} onChanged={setChanged} />
+            <ReportKeyPanel appId={appId} editable={editable} />
+            <Webhooks appId={appId} editable={editable} />
+          </div>
+        </>
       )}
     </>
   );
