@@ -30,7 +30,7 @@ function healthHuman(h: ReleaseHealth): string {
     lines.push(
       table(metrics, [
         ['METRIC', ([name]) => name],
-        ['RELEASE', ([, m]) => (m.status === 'measured' ? `${percent(m.release.rate)} of ${m.release.exposure}` : 'no denominator')],
+        ['RELEASE', ([, m]) => (m.status === 'measured' ? `${percent(m.release.rate)} of ${m.release.exposure}` : m.status === 'no_data' ? 'no data yet' : 'no denominator')],
         ['BASELINE', ([, m]) => (m.status === 'measured' ? `${percent(m.baseline.rate)} of ${m.baseline.exposure}` : '-')],
         ['RATIO', ([, m]) => (m.ratio === null ? '-' : m.ratio.toFixed(2))],
         ['E-VALUE', ([, m]) => (m.e_value === null ? '-' : m.e_value.toPrecision(3))],

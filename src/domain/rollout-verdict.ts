@@ -39,8 +39,12 @@ export interface RateEvidence extends SideCounts, RateInterval {}
 
 export interface MetricJudgement {
   metric: GatedMetric;
-  /** `no_denominator`: no cell where both sides say how many tried (arrivals, first runs): not measured. */
-  status: 'measured' | 'no_denominator';
+  /**
+   * `measured`: some cell has the metric on both sides. `no_denominator`: the release has failures of
+   * this kind but no cell where both sides say how many tried (arrivals, first runs). `no_data`: nothing
+   * to compare yet (no release device-days in a cell the baseline runs, e.g. just after a resume).
+   */
+  status: 'measured' | 'no_denominator' | 'no_data';
   release: RateEvidence;
   baseline: RateEvidence;
   /** Release rate over baseline rate in the cells both have; null when either is unmeasured or the baseline's is 0. */
@@ -78,9 +82,10 @@ function judgeMetric(evidence: ReleaseEvidence, metric: GatedMetric): MetricJudg
   const measured = paired.length > 0;
   const release = rate(measured ? sum('release') : state.release);
   const baseline = rate(measured ? sum('baseline') : state.baseline);
+  const unmeasured = metric !== 'crash' && state.release.affected > 0 ? 'no_denominator' : 'no_data';
   return {
     metric,
-    status: measured ? 'measured' : 'no_denominator',
+    status: measured ? 'measured' : unmeasured,
     release,
     baseline,
     ratio: measured && baseline.rate > 0 ? release.rate / baseline.rate : null,
@@ -160,7 +165,8 @@ function enoughData(metrics: readonly MetricJudgement[], settings: RolloutSettin
 function watchReasons(evidence: ReleaseEvidence, metrics: readonly MetricJudgement[], limits: readonly LimitJudgement[], context: JudgementContext, settings: RolloutSettings): VerdictReason[] {
   const reasons: VerdictReason[] = [];
   if (limits.some((l) => l.shared)) reasons.push('crash_rate_limit_shared');
-  if (!metrics.some((m) => m.status === 'measured')) reasons.push('no_baseline_cells');
+  const releaseSeen = evidence.cells.some((c) => c.release.crash.exposure > 0);
+  if (releaseSeen && !metrics.some((m) => m.status === 'measured')) reasons.push('no_baseline_cells');
   if (!enoughData(metrics, settings)) reasons.push('insufficient_data');
   if (context.resumedAt !== null && evidence.since >= context.resumedAt) reasons.push('evidence_restarted');
   reasons.push('evidence_building');

@@ -140,7 +140,7 @@ describe('rollout health API', () => {
     expect(res.body.reasons).toContain('crash_rate_above_baseline');
     expect(res.body.explanation).toContain("crash rate above 1.0.0's");
     expect(Object.keys(res.body.metrics.crash).sort()).toEqual(['baseline', 'e_value', 'e_value_healthy', 'ratio', 'release', 'status']);
-    expect(res.body.metrics.update_failure).toMatchObject({ status: 'no_denominator', release: { rate: null }, e_value: null });
+    expect(res.body.metrics.update_failure).toMatchObject({ status: 'no_data', release: { rate: null }, e_value: null });
     expect(res.body.limits[0]).toMatchObject({ scope: 'overall', limit: 0.0109 });
     const [cell] = res.body.cells;
     expect(cell).toMatchObject({ channel: 'stable', platform: 'android', arch: 'arm64' });

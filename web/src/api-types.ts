@@ -2615,8 +2615,11 @@ export interface operations {
                                             /** @description null when the metric has no denominator (no_denominator) */
                                             rate: number | null;
                                         };
-                                        /** @enum {string} */
-                                        status: "measured" | "no_denominator";
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
                                     };
                                     install_failure?: {
                                         baseline: {
@@ -2642,8 +2645,11 @@ export interface operations {
                                             /** @description null when the metric has no denominator (no_denominator) */
                                             rate: number | null;
                                         };
-                                        /** @enum {string} */
-                                        status: "measured" | "no_denominator";
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
                                     };
                                     update_failure?: {
                                         baseline: {
@@ -2669,8 +2675,11 @@ export interface operations {
                                             /** @description null when the metric has no denominator (no_denominator) */
                                             rate: number | null;
                                         };
-                                        /** @enum {string} */
-                                        status: "measured" | "no_denominator";
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
                                     };
                                 };
                                 platform: string;
@@ -2737,8 +2746,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 install_failure?: {
                                     baseline: {
@@ -2768,8 +2780,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 update_failure?: {
                                     baseline: {
@@ -2799,8 +2814,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                             };
                             reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
@@ -2919,8 +2937,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 install_failure?: {
                                     baseline: {
@@ -2946,8 +2967,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 update_failure?: {
                                     baseline: {
@@ -2973,8 +2997,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                             };
                             platform: string;
@@ -3041,8 +3068,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                             install_failure?: {
                                 baseline: {
@@ -3072,8 +3102,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                             update_failure?: {
                                 baseline: {
@@ -3103,8 +3136,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                         };
                         reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
@@ -3416,8 +3452,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 install_failure?: {
                                     baseline: {
@@ -3443,8 +3482,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 update_failure?: {
                                     baseline: {
@@ -3470,8 +3512,11 @@ export interface operations {
                                         /** @description null when the metric has no denominator (no_denominator) */
                                         rate: number | null;
                                     };
-                                    /** @enum {string} */
-                                    status: "measured" | "no_denominator";
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                             };
                             platform: string;
@@ -3538,8 +3583,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                             install_failure?: {
                                 baseline: {
@@ -3569,8 +3617,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                             update_failure?: {
                                 baseline: {
@@ -3600,8 +3651,11 @@ export interface operations {
                                     /** @description null when the metric has no denominator (no_denominator) */
                                     rate: number | null;
                                 };
-                                /** @enum {string} */
-                                status: "measured" | "no_denominator";
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
                             };
                         };
                         reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
@@ -4148,22 +4202,22 @@ export const pathsReportsGroupsGroupHashPatchResponses200ContentApplicationJsonG
 export const pathsReportsGroupsGroupHashBlobsGetResponses200ContentApplicationJsonItemsEventTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups/{groupHash}/blobs"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["event"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];
 export const pathsReportsIngestPostRequestBodyContentApplicationJsonEventTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/ingest"]["post"]["requestBody"]["content"]["application/json"]["event"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];
 export const pathsReportsIngestPostResponses202ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/ingest"]["post"]["responses"]["202"]["content"]["application/json"]["status"]> = ["accepted"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["limits"]["scope"]> = ["overall", "platform"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
 export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["role"]> = ["rollout", "baseline", "previous"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsHealthGetResponses200ContentApplicationJsonLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["limits"]["scope"]> = ["overall", "platform"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsHealthGetResponses200ContentApplicationJsonReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
 export const pathsRolloutsHealthGetResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["role"]> = ["rollout", "baseline", "previous"];
 export const pathsRolloutsHistoryGetResponses200ContentApplicationJsonItemsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/history"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["kind"]> = ["verdict", "role", "resume"];
@@ -4172,13 +4226,13 @@ export const pathsRolloutsRatesGetParametersQueryGranularityValues: ReadonlyArra
 export const pathsRolloutsRatesGetResponses200ContentApplicationJsonCellsRatesInstall_failureReasonValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["rates"]["install_failure"]["reason"]> = ["no_denominator"];
 export const pathsRolloutsRatesGetResponses200ContentApplicationJsonCellsRatesUpdate_failureReasonValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["rates"]["update_failure"]["reason"]> = ["no_denominator"];
 export const pathsRolloutsRatesGetResponses200ContentApplicationJsonGranularityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["granularity"]> = ["day", "hour"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsResumePostResponses200ContentApplicationJsonLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["limits"]["scope"]> = ["overall", "platform"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
 export const pathsRolloutsResumePostResponses200ContentApplicationJsonReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
 export const pathsRolloutsResumePostResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["role"]> = ["rollout", "baseline", "previous"];
 export const pathsTelemetryBeaconGetParametersQueryFirst_runValues: ReadonlyArray<FlattenedDeepRequired<paths>["/telemetry/beacon"]["get"]["parameters"]["query"]["first_run"]> = ["1", "0", "true", "false"];

@@ -25,7 +25,7 @@ const rate = object(['affected', 'exposure', 'rate', 'low', 'high'], {
   low: { type: ['number', 'null'], description: '95% Wilson interval (one look)' },
   high: { type: ['number', 'null'] },
 });
-const metricStatus = { type: 'string', enum: ['measured', 'no_denominator'] };
+const metricStatus = { type: 'string', enum: ['measured', 'no_denominator', 'no_data'], description: 'no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet' };
 const metric = object(['status', 'release', 'baseline', 'ratio', 'e_value', 'e_value_healthy'], {
   status: metricStatus,
   release: rate,
