@@ -144,7 +144,9 @@ export function unknownVariables(env: Env): string[] {
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (known.includes(name) || !/^[A-Z][A-Z0-9_]*$/.test(name) || SERVICE_LINK.test(name)) continue;
-    const nearMiss = Math.min(...known.map((candidate) => editDistance(name, candidate))) <= (name.length < 8 ? 1 : 2);
+    const edits = name.length < 8 ? 1 : 2;
+    // Names of very different lengths can't be that close: most of the environment is ruled out without counting.
+    const nearMiss = known.some((candidate) => Math.abs(candidate.length - name.length) <= edits && editDistance(name, candidate, edits) <= edits);
     if (nearMiss || OWN_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`unknown variable ${name}; did you mean ${closestOf(name, known)}?`);
   }
   return warnings;
@@ -157,15 +159,23 @@ function closestOf(name: string, known: readonly string[]): string {
   return pool.reduce((best, candidate) => (editDistance(name, candidate) < editDistance(name, best) ? candidate : best));
 }
 
-/** Levenshtein distance with adjacent transpositions counted as one edit (PROT → PORT is 1). */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => Math.max(i, j) * Number(i === 0 || j === 0)));
+/**
+ * Levenshtein distance with adjacent transpositions counted as one edit (PROT → PORT is 1). Past
+ * `limit` it stops counting and answers limit + 1: two whole rows over it can only grow.
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  // Three rows of the table suffice: a transposition looks two rows back.
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
+    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      let distance = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2]! + 1);
+      current.push(distance);
     }
+    if (Math.min(...previous) > limit && Math.min(...current) > limit) return limit + 1;
+    [before, previous] = [previous, current];
   }
-  return d[a.length]![b.length]!;
+  return previous[b.length]!;
 }
