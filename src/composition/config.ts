@@ -130,6 +130,9 @@ function deepFreeze<T>(value: T): Readonly<T> {
 /** Prefixes only our variables use here: another variable that starts with one is most likely a typo. */
 export const OWN_PREFIXES = ['REPORTS_', 'REPOSITORY_', 'MONGO_', 'STORAGE_', 'S3_', 'REDIS_', 'JWT_', 'AUTH_', 'SERVER_', 'SHUTDOWN_', 'CORS_', 'METRICS_', 'DASHBOARD_', 'LOGS_', 'TELEMETRY_', 'ROLLOUT_', 'WEBHOOK_'];
 
+/** Variables of our own tools that share a prefix: the example webhook receiver's secret is often exported in the service's shell. */
+export const OUR_TOOLS_VARIABLES = ['WEBHOOK_SECRET'];
+
 // Kubernetes (and Docker's legacy links) set these for every service, e.g. REDIS_SERVICE_HOST and
 // REDIS_PORT_6379_TCP for a service named redis: not ours, and not typos.
 const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_\w+)?)?)$/;
@@ -143,7 +146,7 @@ export function unknownVariables(env: Env): string[] {
   const known = variables().map((row) => row.env);
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
-    if (known.includes(name) || !/^[A-Z][A-Z0-9_]*$/.test(name) || SERVICE_LINK.test(name)) continue;
+    if (known.includes(name) || OUR_TOOLS_VARIABLES.includes(name) || !/^[A-Z][A-Z0-9_]*$/.test(name) || SERVICE_LINK.test(name)) continue;
     const edits = name.length < 8 ? 1 : 2;
     // Names of very different lengths can't be that close: most of the environment is ruled out without counting.
     const nearMiss = known.some((candidate) => Math.abs(candidate.length - name.length) <= edits && editDistance(name, candidate, edits) <= edits);

@@ -26,6 +26,7 @@ describe('unknown variables', () => {
       USER: 'u',
       NODE_ENV: 'production',
       TEST_REDIS_CLUSTER_NODES: 'a:1',
+      WEBHOOK_SECRET: 'whsec_x',
       UV_USE_IO_URING: '0',
       npm_config_cache: '/tmp',
       // Kubernetes service links for services named redis and mongo
