@@ -71,7 +71,7 @@ function parseAs<T>(row: Variable<T>, raw: string, refusal: (message: string) =>
 }
 
 function fromFile<T>(row: Variable<T>, given: unknown): T {
-  const where = `${row.file} (the file's ${row.env})`;
+  const where = `${row.file} (for ${row.env})`;
   if (typeof given !== row.format.json) throw new ConfigError('CONFIG_FILE', `${where} must be a ${row.format.json}`);
   return parseAs(row, String(given), (message) => new ConfigError('CONFIG_FILE', `${where} ${message}`));
 }

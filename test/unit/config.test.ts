@@ -131,6 +131,6 @@ describe('loadConfig', () => {
     writeFileSync(file, JSON.stringify({ logs: { validation: { maxBatch: 'lots' } } }));
     fails({ CONFIG_FILE: file }, 'CONFIG_FILE');
     writeFileSync(file, JSON.stringify({ logs: { validation: { maxBatch: 0 } } }));
-    expect(() => loadConfig({ CONFIG_FILE: file })).toThrow('CONFIG_FILE: logs.validation.maxBatch (the file\'s LOGS_MAX_BATCH) must be a whole number from 1 to 10000, got "0"');
+    expect(() => loadConfig({ CONFIG_FILE: file })).toThrow('CONFIG_FILE: logs.validation.maxBatch (for LOGS_MAX_BATCH) must be a whole number from 1 to 10000, got "0"');
   });
 });
