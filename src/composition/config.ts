@@ -130,8 +130,11 @@ function deepFreeze<T>(value: T): Readonly<T> {
 /** Prefixes only our variables use here: another variable that starts with one is most likely a typo. */
 export const OWN_PREFIXES = ['REPORTS_', 'REPOSITORY_', 'MONGO_', 'STORAGE_', 'S3_', 'REDIS_', 'JWT_', 'AUTH_', 'SERVER_', 'SHUTDOWN_', 'CORS_', 'METRICS_', 'DASHBOARD_', 'LOGS_', 'TELEMETRY_', 'ROLLOUT_', 'WEBHOOK_'];
 
-/** Variables of our own tools that share a prefix: the example webhook receiver's secret is often exported in the service's shell. */
-export const OUR_TOOLS_VARIABLES = ['WEBHOOK_SECRET'];
+/**
+ * Variables of our own tools that share a prefix, often set in the service's environment: the example
+ * webhook receiver's secret (exported in the README's shell), the browser test's time budget.
+ */
+export const OUR_TOOLS_VARIABLES = ['WEBHOOK_SECRET', 'DASHBOARD_TIME_BUDGET_MS'];
 
 // Kubernetes (and Docker's legacy links) set these for every service, e.g. REDIS_SERVICE_HOST and
 // REDIS_PORT_6379_TCP for a service named redis: not ours, and not typos.
