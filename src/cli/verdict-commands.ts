@@ -36,7 +36,7 @@ type AttemptRow = ReturnType<typeof attemptToWire>;
 export const verdictCommands: Command[] = [
   command<ReleaseHealth>({
     name: 'rollouts health',
-    summary: "a release's verdict (healthy, watch or halt) per cell, with its evidence",
+    summary: "A release's verdict (healthy, watch or halt) per cell, with its evidence",
     options: [
       APP,
       VERSION,
@@ -62,7 +62,7 @@ export const verdictCommands: Command[] = [
   }),
   command<ReleaseHealth>({
     name: 'rollouts resume',
-    summary: 'lift a halt after a person has looked at it (recorded with who and why)',
+    summary: 'Lift a halt after a person has looked at it (recorded with who and why)',
     options: [APP, VERSION, { name: 'note', value: '<why>', required: true, help: 'why the release may go on' }, { name: 'by', value: '<name>', help: 'who resumes it (default: operator)' }],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));
@@ -75,7 +75,7 @@ export const verdictCommands: Command[] = [
   }),
   command<WebhookRow[]>({
     name: 'webhooks list',
-    summary: "an app's webhooks (their secrets are shown only at creation, through the API)",
+    summary: "An app's webhooks (their secrets are shown only at creation, through the API)",
     options: [APP],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));
@@ -91,7 +91,7 @@ export const verdictCommands: Command[] = [
   }),
   command<AttemptRow[]>({
     name: 'webhooks deliveries',
-    summary: "a webhook's delivery attempts, newest first",
+    summary: "A webhook's delivery attempts, newest first",
     options: [APP, { name: 'webhook', value: '<id>', required: true, help: 'the webhook' }, { name: 'limit', value: '<n>', help: 'at most this many (default 20, at most 500)' }],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));
