@@ -21,7 +21,7 @@ type RatesResult = ReturnType<typeof ratesToWire>;
 export const rolloutCommands: Command[] = [
   command<RatesResult>({
     name: 'rollouts rates',
-    summary: 'active device-days and failure rates per version, with 95% Wilson intervals',
+    summary: 'Active device-days and failure rates per version, with 95% Wilson intervals',
     options: [
       { name: 'app', value: '<app_id>', required: true, help: 'the app' },
       { name: 'version', value: '<version>', help: 'only this version' },

@@ -105,7 +105,7 @@ export const verdictCommands: Command[] = [
   }),
   command<ReleaseHealth>({
     name: 'rollouts resume',
-    summary: 'lift a halt after a person has looked at it (recorded with who and why)',
+    summary: 'Lift a halt after a person has looked at it (recorded with who and why)',
     options: [APP, VERSION, { name: 'note', value: '<why>', required: true, help: 'why the release may go on' }, { name: 'by', value: '<name>', help: 'who resumes it (default: operator)' }],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));
@@ -118,7 +118,7 @@ export const verdictCommands: Command[] = [
   }),
   command<WebhookRow[]>({
     name: 'webhooks list',
-    summary: "an app's webhooks (their secrets are shown only at creation, through the API)",
+    summary: "An app's webhooks (their secrets are shown only at creation, through the API)",
     options: [APP],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));
@@ -134,7 +134,7 @@ export const verdictCommands: Command[] = [
   }),
   command<AttemptRow[]>({
     name: 'webhooks deliveries',
-    summary: "a webhook's delivery attempts, newest first",
+    summary: "A webhook's delivery attempts, newest first",
     options: [APP, { name: 'webhook', value: '<id>', required: true, help: 'the webhook' }, { name: 'limit', value: '<n>', help: 'at most this many (default 20, at most 500)' }],
     async run(ctx, args) {
       const app = await appOf(ctx, requiredOption(args, 'app'));

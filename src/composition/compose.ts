@@ -106,7 +106,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const blobStore = await composeBlobStore(config, signer, closers);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
-  const lease = composeLease(storage, redis, clock);
+  const lease = await composeLease(storage, redis, clock);
   closers.add(() => lease.close());
   const holder = leaseHolderName();
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryDayKeyStore, MemoryDeviceSketchStore } from '../adapters/memory/memory-device-sketches';
-import { MongoDayKeyStore, MongoDeviceSketchStore } from '../adapters/mongo/mongo-device-sketches';
 import type { RedisConnection } from '../adapters/redis/redis-client';
 import { RedisDayKeyStore, RedisDeviceSketchStore } from '../adapters/redis/redis-device-sketches';
 import { SqliteDayKeyStore, SqliteDeviceSketchStore } from '../adapters/sqlite/sqlite-device-sketches';
@@ -112,8 +111,10 @@ async function open(
   switch (config.repository.driver) {
     case 'sqlite':
       return { store: new SqliteDeviceSketchStore(sqlite!), dayKeys: new SqliteDayKeyStore(sqlite!), storeName: 'sqlite' };
-    case 'mongo':
+    case 'mongo': {
+      const { MongoDayKeyStore, MongoDeviceSketchStore } = await import('../adapters/mongo/mongo-device-sketches');
       return { store: new MongoDeviceSketchStore(mongo!, retention), dayKeys: new MongoDayKeyStore(mongo!), storeName: 'mongo' };
+    }
     case 'memory':
       return { store: new MemoryDeviceSketchStore(), dayKeys: new MemoryDayKeyStore(), storeName: 'memory' };
     default:

@@ -2,7 +2,6 @@ import type { Logger as PinoLogger } from 'pino';
 import { NodeHttpWebhookSender } from '../adapters/http-client/node-http-webhook-sender';
 import { MemoryVerdictStore } from '../adapters/memory/memory-verdict-store';
 import { MemoryWebhookStore } from '../adapters/memory/memory-webhook-store';
-import { MongoVerdictStore, MongoWebhookStore } from '../adapters/mongo/mongo-webhook-store';
 import { SqliteVerdictStore } from '../adapters/sqlite/sqlite-verdict-store';
 import { SqliteWebhookStore } from '../adapters/sqlite/sqlite-webhook-store';
 import { LeasedTask } from '../app/leased-task';
@@ -35,7 +34,10 @@ export interface VerdictStores {
 /** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER). */
 export async function composeVerdictStores(storage: Pick<Storage, 'sqlite' | 'mongoDb'>): Promise<VerdictStores> {
   if (storage.sqlite) return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), groupEventsInIngestWrite: true };
-  if (storage.mongoDb) return { webhooks: new MongoWebhookStore(storage.mongoDb), verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
+  if (storage.mongoDb) {
+    const { MongoVerdictStore, MongoWebhookStore } = await import('../adapters/mongo/mongo-webhook-store');
+    return { webhooks: new MongoWebhookStore(storage.mongoDb), verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
+  }
   const webhooks = new MemoryWebhookStore();
   return { webhooks, verdicts: new MemoryVerdictStore(webhooks), groupEventsInIngestWrite: false };
 }

@@ -124,6 +124,39 @@ describe('graceful shutdown', () => {
     s.cleanup();
   }, 60_000);
 
+  it('when SIGTERM reaches the pid of the "listening" line at once, beside two busy loops, then it still shuts down gracefully and exits 0', async () => {
+    // Two loops that keep both cores busy, so the service can be preempted anywhere after announcing.
+    const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }));
+    const dataDir = mkdtempSync(join(tmpdir(), 'telltale-early-stop-'));
+    try {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+        cwd: root,
+        env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      let signalled = false;
+      child.stdout!.on('data', (c: Buffer) => (stdout += c));
+      child.stderr!.on('data', (c: Buffer) => {
+        stderr += c;
+        const pid = /listening on .* \(pid (\d+)\)/.exec(stderr)?.[1];
+        if (pid !== undefined && !signalled) {
+          signalled = true;
+          process.kill(Number(pid), 'SIGTERM');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+      expect(signalled).toBe(true);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining('listening on') });
+      expect(stdout).toContain('"msg":"stopped"');
+    } finally {
+      for (const loop of busy) loop.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('when stdout is a closed pipe (EPIPE), then SIGTERM still ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
     const s = await startService({ SHUTDOWN_TIMEOUT_MS: '2000' });
     s.child.stdout!.destroy();

@@ -1,7 +1,7 @@
 import { pseudonym } from '../../domain/privacy';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { RedisStore, type RedisReply, type SendCommandClusterFn, type SendCommandFn } from 'rate-limit-redis';
 import { RateLimitedError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
@@ -103,17 +103,19 @@ function limiter(
  * with NOSCRIPT (its one reload would again land on a random node).
  */
 export function redisStoreSender(redis: RedisConnection): { sendCommand: SendCommandFn } | { sendCommandCluster: SendCommandClusterFn } {
-  if (!(redis instanceof Cluster)) {
+  // ioredis marks a cluster client with isCluster; asked that way, ioredis needn't be loaded here.
+  if (!redis.isCluster) {
     return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
   }
+  const cluster = redis as Cluster;
   return {
     sendCommandCluster: async ({ command }) => {
       const [name = '', ...args] = command;
       if (name.toUpperCase() === 'SCRIPT') {
-        const replies = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+        const replies = await Promise.all(cluster.nodes('master').map((node) => node.call(name, ...args)));
         return replies[0] as RedisReply;
       }
-      return redis.call(name, ...args) as Promise<RedisReply>;
+      return cluster.call(name, ...args) as Promise<RedisReply>;
     },
   };
 }
