@@ -12,7 +12,7 @@
 //   devices crash day after day), an outage that hits both versions, bursts, uneven cadence, many
 //   small cells, a tiny app.
 //
-// Run: node -r @swc-node/register bench/rollout-simulation.ts [--runs 400] [--seed 1] [--json] [--only name,name]
+// Run: node -r @swc-node/register bench/rollout-simulation.ts [--runs 400] [--seed 1] [--json] [--only name,name] [--part k/n]
 import { RolloutEvaluator } from '../src/app/rollout-evaluator';
 import type { DailyCounts } from '../src/app/rollout-counts';
 import { MemoryVerdictStore } from '../src/adapters/memory/memory-verdict-store';
@@ -457,10 +457,13 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   const only = arg('--only')?.split(',');
+  // --part k/n: every n-th scenario from the k-th (1-based), so n processes can share the cores.
+  const [part, parts] = (arg('--part') ?? '1/1').split('/').map(Number) as [number, number];
   const started = process.hrtime.bigint();
   const rows: ScenarioSummary[] = [];
   for (const [index, s] of SCENARIOS.entries()) {
     if (only && !only.some((o) => s.name.includes(o))) continue;
+    if (index % parts !== part - 1) continue;
     const summary = await runScenario(s, runs, seed, index);
     rows.push(summary);
     if (!argv.includes('--json')) process.stderr.write(`${s.name}: ${summary.halts}/${runs} halted, ${summary.healthyAtEnd} healthy at end\n`);
