@@ -156,6 +156,13 @@ const STEPS: Record<number, (db: Db) => void> = {
     expect(db.prepare("SELECT count(*) FROM report_groups WHERE status = 'resolved' AND resolved_by IS NOT NULL AND last_seen >= first_seen").pluck().get()).toBe(1);
     expect(db.prepare('SELECT storage_compressed_size FROM report_blobs').pluck().get()).toBe(82);
   },
+  3: (db) => {
+    expect(columnsOf(db, 'beacon_refusals')).toEqual(['app_id', 'granularity', 'bucket', 'cell', 'reason', 'count']);
+    expect(columnsOf(db, 'beacon_unmatched')).toEqual(['hour', 'reason', 'owner', 'app_name', 'count']);
+    expect(sqlOf(db, 'beacon_refusals_expiry')).toContain('(granularity, bucket)');
+    // New tables only: the sketches 0.1.0 counted are still there for the rates to merge.
+    expect(db.prepare('SELECT count(*) FROM device_sketches').pluck().get()).toBeGreaterThan(0);
+  },
 };
 
 const tablesOf = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];

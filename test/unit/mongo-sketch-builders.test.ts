@@ -1,7 +1,8 @@
-import { find, updateOne } from 'mingo';
+import { Aggregator, find, updateOne } from 'mingo';
 import type { Document } from 'mongodb';
 import {
   fromSketchDocument,
+  sketchCellsPipeline,
   sketchExpiryFilter,
   sketchIdFilter,
   sketchMergeUpdate,
@@ -73,5 +74,23 @@ describe('Mongo sketch builders (evaluated with mingo)', () => {
       upsert(collection, sketchIdFilter(k), sketchMergeUpdate(k, sketchOf(['x']), expiresAt));
     }
     expect(find(collection, sketchExpiryFilter('hour', HOUR)).all()).toHaveLength(1);
+  });
+
+  test('when the cells of a day are asked for, then the pipeline gives each cell with a daily sketch once, for that app and day only', () => {
+    const collection: Document[] = [];
+    const day = new Date('2026-03-01T00:00:00.000Z');
+    const other = { ...key().cell, version: '1.4.3' };
+    const keys = [
+      key({ granularity: 'day', bucket: day }),
+      key({ granularity: 'day', bucket: day, kind: 'arrivals' }),
+      key({ granularity: 'day', bucket: day, cell: other }),
+      key(),
+      key({ granularity: 'day', bucket: day, appId: 'app-2', cell: { ...other, version: '9.9.9' } }),
+      key({ granularity: 'day', bucket: new Date(day.getTime() - 86_400_000), cell: { ...other, version: '8.8.8' } }),
+    ];
+    for (const k of keys) upsert(collection, sketchIdFilter(k), sketchMergeUpdate(k, sketchOf(['x']), expiresAt));
+    const groups = new Aggregator(sketchCellsPipeline('app-1', day)).run(collection) as Array<{ _id: { version: string } }>;
+    expect(groups.map((g) => g._id.version).sort()).toEqual(['1.4.2', '1.4.3']);
+    expect(groups[0]!._id).toEqual(expect.objectContaining({ channel: 'stable', platform: 'linux', arch: 'x64' }));
   });
 });
