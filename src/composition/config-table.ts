@@ -322,8 +322,7 @@ export const CONFIG_TABLE = {
       section: 'rollouts',
       format: int(MIB, 16 * 1024 * MIB),
       default: 64 * MIB,
-      shown: '`67108864` (64 MiB)',
-      doc: 'memory the device sketches waiting for their flush may hold (sparse while few devices are in a sketch); past half of it a flush starts early, past all of it devices are refused and counted (`pending_cap`) until a flush frees room',
+      doc: '64 MiB by default: memory the device sketches waiting for their flush may hold (sparse while few devices are in a sketch); past half of it a flush starts early, past all of it devices are refused and counted (`pending_cap`) until a flush frees room',
     }),
   },
 
