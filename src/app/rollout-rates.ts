@@ -52,8 +52,8 @@ interface Merged {
   refused: number;
 }
 
-/** Groups estimated per event-loop turn. */
-const COUNT_CHUNK = 200;
+/** Groups estimated (or turned into rates) per event-loop turn: up to 7 dense sketches each, some 30 µs apiece. */
+const COUNT_CHUNK = 50;
 
 /**
  * Rates per group of cells over a window, from merged sketches: unions only, so counts are
@@ -95,31 +95,30 @@ export class RolloutRates implements RolloutCounts {
     const totals = new Map<string, number>();
     const shareKey = (cell: Partial<RolloutCell>) => JSON.stringify({ ...cell, version: undefined });
     for (const { cell, counts } of counted) totals.set(shareKey(cell), (totals.get(shareKey(cell)) ?? 0) + counts.active);
-    const cells = counted
-      .sort((a, b) => compareCells(a.cell, b.cell, groupBy))
-      .map(({ cell, counts, refused: refusedHere }) => ({
-        ...cell,
-        ...cellRates(
-          { ...counts, updateFailuresTargetingThisVersion: counts.updateFailedTo },
-          { allVersionsActive: totals.get(shareKey(cell)) ?? 0, minDevices: this.deps.minDevices },
-        ),
-        refused_beacons: refusedHere,
-      }));
+    counted.sort((a, b) => compareCells(a.cell, b.cell, groupBy));
+    const cells = await inChunks(counted, ({ cell, counts, refused: refusedHere }) => ({
+      ...cell,
+      ...cellRates(
+        { ...counts, updateFailuresTargetingThisVersion: counts.updateFailedTo },
+        { allVersionsActive: totals.get(shareKey(cell)) ?? 0, minDevices: this.deps.minDevices },
+      ),
+      refused_beacons: refusedHere,
+    }));
     return { app, from, to, granularity, groupBy, cells, refused };
   }
 
   async hourlyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<HourlyCountsRow[]> {
     const pages = this.deps.store.readPages({ appId, granularity: 'hour', from, to, ...(filter ? { cell: filter } : {}) });
     const groups = await mergePages(pages, (key) => ({ cell: key.cell, hour: key.bucket.getTime() }));
-    const rows = (await countGroups(groups)).map(({ cell, hour, counts }) => ({ cell: cell as RolloutCell, hour: new Date(hour!), ...counts }));
-    return rows.sort((a, b) => a.hour.getTime() - b.hour.getTime() || cellId(a.cell).localeCompare(cellId(b.cell)));
+    const rows = (await countGroups(groups)).map(({ cell, hour, counts }) => ({ id: cellId(cell as RolloutCell), row: { cell: cell as RolloutCell, hour: new Date(hour!), ...counts } }));
+    return rows.sort((a, b) => a.row.hour.getTime() - b.row.hour.getTime() || BY_ID.compare(a.id, b.id)).map((r) => r.row);
   }
 
   async mergedCounts(appId: string, from: Date, to: Date, options: { filter?: Partial<RolloutCell>; granularity?: SketchGranularity } = {}): Promise<CellCountsRow[]> {
     const pages = this.deps.store.readPages({ appId, granularity: options.granularity ?? 'hour', from, to, ...(options.filter ? { cell: options.filter } : {}) });
     const groups = await mergePages(pages, (key) => ({ cell: key.cell }));
-    const rows = (await countGroups(groups)).map(({ cell, counts }) => ({ cell: cell as RolloutCell, ...counts }));
-    return rows.sort((a, b) => cellId(a.cell).localeCompare(cellId(b.cell)));
+    const rows = (await countGroups(groups)).map(({ cell, counts }) => ({ id: cellId(cell as RolloutCell), row: { cell: cell as RolloutCell, ...counts } }));
+    return rows.sort((a, b) => BY_ID.compare(a.id, b.id)).map((r) => r.row);
   }
 
   /** Refused beacons of the window into their groups (a group may have refusals and no sketch), and the summary. */
@@ -158,12 +157,14 @@ async function mergePages(pages: AsyncIterable<SketchEntry[]>, groupOf: (key: Sk
   return groups;
 }
 
-async function countGroups(groups: Map<string, Merged>): Promise<Array<Merged & { counts: Omit<CellCountsRow, 'cell'> }>> {
-  const out: Array<Merged & { counts: Omit<CellCountsRow, 'cell'> }> = [];
-  let done = 0;
-  for (const group of groups.values()) {
-    out.push({ ...group, counts: countsOf(group.sketches) });
-    if (++done % COUNT_CHUNK === 0) await setImmediate();
+const countGroups = (groups: Map<string, Merged>) => inChunks([...groups.values()], (group) => ({ ...group, counts: countsOf(group.sketches) }));
+
+/** `items.map(map)`, COUNT_CHUNK items per event-loop turn. */
+async function inChunks<T, R>(items: readonly T[], map: (item: T) => R): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % COUNT_CHUNK === 0) await setImmediate();
+    out.push(map(items[i]!));
   }
   return out;
 }
@@ -190,9 +191,14 @@ function pick(cell: RolloutCell, fields: readonly CellField[]): Partial<RolloutC
   return out;
 }
 
+/** One collator for every comparison: localeCompare with options builds one per call, 150 times slower over thousands of cells. */
+const NUMERIC = new Intl.Collator('en', { numeric: true });
+/** What localeCompare without options compares by. */
+const BY_ID = new Intl.Collator();
+
 function compareCells(a: Partial<RolloutCell>, b: Partial<RolloutCell>, fields: readonly CellField[]): number {
   for (const field of fields) {
-    const order = (a[field] ?? '').localeCompare(b[field] ?? '', 'en', { numeric: true });
+    const order = NUMERIC.compare(a[field] ?? '', b[field] ?? '');
     if (order !== 0) return order;
   }
   return 0;

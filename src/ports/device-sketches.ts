@@ -28,7 +28,7 @@ export interface SketchEntry {
 }
 
 /** Pages of sketches a reader takes at a time unless it asks otherwise. */
-export const SKETCH_PAGE_SIZE = 256;
+export const SKETCH_PAGE_SIZE = 128;
 
 export interface SketchQuery {
   appId: string;
