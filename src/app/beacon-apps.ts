@@ -86,9 +86,13 @@ export class BeaconApps {
     return app;
   }
 
+  /** Refreshed when half its time is gone (or the answer changed), not on every beacon. */
   private remember(id: string, app: AppContext | null): void {
+    const now = this.deps.clock.now().getTime();
+    const hit = this.recent.get(id);
+    if (hit && hit.value === app && hit.expiresAt - now > ATTRIBUTION_TTL_MS / 2) return;
     if (this.recent.size >= MAX_CACHED) this.recent.clear();
-    this.recent.set(id, { value: app, expiresAt: this.deps.clock.now().getTime() + ATTRIBUTION_TTL_MS });
+    this.recent.set(id, { value: app, expiresAt: now + ATTRIBUTION_TTL_MS });
   }
 }
 
