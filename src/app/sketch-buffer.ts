@@ -4,10 +4,13 @@ import { sketchKeyId } from '../domain/rollout-cell';
 import type { DeviceSketchStore, SketchKey } from '../ports/device-sketches';
 import type { Logger } from '../ports/logger';
 
-/** What a pending sketch costs besides its registers: the entry, its key, cell and map slot. */
-const ENTRY_OVERHEAD_BYTES = 400;
+/**
+ * What a pending sketch costs besides its registers: the entry, its key and id, the map slot, the
+ * registers' object. Measured: 877 bytes of heap per sketch of one register (Node 20, 360,000 sketches).
+ */
+const ENTRY_OVERHEAD_BYTES = 860;
 /** Sketches per store call when flushing: each is made dense (16 KiB) only for its own chunk. */
-const FLUSH_CHUNK = 256;
+const FLUSH_CHUNK = 128;
 
 interface Pending {
   key: SketchKey;

@@ -2,6 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { BeaconIntake } from '../../app/beacon-intake';
 import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
 import { DEVICE_ID_RULE } from '../../domain/device-id';
+import { RateLimitedError } from '../../domain/errors';
+import { sendError } from './error-handler';
 import { readJsonBody } from './json-body';
 import { errorSchema, type RouteDoc } from './openapi';
 
@@ -15,7 +17,15 @@ export const MAX_BATCH_BODY_BYTES = 512 * 1024;
  */
 export function beaconHandler(intake: BeaconIntake): RequestHandler {
   return async (req, res) => {
-    await intake.beacon(req.ip, req.query, req.get('x-device-id'), req.headers.authorization);
+    try {
+      await intake.beacon(req.ip, req.query, req.get('x-device-id'), req.headers.authorization);
+    } catch (error) {
+      // A flood from one address is made of 429s: answered here, not after a walk through every
+      // router to the error handler. Anything else still goes there.
+      if (!(error instanceof RateLimitedError)) throw error;
+      sendError(res, error, 429);
+      return;
+    }
     res.writeHead(204);
     res.end();
   };
