@@ -94,7 +94,7 @@ describe('GET /telemetry/beacon', () => {
     for (const id of [...ids, ...ids]) await beacon(s, { version: '1.0.0' }, id).expect(204);
     await beacon(s, { version: '1.0.0' }, asHeader(`${'é'.repeat(128)}x`)).expect(204);
     await beacon(s, { version: '1.0.0' }, asHeader(' \u00a0 ')).expect(204);
-    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(2 * ids.length);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(2 * ids.length);
     expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_device_id' })).toBe(1);
     expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(1);
     await s.h.rollouts.buffer.flush();

@@ -90,11 +90,13 @@ describe('SketchBuffer', () => {
     const store = new CountingStore();
     const buffer = new SketchBuffer({ store, logger: silent, intervalMs: 0, maxPendingBytes: 64 * MiB });
     for (let i = 0; i < 1_000; i++) buffer.add(cellKey(i), digest(i));
-    let ranBetween = false;
-    const flushed = buffer.flush().then(() => ranBetween);
-    setImmediate(() => (ranBetween = store.calls > 0 && store.calls < 4));
-    expect(await flushed).toBe(true);
-    expect(store.calls).toBe(4);
+    let callsSeenBetween = -1;
+    const flushed = buffer.flush();
+    setImmediate(() => (callsSeenBetween = store.calls));
+    await flushed;
+    expect(store.calls).toBeGreaterThan(1);
+    expect(callsSeenBetween).toBeGreaterThan(0);
+    expect(callsSeenBetween).toBeLessThan(store.calls);
     expect(store.size).toBe(1_000);
   });
 
