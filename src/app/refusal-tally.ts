@@ -12,14 +12,13 @@ export interface RefusalTallySettings {
   store: BeaconRefusalStore;
   metrics: Metrics;
   logger: Logger;
-  intervalMs: number;
   /** TELEMETRY_UNKNOWN_APPS_KEPT: the unmatched (owner, app name) rows kept per hour, the most frequent. */
   unmatchedKept: number;
 }
 
 /**
- * Counts beacons that were not counted, in process, and adds them to the store once per interval
- * (the sketch flush's), so a flood of refusals costs a map increment each, never a write each:
+ * Counts beacons that were not counted, in process, and adds them to the store with each sketch
+ * flush, so a flood of refusals costs a map increment each, never a write each:
  * refusals per (app, hour, reason, cell or none), written to both the hour's and the day's bucket;
  * and beacons whose (owner, app name) matched no app that counts, for the admin's eyes only. Each
  * refusal also bumps telltale_beacons_refused_total{reason}, which names no app.
@@ -27,7 +26,6 @@ export interface RefusalTallySettings {
 export class RefusalTally {
   private refusals = new Map<string, RefusalCount>();
   private unmatchedNames = new Map<string, { hour: number; count: UnmatchedCount }>();
-  private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   readonly stats = { writes: 0, unmatchedOverflow: 0, refusalOverflow: 0, failedWrites: 0 };
 
@@ -54,22 +52,10 @@ export class RefusalTally {
     else this.stats.unmatchedOverflow++;
   }
 
-  start(): void {
-    if (this.timer || this.deps.intervalMs <= 0) return;
-    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Writes what was counted since the last flush; never two at once. A failed write is logged and its counts dropped. */
+  /** Writes what was counted since the last flush (the sketch buffer calls it after each of its own); a failed write is logged and its counts dropped. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write());
     return this.flushing;
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.flush();
   }
 
   private async write(): Promise<void> {

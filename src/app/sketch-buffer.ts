@@ -25,6 +25,8 @@ export interface SketchBufferSettings {
   maxPendingBytes: number;
   /** Sketches kept for a retry after failed flushes; beyond it the failed batch is dropped. */
   maxPending?: number;
+  /** Flushed after each flush of the sketches, on the same interval and at shutdown: the counts of refused beacons. */
+  alsoFlush?: () => Promise<void>;
 }
 
 /**
@@ -89,9 +91,9 @@ export class SketchBuffer {
     this.timer.unref();
   }
 
-  /** Writes every pending sketch; flushes never overlap, a second call waits for the first. */
+  /** Writes every pending sketch, then whatever flushes with them; flushes never overlap, a second call waits for the first. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
+    this.flushing = this.flushing.then(() => this.write()).then(() => this.deps.alsoFlush?.());
     return this.flushing;
   }
 

@@ -35,7 +35,7 @@ export interface Rollouts {
   /** Counts of refused beacons and of beacons to unknown apps, in the same store as the sketches. */
   refusalStore: BeaconRefusalStore;
   buffer: SketchBuffer;
-  /** Refused and unmatched beacons counted in process, written each ROLLOUT_FLUSH_INTERVAL_MS. */
+  /** Refused and unmatched beacons counted in process, written with each flush of the sketches. */
   refusals: RefusalTally;
   counter: DeviceCounter;
   /** The rates API and, through RolloutCounts, the verdict evaluator's counts. */
@@ -50,8 +50,8 @@ export interface Rollouts {
 /**
  * Device sketches in Redis when REDIS_URL is set (native HyperLogLogs, shared by every instance,
  * expired by PEXPIREAT), else in the repository's own store; ROLLOUT_SKETCH_STORE=repository keeps
- * them there even with Redis; refused-beacon counts go wherever the sketches go. The buffer's and
- * the tally's final flushes are registered before the stores close.
+ * them there even with Redis; refused-beacon counts go wherever the sketches go and are flushed
+ * with them. The buffer's final flush is registered before the stores close.
  */
 export async function composeRollouts(
   config: Readonly<Config>,
@@ -71,16 +71,15 @@ export async function composeRollouts(
 ): Promise<Rollouts> {
   const { rollouts } = config;
   const { store, dayKeys, refusalStore, storeName } = await open(config, deps);
-  const buffer = new SketchBuffer({ store, logger: deps.logger, intervalMs: rollouts.flushIntervalMs, maxPendingBytes: rollouts.maxPendingBytes });
-  buffer.start();
-  const refusals = new RefusalTally({
-    store: refusalStore,
-    metrics: deps.metrics,
+  const refusals = new RefusalTally({ store: refusalStore, metrics: deps.metrics, logger: deps.logger, unmatchedKept: config.telemetry.unmatchedKept });
+  const buffer = new SketchBuffer({
+    store,
     logger: deps.logger,
     intervalMs: rollouts.flushIntervalMs,
-    unmatchedKept: config.telemetry.unmatchedKept,
+    maxPendingBytes: rollouts.maxPendingBytes,
+    alsoFlush: () => refusals.flush(),
   });
-  refusals.start();
+  buffer.start();
   const cap = new CellCap({ store, clock: deps.clock, logger: deps.logger, maxCellsPerDay: rollouts.maxCellsPerAppPerDay });
   const counter = new DeviceCounter({ buffer, keys: dayKeys, randomBytes: (n) => randomBytes(n), cap, refusals });
   const sweeper = new SketchSweeper({
@@ -101,7 +100,6 @@ export async function composeRollouts(
     () => store.close(),
     () => sweeper.stop(),
     async () => sweepTask?.stop(),
-    () => refusals.close(),
     () => buffer.close(),
   );
   const rates = new RolloutRates({ directory: deps.directory, store, refusals: refusalStore, clock: deps.clock, minDevices: rollouts.minDevices });

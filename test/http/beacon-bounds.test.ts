@@ -1,29 +1,13 @@
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
 import type { Metrics } from '../../src/ports/metrics';
-import { harness, type Harness } from '../fixtures/harness';
+import { BEACON_CELL, beaconOf, rolloutSetup, type RolloutSetup } from '../fixtures/beacons';
 import { newDeviceId, reportBody } from '../fixtures/reports';
 
-const PASSWORD = 'correct horse battery staple';
-const CELL = { channel: 'stable', platform: 'linux', arch: 'x64' };
-
-interface Setup {
-  h: Harness;
-  token: string;
-  appId: string;
-  key: string;
-}
-
-async function setup(env: Record<string, string> = {}, metrics?: Metrics): Promise<Setup> {
-  const h = await harness({ ROLLOUT_FLUSH_INTERVAL_MS: '600000', ROLLOUT_MIN_DEVICES: '1', ...env }, { logLevel: 'warn', ...(metrics ? { metrics } : {}) });
-  const admin = await h.identity.createAdmin({ username: 'acme', password: PASSWORD });
-  const token = await h.identity.issueToken('acme', 3600);
-  const { appId, key } = await h.createApp('my-app', admin.id);
-  return { h, token, appId, key };
-}
-
-const beacon = (s: Setup, query: Record<string, string>, device: string = newDeviceId()) =>
-  request(s.h.app).get('/telemetry/beacon').query({ owner: 'acme', app_name: 'my-app', ...CELL, ...query }).set('X-Device-ID', device);
+const CELL = BEACON_CELL;
+type Setup = RolloutSetup;
+const setup = (env: Record<string, string> = {}, metrics?: Metrics) => rolloutSetup({ ROLLOUT_MIN_DEVICES: '1', ...env }, metrics);
+const beacon = beaconOf;
 
 async function rates(s: Setup, query: Record<string, string> = {}) {
   await s.h.rollouts.buffer.flush();

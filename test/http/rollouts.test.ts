@@ -1,33 +1,14 @@
 import request from 'supertest';
 import { wilsonInterval } from '../../src/domain/rollout-rates';
-import { harness, type Harness } from '../fixtures/harness';
+import { BEACON_CELL, beaconOf, rolloutSetup, type RolloutSetup } from '../fixtures/beacons';
 import { DEVICE_ID_RULE } from '../../src/domain/device-id';
 import { asHeader, DEVICE_ID_SHAPES, newDeviceId, reportBody } from '../fixtures/reports';
 
 const PASSWORD = 'correct horse battery staple';
-const CELL = { channel: 'stable', platform: 'linux', arch: 'x64' };
-
-interface Setup {
-  h: Harness;
-  token: string;
-  appId: string;
-  key: string;
-}
-
-async function setup(env: Record<string, string> = {}): Promise<Setup> {
-  const h = await harness({ ROLLOUT_FLUSH_INTERVAL_MS: '600000', ROLLOUT_MIN_DEVICES: '20', ...env }, { logLevel: 'warn' });
-  const admin = await h.identity.createAdmin({ username: 'acme', password: PASSWORD });
-  const token = await h.identity.issueToken('acme', 3600);
-  const { appId, key } = await h.createApp('my-app', admin.id);
-  return { h, token, appId, key };
-}
-
-const beacon = (s: Setup, query: Record<string, string>, device: string = newDeviceId()) =>
-  request(s.h.app)
-    .get('/telemetry/beacon')
-    .query({ owner: 'acme', app_name: 'my-app', ...CELL, ...query })
-    .set('X-Device-ID', device)
-    .set('User-Agent', 'faynosync-js/1.0');
+const CELL = BEACON_CELL;
+type Setup = RolloutSetup;
+const setup = rolloutSetup;
+const beacon = beaconOf;
 
 const report = (s: Setup, device: string, body: object) =>
   request(s.h.app).post('/reports/ingest').set('Authorization', `Bearer ${s.key}`).set('X-Device-ID', device).send(body);

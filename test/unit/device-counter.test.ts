@@ -21,7 +21,7 @@ class StuckStore extends MemoryDeviceSketchStore {
 function counterOn(store: MemoryDeviceSketchStore, maxPendingBytes: number, maxCellsPerDay: number) {
   const logger = pino({ level: 'silent' });
   const refusalStore = new MemoryBeaconRefusalStore();
-  const refusals = new RefusalTally({ store: refusalStore, metrics: new MemoryMetrics(), logger, intervalMs: 0, unmatchedKept: 10 });
+  const refusals = new RefusalTally({ store: refusalStore, metrics: new MemoryMetrics(), logger, unmatchedKept: 10 });
   const buffer = new SketchBuffer({ store, logger, intervalMs: 0, maxPendingBytes });
   const cap = new CellCap({ store, clock: new ManualClock(AT), logger, maxCellsPerDay });
   const counter = new DeviceCounter({ buffer, keys: new MemoryDayKeyStore(), randomBytes: () => new Uint8Array(32), cap, refusals });

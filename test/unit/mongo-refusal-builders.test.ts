@@ -1,5 +1,6 @@
-import { Aggregator, find, updateOne } from 'mingo';
+import { Aggregator, find } from 'mingo';
 import type { Document } from 'mongodb';
+import { upsert } from '../fixtures/mingo';
 import {
   UNMATCHED_ORDER,
   fromRefusalGroup,
@@ -15,14 +16,6 @@ import {
   unmatchedPipeline,
 } from '../../src/adapters/mongo/mongo-refusal-builders';
 import type { RefusalCount, UnmatchedCount } from '../../src/ports/beacon-refusals';
-
-// As MongoDB does for an upsert that matches nothing, a missing document starts from the filter's _id.
-function upsert(collection: Document[], filter: Document, update: Document): void {
-  if (updateOne(collection, filter, update as never).matchedCount > 0) return;
-  const doc: Document = { _id: (filter._id as { $eq: string }).$eq };
-  updateOne([doc], {}, update as never);
-  collection.push(doc);
-}
 
 const HOUR = new Date('2026-03-01T10:00:00.000Z');
 const DAY = new Date('2026-03-01T00:00:00.000Z');

@@ -1,5 +1,6 @@
-import { Aggregator, find, updateOne } from 'mingo';
+import { Aggregator, find } from 'mingo';
 import type { Document } from 'mongodb';
+import { upsert } from '../fixtures/mingo';
 import {
   fromSketchDocument,
   sketchCellsPipeline,
@@ -12,15 +13,6 @@ import {
 import { estimateCardinality, mergedRegisters } from '../../src/domain/hyperloglog';
 import type { SketchKey } from '../../src/ports/device-sketches';
 import { sketchOf } from '../contract/device-sketches.contract';
-
-// mingo has no upsert: as MongoDB does, a missing document starts from the filter's _id and the
-// update applies to it. The Mongo contract run checks the same updates against a server.
-function upsert(collection: Document[], filter: Document, update: Document): void {
-  if (updateOne(collection, filter, update as never).matchedCount > 0) return;
-  const doc: Document = { _id: (filter._id as { $eq: string }).$eq };
-  updateOne([doc], {}, update as never);
-  collection.push(doc);
-}
 
 const HOUR = new Date('2026-03-01T10:00:00.000Z');
 const key = (overrides: Partial<SketchKey> = {}): SketchKey => ({

@@ -33,7 +33,7 @@ describe('RefusalTally', () => {
   beforeEach(() => {
     store = new CountingStore();
     metrics = new MemoryMetrics();
-    tally = new RefusalTally({ store, metrics, logger: pino({ level: 'silent' }), intervalMs: 0, unmatchedKept: 100 });
+    tally = new RefusalTally({ store, metrics, logger: pino({ level: 'silent' }), unmatchedKept: 100 });
   });
 
   test('when 100,000 beacons of one cell are refused between flushes, then one store call adds them as one hourly and one daily row', async () => {
