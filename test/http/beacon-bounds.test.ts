@@ -58,6 +58,8 @@ describe('Bounded cells: ROLLOUT_MAX_CELLS_PER_APP_PER_DAY', () => {
     const res = await request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${s.key}`).send({ beacons }).expect(202);
     expect(res.body.accepted).toBe(3);
     expect(res.body.rejected).toEqual([3, 4].map((index) => ({ index, error: expect.stringContaining('ROLLOUT_MAX_CELLS_PER_APP_PER_DAY') })));
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(5);
+    expect(s.h.metrics.value('beacons_refused_total', { reason: 'cell_cap' })).toBe(2);
   });
 });
 
