@@ -9,7 +9,7 @@ import { SqliteBeaconRefusalStore } from '../adapters/sqlite/sqlite-beacon-refus
 import { CellCap } from '../app/cell-cap';
 import { RefusalTally } from '../app/refusal-tally';
 import type { BeaconRefusalStore } from '../ports/beacon-refusals';
-import { BeaconIntake } from '../app/beacon-intake';
+import { BeaconIntake, type BeaconIntakeDeps } from '../app/beacon-intake';
 import { DeviceCounter } from '../app/device-counter';
 import { RolloutRates } from '../app/rollout-rates';
 import { SketchBuffer } from '../app/sketch-buffer';
@@ -53,22 +53,20 @@ export interface Rollouts {
  * them there even with Redis; refused-beacon counts go wherever the sketches go and are flushed
  * with them. The buffer's final flush is registered before the stores close.
  */
-export async function composeRollouts(
-  config: Readonly<Config>,
-  deps: {
-    storage: Storage;
-    redis: RedisConnection | null;
-    accounts: AccountRepository;
-    directory: AppDirectory;
-    limiter: RateLimiter;
-    metrics: Metrics;
-    clock: Clock;
-    logger: Logger;
-    lease: Lease;
-    holder: string;
-  },
-  closers: Closers,
-): Promise<Rollouts> {
+type RolloutDeps = {
+  storage: Storage;
+  redis: RedisConnection | null;
+  accounts: AccountRepository;
+  directory: AppDirectory;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  lease: Lease;
+  holder: string;
+};
+
+export async function composeRollouts(config: Readonly<Config>, deps: RolloutDeps, closers: Closers): Promise<Rollouts> {
   const { rollouts } = config;
   const { store, dayKeys, refusalStore, storeName } = await open(config, deps);
   const refusals = new RefusalTally({ store: refusalStore, metrics: deps.metrics, logger: deps.logger, unmatchedKept: config.telemetry.unmatchedKept });
@@ -103,26 +101,26 @@ export async function composeRollouts(
     () => buffer.close(),
   );
   const rates = new RolloutRates({ directory: deps.directory, store, refusals: refusalStore, clock: deps.clock, minDevices: rollouts.minDevices });
-  const beacons = config.telemetry.enabled
-    ? new BeaconIntake({
-        accounts: deps.accounts,
-        directory: deps.directory,
-        limiter: deps.limiter,
-        counter,
-        cap,
-        refusals,
-        metrics: deps.metrics,
-        clock: deps.clock,
-        logger: deps.logger,
-        settings: {
-          rateLimitPerIp: config.telemetry.rateLimitPerIp,
-          rateLimitWindowSeconds: config.telemetry.rateLimitWindowSeconds,
-          cacheTtlMs: config.reports.keyCacheTtlMs,
-        },
-        rateLimitPerKeyPerMinute: config.reports.rateLimitPerKeyPerMinute,
-      })
-    : null;
+  const beacons = config.telemetry.enabled ? beaconIntake(config, deps, { counter, cap, refusals }) : null;
   return { store, dayKeys, refusalStore, storeName, buffer, refusals, counter, rates, sweeper, sweepTask, beacons };
+}
+
+function beaconIntake(config: Readonly<Config>, deps: RolloutDeps, parts: Pick<BeaconIntakeDeps, 'counter' | 'cap' | 'refusals'>): BeaconIntake {
+  return new BeaconIntake({
+    ...parts,
+    accounts: deps.accounts,
+    directory: deps.directory,
+    limiter: deps.limiter,
+    metrics: deps.metrics,
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: {
+      rateLimitPerIp: config.telemetry.rateLimitPerIp,
+      rateLimitWindowSeconds: config.telemetry.rateLimitWindowSeconds,
+      cacheTtlMs: config.reports.keyCacheTtlMs,
+    },
+    rateLimitPerKeyPerMinute: config.reports.rateLimitPerKeyPerMinute,
+  });
 }
 
 async function open(
