@@ -38,6 +38,8 @@ describe('SQLite database (embedded default)', () => {
     expect(tables).toEqual([
       'accounts',
       'apps',
+      'beacon_refusals',
+      'beacon_unmatched',
       'device_sketches',
       'leases',
       'outbox_events',
@@ -76,6 +78,7 @@ describe('SQLite database (embedded default)', () => {
       const indexes = again.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       expect(indexes).toEqual([
         'accounts_owner',
+        'beacon_refusals_expiry',
         'device_sketches_expiry',
         'outbox_events_undispatched',
         'report_blobs_expires',
