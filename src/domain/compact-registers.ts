@@ -1,12 +1,16 @@
 import { HLL_MAX_RANK, HLL_RANK_BITS, HLL_REGISTERS, estimateCardinality, estimateFromHistogram, indexAndRank, type Registers } from './hyperloglog';
 
-/** Sparse pairs take 4 bytes each: from this many on, the 16 KiB of dense registers are smaller. */
-const DENSE_AT = HLL_REGISTERS / 4;
+/**
+ * Sparse pairs take 4 bytes each and an insertion moves the pairs after it, so a sketch turns dense at
+ * 1,024 pairs (4 KiB) rather than at 4,096 (where 16 KiB would become the smaller): a busy cell's
+ * every beacon would otherwise move kilobytes, and the few busy cells can afford 16 KiB each.
+ */
+const DENSE_AT = HLL_REGISTERS / 16;
 const RANK_MASK = 0xff;
 
 /**
  * One sketch's registers, held as sorted (index, rank) pairs while few are set, and as the m dense
- * bytes once the pairs would take more room. A sketch of a cell with a handful of devices is then a
+ * bytes once many are. A sketch of a cell with a handful of devices is then a
  * few dozen bytes, not 16 KiB: what lets thousands of cells be pending, or merged, at once. Values
  * equal the dense registers' at every step (unions stay register-wise maxima).
  */
