@@ -36,8 +36,19 @@ const INDEXES_010: readonly MongoIndexSpec[] = [
   { collection: 'sketch_day_keys', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
 ];
 
+/** Refused-beacon counts read per app and window, unknown-app rows trimmed per hour by count; both expire by TTL. */
+const BEACON_REFUSAL_INDEXES: readonly MongoIndexSpec[] = [
+  { collection: 'beacon_refusals', key: { app_id: 1, granularity: 1, bucket: 1 }, name: 'app_granularity_bucket' },
+  { collection: 'beacon_refusals', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
+  { collection: 'beacon_unmatched', key: { hour: 1, count: -1 }, name: 'hour_count' },
+  { collection: 'beacon_unmatched', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
+];
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
-export const MONGO_MIGRATIONS: readonly MongoMigration[] = [{ version: 1, name: 'the indexes of release 0.1.0', indexes: INDEXES_010 }];
+export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
+  { version: 1, name: 'the indexes of release 0.1.0', indexes: INDEXES_010 },
+  { version: 2, name: 'refused-beacon counts', indexes: BEACON_REFUSAL_INDEXES },
+];
 
 export const MONGO_SCHEMA_VERSION = MONGO_MIGRATIONS[MONGO_MIGRATIONS.length - 1]!.version;
 
