@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rolloutPayloads } from '../src/adapters/http/views';
 import { MemoryAppDirectory } from '../src/adapters/memory/memory-app-directory';
+import { MemoryBeaconRefusalStore } from '../src/adapters/memory/memory-beacon-refusals';
 import { MemoryVerdictStore } from '../src/adapters/memory/memory-verdict-store';
 import { MemoryWebhookStore } from '../src/adapters/memory/memory-webhook-store';
 import { openSqliteDatabase } from '../src/adapters/sqlite/sqlite-database';
@@ -64,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
         await store.merge(entries);
       }
     }
-    const rates = new RolloutRates({ directory: new MemoryAppDirectory(), store, clock: { now: () => new Date(now) }, minDevices: 20 });
+    const rates = new RolloutRates({ directory: new MemoryAppDirectory(), store, refusals: new MemoryBeaconRefusalStore(), clock: { now: () => new Date(now) }, minDevices: 20 });
     let longest = 0;
     let last = performance.now();
     const pause = async () => {

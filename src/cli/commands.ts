@@ -1,4 +1,5 @@
 import { accountCommands } from './account-commands';
+import { beaconCommands } from './beacon-commands';
 import type { Command, OptionSpec } from './command';
 import { UsageError, type ParsedArgs } from './parse-args';
 import { reportCommands } from './report-commands';
@@ -9,7 +10,7 @@ import { verdictCommands } from './verdict-commands';
  * The command table. A new command is one entry: a `command({...})` in a family file (or a new
  * family array spread in here). Help, option checking, --json and exit codes come from the table.
  */
-export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands, ...verdictCommands];
+export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands, ...beaconCommands, ...verdictCommands];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

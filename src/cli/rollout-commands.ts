@@ -28,7 +28,7 @@ export const rolloutCommands: Command[] = [
       { name: 'from', value: '<RFC 3339>', help: 'window start (default: 7 days ago)' },
       { name: 'to', value: '<RFC 3339>', help: 'window end (default: now)' },
     ],
-    details: `Cells with fewer than ROLLOUT_MIN_DEVICES active device-days show no counts or rates.`,
+    details: `Cells with fewer than ROLLOUT_MIN_DEVICES active device-days show no counts or rates. REFUSED: beacons of the cell whose device was not counted (per-address limit, pending sketches full): its counts are short by up to that many devices.`,
     async run(ctx: CliContext, args) {
       const id = requiredOption(args, 'app');
       const version = stringOption(args, 'version');
@@ -51,6 +51,7 @@ export const rolloutCommands: Command[] = [
         ['SHARE', (c) => (c.suppressed ? '-' : percent(c.share))],
         ['CRASH-FREE [95%]', (c) => (c.suppressed ? '-' : interval(c.rates.crash_free))],
         ['CRASH [95%]', (c) => (c.suppressed ? '-' : interval(c.rates.crash))],
-      ]),
+        ['REFUSED', (c) => c.refused_beacons],
+      ]) + (r.refused_beacons.unattributed > 0 ? `\n${r.refused_beacons.unattributed} refused beacons are in no cell (a new cell over ROLLOUT_MAX_CELLS_PER_APP_PER_DAY, or refused before their cell was known)` : ''),
   }),
 ];

@@ -267,7 +267,28 @@ export const CONFIG_TABLE = {
 
   telemetry: {
     enabled: variable({ env: 'TELEMETRY_ENABLED', section: 'telemetry', format: bool, default: true, doc: '`false`: `/telemetry/beacon` and `/telemetry/beacons` are not registered (404)' }),
-    rateLimitPerIpPerMinute: variable({ env: 'TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE', section: 'telemetry', format: int(1), default: 120, doc: 'beacons per client IP (429 beyond)' }),
+    rateLimitPerIp: variable({
+      env: 'TELEMETRY_RATE_LIMIT_PER_IP',
+      section: 'telemetry',
+      format: int(1),
+      default: 10_000,
+      doc:
+        'beacons per address (an IPv6 /64) per `TELEMETRY_RATE_LIMIT_WINDOW_S`; 429 beyond, and the refused beacons show as `refused_beacons` in `/rollouts/rates`. Sizing rule: at least the devices behind your largest shared address (office NAT, campus, carrier-grade NAT) × the update checks each makes in one window, with room to spare: the default counts 5,000 devices that all start the app within ten minutes, each checking twice',
+    }),
+    rateLimitWindowSeconds: variable({
+      env: 'TELEMETRY_RATE_LIMIT_WINDOW_S',
+      section: 'telemetry',
+      format: int(1, 86_400),
+      default: 600,
+      doc: "the window of `TELEMETRY_RATE_LIMIT_PER_IP` (fixed, from an address's first beacon): ten minutes, so a morning's burst of starts behind one address counts whole",
+    }),
+    unmatchedKept: variable({
+      env: 'TELEMETRY_UNKNOWN_APPS_KEPT',
+      section: 'telemetry',
+      format: int(1, 10_000),
+      default: 100,
+      doc: "beacons naming no app that counts them (unknown owner/app, reports off, key mismatch) are counted per owner and app name for `telltale beacons unknown`, never on `/metrics`; each hour keeps this many, the most frequent, so junk names can't grow the store",
+    }),
   },
 
   rollouts: {
@@ -287,6 +308,21 @@ export const CONFIG_TABLE = {
       format: oneOf(['auto', 'repository']),
       default: 'auto',
       doc: '`auto`: Redis when `REDIS_URL` is set, else the repository\'s store; `repository`: always the repository\'s',
+    }),
+    maxCellsPerAppPerDay: variable({
+      env: 'ROLLOUT_MAX_CELLS_PER_APP_PER_DAY',
+      section: 'rollouts',
+      format: int(1, 1_000_000),
+      default: 500,
+      doc:
+        'distinct cells (version × channel × platform × arch) an app gets device sketches for per UTC day; a beacon or report for a further cell is still answered (a report still counted in its group) but its device is refused and counted (`cell_cap`). 500 covers about ten live versions × 3 channels × 4 platforms × 3 arches with room, and bounds what public inputs can make the service store and merge. Per instance, seeded from the store once per app and day (see `docs/rollout-counting.md`)',
+    }),
+    maxPendingBytes: variable({
+      env: 'ROLLOUT_MAX_PENDING_BYTES',
+      section: 'rollouts',
+      format: int(MIB, 16 * 1024 * MIB),
+      default: 64 * MIB,
+      doc: '64 MiB by default: memory the device sketches waiting for their flush may hold (sparse while few devices are in a sketch); past half of it a flush starts early, past all of it devices are refused and counted (`pending_cap`) until a flush frees room',
     }),
   },
 

@@ -131,18 +131,18 @@ describe('MongoDB migrations', () => {
     expect(db.docs(MIGRATIONS_COLLECTION).map((d) => d._id)).toEqual([...MONGO_MIGRATIONS.map((m) => m.version), backfill.version]);
   });
 
-  it('migration 2: a 0.1.0 release with its cells becomes one state with a history, its settings renamed, and the cells go; run twice, it changes nothing more', async () => {
+  it('migration 3: a 0.1.0 release with its cells becomes one state with a history, its settings renamed, and the cells go; run twice, it changes nothing more', async () => {
     const db = new MingoDb();
     db.docs('rollout_releases').push({ _id: '["app-1","1.1.0"]', app_id: 'app-1', version: '1.1.0', verdict: 'halt', baselineVersion: '1.0.0', dataThrough: T0, evaluatedAt: T0, resumedAt: null, resumedBy: null, resumeNote: null, superseded: false });
     db.docs('rollout_cells').push({ _id: 'c1', app_id: 'app-1', version: '1.1.0', verdict: 'halt', reasons: ['crash_rate_above_vitals_cell'], consecutiveHealthy: 0, haltedAt: T0, baselineVersion: '1.0.0', metrics: {}, evaluatedAt: T0 });
     db.docs('rollout_settings').push({ _id: 'app-1', settings: { androidVitalsCell: 0.1, baseline: '1.0.0' } });
-    await migrateMongo(db.asDb, 2, MONGO_MIGRATIONS, clockAt(T0));
+    await migrateMongo(db.asDb, 3, MONGO_MIGRATIONS, clockAt(T0));
     expect(db.docs('rollout_releases')[0]).toMatchObject({ role: 'rollout', verdict: 'halt', reasons: ['crash_rate_limit_platform'], haltedAt: T0, evidence: null });
     expect(db.docs('rollout_history').map((h) => [h.kind, h.to])).toEqual([['verdict', 'halt']]);
     expect(db.docs('rollout_settings')[0]).toEqual({ _id: 'app-1', settings: { crashRateLimitPlatform: 0.1, baseline: '1.0.0' } });
     expect(db.data.has('rollout_cells')).toBe(false);
-    db.docs(MIGRATIONS_COLLECTION).splice(1);
-    await migrateMongo(db.asDb, 2, MONGO_MIGRATIONS, clockAt(T0));
+    db.docs(MIGRATIONS_COLLECTION).splice(2);
+    await migrateMongo(db.asDb, 3, MONGO_MIGRATIONS, clockAt(T0));
     expect(db.docs('rollout_history')).toHaveLength(1);
   });
 

@@ -3344,6 +3344,8 @@ export interface operations {
                                     reason?: "no_denominator";
                                 };
                             };
+                            /** @description Beacons (and reports) of these cells in the window whose device was not counted: over the per-address limit, or pending sketches full. Not 0: the device counts are short */
+                            refused_beacons: number;
                             share?: number;
                             suppressed: boolean;
                             version?: string;
@@ -3353,6 +3355,18 @@ export interface operations {
                         /** @enum {string} */
                         granularity: "day" | "hour";
                         group_by: string[];
+                        /** @description Refused beacons of the app in the window: those of the cells shown, plus those that no cell could take */
+                        refused_beacons: {
+                            /** @description ip_limit: over the per-address beacon limit; cell_cap: a new cell over the daily cap; pending_cap: pending sketches over ROLLOUT_MAX_PENDING_BYTES */
+                            by_reason: {
+                                cell_cap: number;
+                                ip_limit: number;
+                                pending_cap: number;
+                            };
+                            total: number;
+                            /** @description Not in any cell: a new cell over ROLLOUT_MAX_CELLS_PER_APP_PER_DAY, or refused before its cell was known that day */
+                            unattributed: number;
+                        };
                         /** Format: date-time */
                         to: string;
                     };
@@ -3742,14 +3756,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Always, counted or not (see telltale_beacons_total{outcome}) */
+            /** @description Always, counted or not (see telltale_beacons_total{outcome} and refused_beacons in GET /rollouts/rates) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After */
+            /** @description Over TELEMETRY_RATE_LIMIT_PER_IP beacons per TELEMETRY_RATE_LIMIT_WINDOW_S from one address (an IPv6 /64); Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3785,7 +3799,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description How many were counted, and why the others were not */
+            /** @description How many were counted, and why the others were not (invalid, or over the daily cell cap or the pending-sketch bound) */
             202: {
                 headers: {
                     [name: string]: unknown;

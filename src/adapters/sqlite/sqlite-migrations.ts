@@ -282,7 +282,35 @@ function snakeCaseColumns(db: SqliteDatabase): void {
 const groupEventRow2 = (type: string) => groupEventRow(type, { hash: 'group_hash', updated: 'updated_at', created: 'created_at' });
 
 /**
- * Migration 3: one state per release. 0.1.0 judged each cell on its own (rollout_cells); a release is
+ * Counts of refused beacons per (app, granularity, bucket, cell, reason), the cell as its id ('' for
+ * none), and of beacons to unknown apps per (hour, reason, owner, app name), kept to each hour's most
+ * frequent by the adapter.
+ */
+function beaconRefusals(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE beacon_refusals (
+      app_id TEXT NOT NULL,
+      granularity TEXT NOT NULL CHECK (granularity IN ('hour', 'day')),
+      bucket INTEGER NOT NULL,
+      cell TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (app_id, granularity, bucket, cell, reason)
+    ) WITHOUT ROWID;
+    CREATE INDEX beacon_refusals_expiry ON beacon_refusals (granularity, bucket);
+    CREATE TABLE beacon_unmatched (
+      hour INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      app_name TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (hour, reason, owner, app_name)
+    ) WITHOUT ROWID;
+  `);
+}
+
+/**
+ * Migration 4: one state per release. 0.1.0 judged each cell on its own (rollout_cells); a release is
  * now one test with a role (rollout, baseline, previous), a verdict only when it is a rollout (so the
  * column admits null), its reasons, its evidence (state, JSON) and a history of changes. The cells'
  * reasons, halt time and healthy streak fold into the release; each release starts its history with
@@ -351,7 +379,8 @@ function releaseStateV3(db: SqliteDatabase): void {
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'the schema of release 0.1.0', up: schemaOf010 },
   { version: 2, name: 'snake_case column names', up: snakeCaseColumns },
-  { version: 3, name: 'one rollout state per release, with its history', up: releaseStateV3 },
+  { version: 3, name: 'refused-beacon counts', up: beaconRefusals },
+  { version: 4, name: 'one rollout state per release, with its history', up: releaseStateV3 },
 ];
 
 /** The schema version this code writes: the last migration's. */

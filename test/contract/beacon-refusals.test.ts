@@ -1,0 +1,11 @@
+import { MemoryBeaconRefusalStore } from '../../src/adapters/memory/memory-beacon-refusals';
+import { SqliteBeaconRefusalStore } from '../../src/adapters/sqlite/sqlite-beacon-refusals';
+import { tempSqlite } from '../fixtures/sqlite';
+import { beaconRefusalContract } from './beacon-refusals.contract';
+
+beaconRefusalContract('memory', async () => ({ store: new MemoryBeaconRefusalStore(), cleanup: async () => undefined }));
+
+beaconRefusalContract('sqlite', async () => {
+  const { db, cleanup } = tempSqlite();
+  return { store: new SqliteBeaconRefusalStore(db), cleanup };
+});
