@@ -5,7 +5,8 @@ import { cliOnTempDataDir, type CliRun as Run } from '../fixtures/cli';
 import { reportEvent } from '../fixtures/groups';
 
 // Each step starts node afresh, which is slow on a cold machine.
-jest.setTimeout(60_000);
+// Every step starts the CLI from its sources: seconds each on a busy machine.
+jest.setTimeout(300_000);
 
 describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
   const { cli, dataDir } = cliOnTempDataDir();

@@ -3,7 +3,8 @@ import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database';
 import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
 import { sketchOf } from '../contract/device-sketches.contract';
 
-jest.setTimeout(60_000);
+// Every step starts the CLI from its sources: seconds each on a busy machine.
+jest.setTimeout(300_000);
 
 describe('telltale CLI — rollouts rates', () => {
   const { cli, dataDir } = cliOnTempDataDir('telltale-cli-rollouts-');

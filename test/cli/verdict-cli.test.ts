@@ -1,6 +1,7 @@
 import { cliOnTempDataDir } from '../fixtures/cli';
 
-jest.setTimeout(60_000);
+// Every step starts the CLI from its sources: seconds each on a busy machine.
+jest.setTimeout(300_000);
 
 describe('telltale CLI — rollouts health, rollouts resume, webhooks list', () => {
   const { cli } = cliOnTempDataDir();

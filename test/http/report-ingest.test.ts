@@ -7,6 +7,7 @@ import { MemoryReportRepository } from '../../src/adapters/memory/memory-report-
 import { harness, type Harness } from '../fixtures/harness';
 import { DEVICE_ID_RULE as RULE } from '../../src/domain/device-id';
 import { asHeader, DEVICE_ID_SHAPES, gzipDetails, newDeviceId, newReportKey, reportBody } from '../fixtures/reports';
+import { eventually } from '../fixtures/wait';
 
 const ingest = (h: Harness, key: string, body: unknown, device: string | null = newDeviceId()) => {
   const req = request(h.app).post('/reports/ingest').set('Authorization', `Bearer ${key}`);
@@ -452,8 +453,7 @@ describe('POST /reports/ingest', () => {
     expect(new Set(statuses)).toEqual(new Set([401]));
     const requestLines = () => h.log.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
     expect(requestLines()).toEqual([expect.objectContaining({ route: '/reports/ingest', reason: 'invalid_report_key', res: { statusCode: 401 }, count: 1 })]);
-    await new Promise((r) => setTimeout(r, 1400));
-    const lines = requestLines();
+    const lines = await eventually(requestLines, (found) => found.length >= 2);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ route: '/reports/ingest', reason: 'invalid_report_key', count: 39 });
   });

