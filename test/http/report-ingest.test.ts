@@ -164,7 +164,7 @@ describe('POST /reports/ingest', () => {
     it('400 naming the field when a field is missing or invalid', async () => {
       const res = await ingest(h, key, reportBody({ event: { type: 'meltdown' as never } }));
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'invalid event.type', code: 'invalid_field', details: { field: 'event.type' } });
+      expect(res.body).toEqual({ error: 'event.type must be one of crash, startup_failure, update_failure, install_failure, rollback_failure', code: 'invalid_field', details: { field: 'event.type' } });
     });
 
     it('400 for invalid JSON', async () => {

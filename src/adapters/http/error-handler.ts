@@ -69,7 +69,7 @@ export function sendError(res: Response, error: unknown, status = statusOf(error
   res.locals.errorCode = typeof code === 'string' ? code : String(status);
   const body: Record<string, unknown> = { error: (error as Error).message, code };
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
-  if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
+  if ((error instanceof ValidationError || error instanceof ConflictError) && error.details !== undefined) body.details = error.details;
   if (error instanceof SchemaViolationError) body.paths = error.paths;
   if (error instanceof RateLimitedError) {
     body.scope = error.scope;
