@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportBody, gzipDetails } from '../fixtures/reports';
 import { ADMIN, spawnServer, type SpawnedServer } from '../fixtures/spawned-server';
+import { eventually } from '../fixtures/wait';
 
 // Attacks from loopback with no credentials, against the real entry point (src/main.ts) in a child
 // process. `npm test` runs short versions and checks behaviour only, so a busy machine can't fail
@@ -116,6 +117,23 @@ async function loginSpray(server: SpawnedServer, distributed: boolean, aliceEver
   return run;
 }
 
+/**
+ * /readyz gives each check 1 s. With HOSTILE_FULL it must answer 200 all through the spray, the
+ * figure docs/reliability.md reports; a short run on a busy machine can see a check take longer
+ * than that whatever the spray does, so there every probe must be answered (200, or 503 naming the
+ * check) and the service must be ready once the spray is over.
+ */
+async function expectReadyThroughout(server: SpawnedServer, run: SprayRun): Promise<void> {
+  if (FULL) {
+    expect(count(run.ready.map((r) => r.status))).toEqual({ 200: run.ready.length });
+    return;
+  }
+  for (const probe of run.ready) {
+    if (probe.status !== 200) expect({ status: probe.status, failing: JSON.parse(probe.body).failing }).toEqual({ status: 503, failing: expect.arrayContaining([expect.any(String)]) });
+  }
+  await eventually(async () => (await send(server.port, 'GET', '/readyz')).status, (status) => status === 200);
+}
+
 function figures(run: SprayRun) {
   return {
     spray: Object.values(run.spray).reduce((a, b) => a + b, 0),
@@ -132,7 +150,7 @@ function figures(run: SprayRun) {
 }
 
 describe('hostile traffic: sign-in sprays', () => {
-  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports are accepted, /readyz answers 200 throughout and every sign-in is answered 200, or 503 with Retry-After (under 1 s at p99 and 2 s with HOSTILE_FULL)', async () => {
+  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports are accepted, /readyz stays up and every sign-in is answered 200, or 503 with Retry-After (with HOSTILE_FULL: /readyz 200 throughout, reports under 1 s at p99, sign-ins within 2 s)', async () => {
     const server = await spawnServer(reliabilityLimits);
     try {
       const run = await loginSpray(server, true, 2000);
@@ -140,7 +158,7 @@ describe('hostile traffic: sign-in sprays', () => {
       process.stdout.write(`distributed login spray: ${JSON.stringify(seen)}\n`);
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
-      expect(Object.keys(seen.readyz)).toEqual(['200']);
+      await expectReadyThroughout(server, run);
       expect(run.alice.every((a) => a.status === 200 || (a.status === 503 && a.headers['retry-after'] === '1'))).toBe(true);
       if (FULL) {
         expect(seen.reportP99).toBeLessThan(1000);
@@ -163,7 +181,7 @@ describe('hostile traffic: sign-in sprays', () => {
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(seen.sprayStatuses[401] ?? 0).toBeLessThanOrEqual(30 + 1);
       expect(seen.sprayStatuses[429]).toBeGreaterThan(0);
-      expect(Object.keys(seen.readyz)).toEqual(['200']);
+      await expectReadyThroughout(server, run);
       expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
       // Her sign-ins wait behind at most one hash of the sprayer's. When one hash takes longer than
       // the 750 ms a sign-in may wait for a slot (a busy machine), she is told to retry, never
