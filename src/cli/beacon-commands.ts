@@ -12,7 +12,7 @@ interface UnknownAppsResult {
 export const beaconCommands: Command[] = [
   command<UnknownAppsResult>({
     name: 'beacons unknown',
-    summary: 'beacons that named no app counting them (unknown, reports off, key mismatch), per owner and app name',
+    summary: 'Beacons that named no app counting them (unknown, reports off, key mismatch), per owner and app name',
     options: [{ name: 'hours', value: '<1-168>', help: 'how far back, in whole UTC hours plus the current one (default: 24)' }],
     details: [
       'Only this command shows them: /metrics counts such beacons as accepted, so nobody can probe for app names there.',
