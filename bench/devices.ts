@@ -13,7 +13,7 @@ import { openSqliteDatabase } from '../src/adapters/sqlite/sqlite-database';
 import { SqliteDeviceSketchStore } from '../src/adapters/sqlite/sqlite-device-sketches';
 import { estimateCardinality, emptyRegisters, mergeRegisters } from '../src/domain/hyperloglog';
 import { cellId } from '../src/domain/rollout-cell';
-import type { DeviceSketchStore, SketchEntry } from '../src/ports/device-sketches';
+import type { DeviceSketchStore, SketchEntry, SketchQuery } from '../src/ports/device-sketches';
 import { startServer } from './start-server';
 
 const DEVICES = Number(process.env.DEVICES ?? 1_000_000);
@@ -30,7 +30,7 @@ async function main() {
     PORT: '0',
     LOG_LEVEL: 'warn',
     REDIS_URL,
-    TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
+    TELEMETRY_RATE_LIMIT_PER_IP: '100000000',
   });
   const { port, appId } = server.info;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -77,8 +77,13 @@ async function main() {
     close = async () => void db.close();
   }
   const window = { appId: appId!, from: new Date(started - 86_400_000), to: new Date(Date.now() + 86_400_000) };
-  const daily = await store.read({ ...window, granularity: 'day', kinds: ['active'] });
-  const hourly = await store.read({ ...window, granularity: 'hour', kinds: ['active'] });
+  const readAll = async (query: SketchQuery) => {
+    const out: SketchEntry[] = [];
+    for await (const page of store.readPages(query)) out.push(...page);
+    return out;
+  };
+  const daily = await readAll({ ...window, granularity: 'day', kinds: ['active'] });
+  const hourly = await readAll({ ...window, granularity: 'hour', kinds: ['active'] });
   const lines: string[] = [];
   let worst = 0;
   for (const cell of CELLS) {

@@ -67,7 +67,7 @@ async function verdict(state, label) {
   await new Promise((r) => setTimeout(r, 1500));
   const { items } = await call('POST', '/rollouts/evaluate', { token: state.token, body: { app: state.appId, version: '1.1.0' } });
   const [health] = items;
-  console.log(`1.1.0 ${label}: ${health.verdict} (${health.cells.flatMap((c) => c.reasons).join(', ') || 'no reasons'})`);
+  console.log(`1.1.0 ${label}: ${health.verdict} (${health.reasons.join(', ') || 'no reasons'})`);
   return health;
 }
 
@@ -82,7 +82,7 @@ else if (['beacons', 'crashes', 'run'].includes(command)) {
   if (command !== 'beacons') {
     await crashes(state);
     const end = await verdict(state, 'after the crash reports');
-    console.log(JSON.stringify(end.cells[0]?.metrics.crash ?? null));
+    console.log(JSON.stringify(end.metrics.crash ?? null));
   }
 } else {
   console.error('usage: node scripts/synthetic-rollout.mjs setup|beacons|crashes|run   (TELLTALE_URL, TELLTALE_USER, TELLTALE_PASSWORD, RECEIVER_URL, STATE_FILE)');

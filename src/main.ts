@@ -2,9 +2,10 @@ import './composition/threadpool';
 import { once } from 'node:events';
 import http from 'node:http';
 import { connectionGuardSettings, guardConnections } from './adapters/http/connection-guard';
-import { ConfigError } from './composition/config';
+import { ConfigError, type Config } from './composition/config';
+import type { Composition } from './composition/compose';
 import { createApp } from './composition/create-app';
-import { CannotStartError, start } from './composition/start';
+import { CannotStartError, listenError, start } from './composition/start';
 
 // A closed stdout (`node dist/main.js | head -2`) must not crash or wedge the service: EPIPE on
 // the log stream is dropped, and shutdown still ends on its deadline.
@@ -12,42 +13,50 @@ process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
 async function main(): Promise<void> {
-  const { config, composition } = await start().catch((error: Error) => {
-    if (!(error instanceof ConfigError || error instanceof CannotStartError)) throw error;
-    const what = error instanceof ConfigError ? 'configuration error' : 'cannot start';
-    process.stderr.write(`telltale: ${what}: ${error.message}\n`);
-    process.exit(78);
-  });
-  const { logger } = composition.deps;
+  const { config, composition } = await start();
   const app = createApp(composition.deps);
-  let stopping = false;
+  const state = { stopping: false };
   // Once stopping, every response closes its connection, so keep-alive clients can't hold the
   // server open by sending request after request on a socket that never goes idle.
   const server = http.createServer((req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
+    if (state.stopping) res.setHeader('Connection', 'close');
     app(req, res);
   });
   guardConnections(server, connectionGuardSettings(config));
+  // Before listening: a supervisor may send SIGTERM the moment the service says it listens.
+  const stop = stopper(server, config, composition, state);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   server.listen(config.port, config.host);
-  await once(server, 'listening').catch(async (error: Error) => {
+  await once(server, 'listening').catch(async (error: NodeJS.ErrnoException) => {
     await composition.close();
-    throw error;
+    throw listenError(error, config);
   });
+  if (state.stopping) return;
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
-  const address = server.address();
-  logger.info({ address, pid: process.pid }, 'telltale listening');
-  const where = typeof address === 'string' || address === null ? String(address) : `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  // The pid is node's own: `npm start` runs no shell in between that could swallow a SIGTERM.
-  process.stderr.write(`telltale: listening on ${where} (pid ${process.pid})\n`);
+  announce(server, composition);
   composition.sweepTask?.start();
   composition.rollouts.sweepTask?.start();
   composition.verdicts.start();
+}
 
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+function announce(server: http.Server, composition: Composition): void {
+  const address = server.address();
+  composition.deps.logger.info({ address, pid: process.pid }, 'telltale listening');
+  const where = typeof address === 'string' || address === null ? String(address) : `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // The pid is node's own: `npm start` runs no shell in between that could swallow a SIGTERM.
+  process.stderr.write(`telltale: listening on ${where} (pid ${process.pid})\n`);
+}
+
+/** Stops accepting connections, lets in-flight requests finish, closes the composition and exits 0. */
+function stopper(server: http.Server, config: Readonly<Config>, composition: Composition, state: { stopping: boolean }) {
+  const { logger } = composition.deps;
+  return (signal: string) => {
+    if (state.stopping) return;
+    state.stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
     // In-flight requests get the timeout less a margin; then their connections are closed, and at
     // SHUTDOWN_TIMEOUT_MS the process exits whatever is still pending (exit code 1: forced).
@@ -73,11 +82,14 @@ async function main(): Promise<void> {
     });
     server.closeIdleConnections();
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error) => {
-  process.stderr.write(`telltale: fatal: ${(error as Error).stack ?? String(error)}\n`);
+main().catch((error: Error) => {
+  if (error instanceof ConfigError || error instanceof CannotStartError) {
+    const what = error instanceof ConfigError ? 'configuration error' : 'cannot start';
+    process.stderr.write(`telltale: ${what}: ${error.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`telltale: fatal: ${error.stack ?? String(error)}\n`);
   process.exit(1);
 });

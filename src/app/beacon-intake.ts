@@ -1,36 +1,41 @@
 import { beaconQueryError, checkBatchBeacon, parseBatchBody, type BeaconQuery } from '../domain/beacon';
 import { bearerToken } from '../domain/bearer-token';
 import { deviceIdFromHeader } from '../domain/device-id';
-import { usernameKey } from '../domain/account';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError } from '../domain/errors';
+import { addressKey } from '../domain/ip-ranges';
 import { pseudonym } from '../domain/privacy';
-import type { RolloutCell } from '../domain/rollout-cell';
+import { bucketStart, type RolloutCell } from '../domain/rollout-cell';
 import type { AccountRepository } from '../ports/account-repository';
-import type { AppContext, AppDirectory } from '../ports/app-directory';
+import type { AppDirectory } from '../ports/app-directory';
+import type { UnmatchedReason } from '../ports/beacon-refusals';
 import type { Clock } from '../ports/clock';
 import type { SketchKind } from '../ports/device-sketches';
 import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
-import type { DeviceCounter } from './device-counter';
+import { BeaconApps } from './beacon-apps';
+import type { CellCap } from './cell-cap';
+import type { CountOutcome, DeviceCounter } from './device-counter';
+import type { RefusalTally } from './refusal-tally';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
 /** Bounds the per-IP memos; past it they start over (a memo only saves work, it decides nothing). */
 const MAX_REMEMBERED_IPS = 10_000;
 
+/** What became of a beacon; the public metric folds the app-dependent ones into `accepted` (see publicOutcome). */
 export type BeaconOutcome =
-  | 'counted'
+  | CountOutcome
+  | UnmatchedReason
   | 'missing_device_id'
   | 'invalid_device_id'
   | 'invalid_parameter'
-  | 'unknown_app'
   | 'invalid_report_key'
-  | 'app_mismatch'
-  | 'reports_disabled'
   | 'unavailable';
 
 export interface BeaconSettings {
-  rateLimitPerIpPerMinute: number;
+  /** TELEMETRY_RATE_LIMIT_PER_IP beacons per TELEMETRY_RATE_LIMIT_WINDOW_S from one address (an IPv6 /64). */
+  rateLimitPerIp: number;
+  rateLimitWindowSeconds: number;
   /** How long an (owner, app name) lookup is trusted; REPORTS_KEY_CACHE_TTL_MS. */
   cacheTtlMs: number;
 }
@@ -40,6 +45,8 @@ export interface BeaconIntakeDeps {
   directory: AppDirectory;
   limiter: RateLimiter;
   counter: DeviceCounter;
+  cap: CellCap;
+  refusals: RefusalTally;
   metrics: Metrics;
   clock: Clock;
   logger: Logger;
@@ -53,64 +60,34 @@ export interface BatchResult {
   rejected: Array<{ index: number; error: string }>;
 }
 
-interface CachedApp {
-  app: AppContext | null;
-  expiresAt: number;
-}
+const BATCH_REFUSALS: Record<Exclude<CountOutcome, 'counted'>, string> = {
+  cell_cap: 'not counted: the app has ROLLOUT_MAX_CELLS_PER_APP_PER_DAY cells that day already',
+  pending_cap: 'not counted: pending sketches are full (ROLLOUT_MAX_PENDING_BYTES); send it again later',
+};
 
 /**
  * The update-check beacon. Every outcome is counted in telltale_beacons_total and the client gets
  * the same 204 (faynoSync's behaviour): a beacon is statistics, never worth a retry. Only the per-IP
- * limit answers otherwise (429), so a flood is refused before it costs a lookup.
+ * limit answers otherwise (429), so a flood is refused before it costs a lookup; a refused beacon
+ * is still put in its app and cell when that is cheap, so the rates show what was refused.
  */
 export class BeaconIntake {
-  private readonly byOwnerAndName = new Map<string, CachedApp>();
+  private readonly apps: BeaconApps;
   private readonly ipKeys = new Map<string, string>();
   /** IP key → when its refusing window ends (ms). */
   private readonly refusedUntil = new Map<string, number>();
 
-  constructor(private readonly deps: BeaconIntakeDeps) {}
-
-  /**
-   * Throws RateLimitedError over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; the IP is kept as a pseudonym only.
-   * A refusal is remembered until the Retry-After it gave (windows are fixed, so the shared counter
-   * can't reset much before then): a flooding IP is refused in process, without a limiter call each time.
-   */
-  async limit(ip: string | undefined): Promise<void> {
-    const key = this.ipKey(ip ?? 'unknown');
-    const now = this.deps.clock.now().getTime();
-    const refusedUntil = this.refusedUntil.get(key);
-    if (refusedUntil !== undefined) {
-      if (refusedUntil > now) this.refuse('ip', Math.max(1, Math.ceil((refusedUntil - now) / 1000)));
-      this.refusedUntil.delete(key);
-    }
-    const rule: LimitRule = { scope: 'ip', key, limit: this.deps.settings.rateLimitPerIpPerMinute, windowSeconds: 60 };
-    const verdict = await this.deps.limiter.consume([rule]);
-    if (!verdict.allowed) {
-      if (this.refusedUntil.size >= MAX_REMEMBERED_IPS) this.refusedUntil.clear();
-      this.refusedUntil.set(key, now + verdict.retryAfterSeconds * 1000);
-      this.refuse(verdict.scope, verdict.retryAfterSeconds);
-    }
+  constructor(private readonly deps: BeaconIntakeDeps) {
+    this.apps = new BeaconApps({ accounts: deps.accounts, directory: deps.directory, clock: deps.clock, cacheTtlMs: deps.settings.cacheTtlMs });
   }
 
-  private refuse(scope: string, retryAfterSeconds: number): never {
-    this.deps.metrics.increment('rate_limit_rejections_total', { scope: 'beacon_ip' });
-    this.count('rate_limited');
-    throw new RateLimitedError(scope, retryAfterSeconds);
-  }
-
-  /** The limiter key of an IP: its pseudonym, a SHA-256 per beacon unless remembered. */
-  private ipKey(ip: string): string {
-    let key = this.ipKeys.get(ip);
-    if (key === undefined) {
-      key = `beacon:${pseudonym(ip)}`;
-      if (this.ipKeys.size >= MAX_REMEMBERED_IPS) this.ipKeys.clear();
-      this.ipKeys.set(ip, key);
+  /** Throws RateLimitedError over the per-address limit, after counting the refusal against the beacon's app and cell. */
+  async beacon(ip: string | undefined, query: unknown, deviceIdHeader: string | undefined, authorization: string | undefined): Promise<BeaconOutcome> {
+    const refusal = await this.limit(ip);
+    if (refusal !== null) {
+      await this.countRefusal(query, authorization).catch(() => this.deps.refusals.refused(null, null, this.deps.clock.now(), 'ip_limit'));
+      throw refusal;
     }
-    return key;
-  }
-
-  async beacon(query: unknown, deviceIdHeader: string | undefined, authorization: string | undefined): Promise<BeaconOutcome> {
     const outcome = await this.outcomeOf(query, deviceIdHeader, authorization).catch((error: Error) => {
       this.deps.logger.warn({ err: { message: error.message } }, 'beacon not counted');
       return 'unavailable' as const;
@@ -130,21 +107,75 @@ export class BeaconIntake {
     const beacons = parseBatchBody(body);
     const now = this.deps.clock.now();
     const result: BatchResult = { accepted: 0, rejected: [] };
+    let invalid = 0;
     for (const [index, raw] of beacons.entries()) {
       const checked = checkBatchBeacon(raw, now);
       if ('error' in checked) {
         result.rejected.push({ index, error: checked.error });
         this.count(checked.outcome);
+        invalid++;
         continue;
       }
       const { beacon, at } = checked;
-      await this.unavailableOnError(() =>
+      const outcome = await this.unavailableOnError(() =>
         this.deps.counter.count(app.appId, cellOf(beacon), beacon.device_id, kindsOf(beacon.from_version, beacon.first_run === true), at),
       );
-      result.accepted++;
+      if (outcome === 'counted') result.accepted++;
+      else result.rejected.push({ index, error: BATCH_REFUSALS[outcome] });
     }
-    this.deps.metrics.increment('beacons_total', { outcome: 'counted' }, result.accepted);
+    // Refused over a bound or not, a well-formed beacon is `accepted` on /metrics (see publicOutcome).
+    this.deps.metrics.increment('beacons_total', { outcome: 'accepted' }, beacons.length - invalid);
     return result;
+  }
+
+  /**
+   * The per-address limit, null when allowed. A refusal is remembered until the Retry-After it gave
+   * (windows are fixed, so the shared counter can't reset much before then): a flooding address is
+   * refused in process, without a limiter call each time.
+   */
+  private async limit(ip: string | undefined): Promise<RateLimitedError | null> {
+    const key = this.ipKey(ip ?? 'unknown');
+    const now = this.deps.clock.now().getTime();
+    const refusedUntil = this.refusedUntil.get(key);
+    if (refusedUntil !== undefined) {
+      if (refusedUntil > now) return this.refuse('ip', Math.max(1, Math.ceil((refusedUntil - now) / 1000)));
+      this.refusedUntil.delete(key);
+    }
+    const { rateLimitPerIp, rateLimitWindowSeconds } = this.deps.settings;
+    const rule: LimitRule = { scope: 'ip', key, limit: rateLimitPerIp, windowSeconds: rateLimitWindowSeconds };
+    const verdict = await this.deps.limiter.consume([rule]);
+    if (verdict.allowed) return null;
+    if (this.refusedUntil.size >= MAX_REMEMBERED_IPS) this.refusedUntil.clear();
+    this.refusedUntil.set(key, now + verdict.retryAfterSeconds * 1000);
+    return this.refuse(verdict.scope, verdict.retryAfterSeconds);
+  }
+
+  private refuse(scope: string, retryAfterSeconds: number): RateLimitedError {
+    this.deps.metrics.increment('rate_limit_rejections_total', { scope: 'beacon_ip' });
+    this.deps.metrics.increment('beacons_total', { outcome: 'rate_limited' });
+    return new RateLimitedError(scope, retryAfterSeconds);
+  }
+
+  /** In its cell when this instance already counts that cell today, else in its app only; nowhere when the app is unknown. */
+  private async countRefusal(query: unknown, authorization: string | undefined): Promise<void> {
+    const now = this.deps.clock.now();
+    const q = beaconQueryError(query) === null ? (query as BeaconQuery) : null;
+    const found = q && this.apps.attribute(q, authorization);
+    const app = found instanceof Promise ? await found : found;
+    if (q === null || app === null) return this.deps.refusals.refused(null, null, now, 'ip_limit');
+    const cell = cellOf(q);
+    this.deps.refusals.refused(app.appId, this.deps.cap.knows(app.appId, cell, bucketStart(now, 'day')) ? cell : null, now, 'ip_limit');
+  }
+
+  /** The limiter key of an address (an IPv6 /64): its pseudonym, a SHA-256 per beacon unless remembered. */
+  private ipKey(ip: string): string {
+    let key = this.ipKeys.get(ip);
+    if (key === undefined) {
+      key = `beacon:${pseudonym(addressKey(ip))}`;
+      if (this.ipKeys.size >= MAX_REMEMBERED_IPS) this.ipKeys.clear();
+      this.ipKeys.set(ip, key);
+    }
+    return key;
   }
 
   private async outcomeOf(query: unknown, deviceIdHeader: string | undefined, authorization: string | undefined): Promise<BeaconOutcome> {
@@ -152,49 +183,19 @@ export class BeaconIntake {
     if (!device.ok) return device.code;
     if (beaconQueryError(query) !== null) return 'invalid_parameter';
     const q = query as BeaconQuery;
-    const resolved = await this.resolveApp(q, authorization);
-    if (typeof resolved === 'string') return resolved;
-    if (!resolved.reports) return 'reports_disabled';
+    const resolved = await this.apps.resolve(q, authorization);
+    const unmatched = typeof resolved === 'string' ? resolved : resolved.reports ? null : 'reports_disabled';
+    if (unmatched === 'invalid_report_key') return unmatched;
+    if (unmatched !== null) {
+      this.deps.refusals.unmatched(q.owner ?? '', q.app_name ?? '', unmatched, this.deps.clock.now());
+      return unmatched;
+    }
     const firstRun = q.first_run === '1' || q.first_run === 'true';
-    await this.deps.counter.count(resolved.appId, cellOf(q), device.id, kindsOf(q.from_version, firstRun), this.deps.clock.now());
-    return 'counted';
+    return this.deps.counter.count((resolved as { appId: string }).appId, cellOf(q), device.id, kindsOf(q.from_version, firstRun), this.deps.clock.now());
   }
 
-  private async resolveApp(q: BeaconQuery, authorization: string | undefined): Promise<AppContext | BeaconOutcome> {
-    if (authorization !== undefined) {
-      const key = bearerToken(authorization);
-      if (key === null || !REPORT_KEY_PATTERN.test(key)) return 'invalid_report_key';
-      const app = await this.deps.directory.findByReportKey(key);
-      if (app === null) return 'invalid_report_key';
-      if (q.app_name !== undefined && q.app_name !== app.name) return 'app_mismatch';
-      if (q.owner !== undefined && (await this.byOwner(q.owner, app.name))?.appId !== app.appId) return 'app_mismatch';
-      return app;
-    }
-    if (q.owner === undefined || q.app_name === undefined) return 'unknown_app';
-    return (await this.byOwner(q.owner, q.app_name)) ?? 'unknown_app';
-  }
-
-  /** owner is the owning admin's username, as in faynoSync; cached like report keys, unknown pairs too. */
-  private async byOwner(owner: string, name: string): Promise<AppContext | null> {
-    const id = `${usernameKey(owner)}\u0000${name}`;
-    const now = this.deps.clock.now().getTime();
-    const hit = this.byOwnerAndName.get(id);
-    if (hit && hit.expiresAt > now) return hit.app;
-    const account = await this.deps.accounts.findByUsername(owner);
-    let app: AppContext | null = null;
-    if (account !== null && account.role === 'admin') {
-      const found = (await this.deps.directory.listApps(account.id)).find((a) => a.name === name);
-      if (found) app = { appId: found.id, owner: found.owner, name: found.name, reports: found.reports };
-    }
-    if (this.deps.settings.cacheTtlMs > 0) {
-      if (this.byOwnerAndName.size >= 10_000) this.byOwnerAndName.clear();
-      this.byOwnerAndName.set(id, { app, expiresAt: now + this.deps.settings.cacheTtlMs });
-    }
-    return app;
-  }
-
-  private count(outcome: BeaconOutcome | 'rate_limited'): void {
-    this.deps.metrics.increment('beacons_total', { outcome });
+  private count(outcome: BeaconOutcome): void {
+    this.deps.metrics.increment('beacons_total', { outcome: publicOutcome(outcome) });
   }
 
   private async unavailableOnError<T>(run: () => Promise<T>): Promise<T> {
@@ -203,6 +204,25 @@ export class BeaconIntake {
     } catch (error) {
       throw new UnavailableError('device sketches unavailable', 5, error);
     }
+  }
+}
+
+/**
+ * The outcome /metrics may show. Whether a well-formed beacon's owner and app name exist, count,
+ * or match its key must not be told apart there (anyone could probe names), so all of those are
+ * `accepted`; the detail is in `telltale beacons unknown` and in /rollouts/rates.
+ */
+export function publicOutcome(outcome: BeaconOutcome): string {
+  switch (outcome) {
+    case 'counted':
+    case 'cell_cap':
+    case 'pending_cap':
+    case 'unknown_app':
+    case 'reports_disabled':
+    case 'app_mismatch':
+      return 'accepted';
+    default:
+      return outcome;
   }
 }
 

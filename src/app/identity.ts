@@ -1,6 +1,7 @@
 import { ALL_APP_PERMISSIONS, type AppPermissions } from '../domain/access';
 import { checkUsername, NO_APP_PERMISSIONS, type Account } from '../domain/account';
 import { AuthenticationError, NotFoundError, NotSupportedError, RateLimitedError, ValidationError } from '../domain/errors';
+import { addressKey } from '../domain/ip-ranges';
 import { checkPasswordPolicy } from '../domain/password';
 import { pseudonym } from '../domain/privacy';
 import type { AccountRepository } from '../ports/account-repository';
@@ -81,7 +82,7 @@ export class Identity {
       const ipVerdict = await this.deps.limiter.peek(ipRule);
       if (!ipVerdict.allowed) throw new RateLimitedError(ipVerdict.scope, ipVerdict.retryAfterSeconds);
     }
-    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${pseudonym(clientIp)}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
+    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${pseudonym(addressKey(clientIp))}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
     const verdict = await this.deps.limiter.consume([rule]);
     if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
 
@@ -99,12 +100,12 @@ export class Identity {
    * The per username+IP limit never trips for a spray of made-up usernames; this one counts the
    * address's failures whatever the username. It is checked before hashing and spent after a
    * failure, so a correct password costs nothing; parallel guesses can overshoot it by at most
-   * the hasher's concurrency. The address is kept in the limiter only as a pseudonym.
+   * the hasher's concurrency. The address (an IPv6 /64) is kept in the limiter only as a pseudonym.
    */
   private failedLoginsRule(clientIp: string): LimitRule | null {
     const limit = this.deps.settings.failedLoginsPerIpPerMinute;
     if (limit === undefined) return null;
-    return { scope: 'login_ip', key: `login-failures|${pseudonym(clientIp)}`, limit, windowSeconds: 60 };
+    return { scope: 'login_ip', key: `login-failures|${pseudonym(addressKey(clientIp))}`, limit, windowSeconds: 60 };
   }
 
   /** For operators (the CLI): no password, any TTL within bounds. */

@@ -11,8 +11,8 @@ export interface LeasedTaskOptions {
   intervalMs: number;
   /** Defaults to 3 × intervalMs: another instance takes over after two missed renewals. */
   ttlMs?: number;
-  /** The periodic work, e.g. `() => sweeper.sweepOnce()`. */
-  job: () => Promise<unknown>;
+  /** The periodic work, e.g. `() => sweeper.sweepOnce()`; the signal aborts when the task stops (shutdown), so long work can end early. */
+  job: (signal: AbortSignal) => Promise<unknown>;
   clock: Clock;
   logger: Logger;
 }
@@ -33,6 +33,7 @@ export class LeasedTask {
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private abort: AbortController | null = null;
   private leaderUntil = 0;
   private lastRunAt: Date | null = null;
   private lastError: string | null = null;
@@ -86,6 +87,7 @@ export class LeasedTask {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.abort?.abort();
     await this.running;
     if (this.leaderUntil > 0) {
       this.leaderUntil = 0;
@@ -96,8 +98,9 @@ export class LeasedTask {
   }
 
   private async runJob(): Promise<void> {
+    this.abort = new AbortController();
     try {
-      await this.options.job();
+      await this.options.job(this.abort.signal);
       this.lastError = null;
     } catch (error) {
       this.lastError = (error as Error).message;
@@ -105,6 +108,7 @@ export class LeasedTask {
     } finally {
       this.lastRunAt = this.options.clock.now();
       this.running = null;
+      this.abort = null;
     }
   }
 }

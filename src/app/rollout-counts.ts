@@ -1,4 +1,5 @@
 import type { EventType } from '../domain/report';
+import type { DayCellCounts } from '../domain/rollout-release-evidence';
 import type { RolloutCell, SketchGranularity } from '../ports/device-sketches';
 
 /** One cell's sketch counts in one UTC hour (or over a merged window): estimates, in devices. */
@@ -32,4 +33,9 @@ export interface RolloutCounts {
   hourlyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<HourlyCountsRow[]>;
   /** Per cell, the union of its buckets of `granularity` in [from, to). */
   mergedCounts(appId: string, from: Date, to: Date, options?: { filter?: Partial<RolloutCell>; granularity?: SketchGranularity }): Promise<CellCountsRow[]>;
+}
+
+/** What the verdict evaluator reads: day-so-far distinct devices per UTC day and cell (daily sketches). */
+export interface DailyCounts {
+  dailyCounts(appId: string, from: Date, to: Date, filter?: Partial<RolloutCell>): Promise<DayCellCounts[]>;
 }

@@ -1,295 +1,272 @@
-import type { HourlyCountsRow, RolloutCounts as AllRolloutCounts } from './rollout-counts';
-import type { EvidenceHour } from '../domain/rollout-evidence';
-import {
-  chooseBaseline,
-  evaluateCell,
-  releaseVerdict,
-  rolloutSettings,
-  type AffectedExposure,
-  type CellEvaluation,
-  type GatedMetric,
-  type MetricSeries,
-  type RolloutSettings,
-  type Verdict,
-} from '../domain/rollout-verdict';
+import { bucketStart, utcDay } from '../domain/rollout-cell';
+import { skipToNow, startEvidence, updateEvidence, type DayCellCounts, type ReleaseEvidence } from '../domain/rollout-release-evidence';
+import { chooseAppBaseline, roleOf, supersededBy, type VersionActivity } from '../domain/rollout-roles';
+import { gridsOf, rolloutSettings, type RolloutSettings } from '../domain/rollout-settings';
+import type { EvidenceGrids } from '../domain/rollout-evidence';
+import { judgeRelease, type Judgement, type Verdict, type VerdictState } from '../domain/rollout-verdict';
+import { compareVersions } from '../domain/version-order';
 import type { Clock } from '../ports/clock';
-import type { AppRolloutSettings, CellKey, CellVerdictState, ReleaseVerdictState, VerdictStore } from '../ports/verdict-store';
+import type { AppRolloutSettings, HistoryEntry, ReleaseState, VerdictStore } from '../ports/verdict-store';
 import type { OutboxEvent } from '../ports/webhook-store';
+import { cooperative } from './cooperative';
+import type { DailyCounts } from './rollout-counts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-/** One cell's distinct-device counts in one UTC hour (GET /rollouts/rates' sketches, merged per hour). */
-export type HourlyCellCounts = HourlyCountsRow;
-
-/** What the evaluator reads counts through; the rates use case provides it, tests pass a fake with fixed counts. */
-export type RolloutCounts = Pick<AllRolloutCounts, 'hourlyCounts'>;
-
-export interface CellHealth extends CellKey {
-  verdict: Verdict;
-  reasons: string[];
-  baseline_version: string | null;
-  metrics: CellEvaluation['metrics'];
-}
-
-/** The body of GET /rollouts/health. */
-export interface ReleaseHealth {
-  app_id: string;
-  version: string;
-  verdict: Verdict;
-  baseline_version: string | null;
-  data_through: string | null;
-  evaluated_at: string | null;
-  resumed: { at: string; by: string; note: string } | null;
-  cells: CellHealth[];
-}
+const DAY = 86_400_000;
 
 export interface EvaluatorSettings {
-  /** How far back hourly buckets exist (ROLLOUT_HOURLY_RETENTION_DAYS). */
-  hourlyRetentionDays: number;
   /** Service-wide defaults under every app's own settings. */
   defaults: Partial<RolloutSettings>;
+  /** How many days back the evidence of a release first evaluated may start (within the daily sketches' retention). */
+  bootstrapDays: number;
 }
 
-const METRIC_COUNTS: Record<GatedMetric, (c: HourlyCellCounts) => AffectedExposure> = {
-  crash: (c) => ({ affected: c.crashUnion, exposure: c.active }),
-  update_failure: (c) => ({ affected: c.updateFailedTo, exposure: c.updateFailedTo + c.arrivals }),
-  install_failure: (c) => ({ affected: c.affected.install_failure, exposure: c.affected.install_failure + c.firstRuns }),
-};
+/** The webhook bodies of the two rollout events; views.ts provides them (one mapping each, versioned). */
+export interface RolloutPayloads {
+  verdictChanged(release: ReleaseState, from: Verdict | null): Record<string, unknown>;
+  crashRateLimitShared(release: ReleaseState): Record<string, unknown>;
+}
 
-const cellKeyOf = (c: CellKey): string => `${c.channel}\u0000${c.platform}\u0000${c.arch}`;
-const floorHour = (ms: number) => Math.floor(ms / HOUR) * HOUR;
-const sum = (a: AffectedExposure, b: AffectedExposure): AffectedExposure => ({ affected: a.affected + b.affected, exposure: a.exposure + b.exposure });
-const ZERO: AffectedExposure = { affected: 0, exposure: 0 };
+export interface RolloutEvaluatorDeps {
+  counts: DailyCounts;
+  store: VerdictStore;
+  apps: { listAppIds(): Promise<string[]> };
+  clock: Clock;
+  newId: () => string;
+  settings: EvaluatorSettings;
+  payloads: RolloutPayloads;
+  /** Lets other work run between releases (the event loop must never wait long behind an evaluation). */
+  pause?: () => Promise<void>;
+}
+
+/** One evaluation of one app: what it read, once, for every release. */
+interface AppRound {
+  appId: string;
+  now: number;
+  rows: DayCellCounts[];
+  stored: Map<string, ReleaseState>;
+  activity: VersionActivity[];
+  baseline: string | null;
+  settings: RolloutSettings;
+  grids: EvidenceGrids;
+}
+
+export function settingsOf(defaults: Partial<RolloutSettings>, app: AppRolloutSettings): RolloutSettings {
+  const { baseline: _baseline, ...own } = app;
+  const { baseline: _default, ...base } = defaults as Partial<RolloutSettings> & { baseline?: unknown };
+  return rolloutSettings({ ...base, ...own });
+}
+
+const heldHalt = (r: ReleaseState | null): boolean => r?.verdict === 'halt' && !(r.resumedAt !== null && r.haltedAt !== null && r.resumedAt >= r.haltedAt);
 
 /**
- * Turns hourly counts into a verdict per release and cell with the domain's rules, remembers the
- * state the rules need (consecutive healthy evaluations, the sticky halt, resumes) and, when a
- * release's verdict changes, writes one rollout.verdict_changed event with the state.
- * Exposure over a window is summed from hourly distinct counts (device-hours, not device-days).
+ * Judges every release that is rolling out against its app's baseline, from the daily sketches'
+ * device-day counts, and remembers each one's evidence so the next evaluation only adds the
+ * device-days new since. Baseline and older versions get their role and no verdict. A change of
+ * verdict is one history line and one outbox event, saved with the state.
  */
 export class RolloutEvaluator {
-  constructor(
-    private readonly deps: {
-      counts: RolloutCounts;
-      store: VerdictStore;
-      apps: { listAppIds(): Promise<string[]> };
-      clock: Clock;
-      newId: () => string;
-      settings: EvaluatorSettings;
-    },
-  ) {}
+  /** One evaluation of an app at a time in this process: a second caller waits for the first, then runs. */
+  private readonly running = new Map<string, Promise<unknown>>();
 
-  /** Every release of every app with traffic in the last 24 h; returns how many were evaluated. */
-  async evaluateAll(): Promise<number> {
+  constructor(private readonly deps: RolloutEvaluatorDeps) {}
+
+  private exclusive<T>(appId: string, run: () => Promise<T>): Promise<T> {
+    const before = this.running.get(appId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(run);
+    const settled = mine.catch(() => undefined);
+    this.running.set(appId, settled);
+    void settled.then(() => {
+      if (this.running.get(appId) === settled) this.running.delete(appId);
+    });
+    return mine;
+  }
+
+  /** Every app; returns how many releases were judged. Stops between apps when the signal aborts. */
+  async evaluateAll(signal?: AbortSignal): Promise<number> {
     let n = 0;
-    for (const appId of await this.deps.apps.listAppIds()) n += (await this.evaluateApp(appId)).length;
+    for (const appId of await this.deps.apps.listAppIds()) {
+      if (signal?.aborted) break;
+      n += (await this.evaluateApp(appId, signal)).filter((r) => r.role === 'rollout').length;
+    }
     return n;
   }
 
-  async evaluateApp(appId: string): Promise<ReleaseHealth[]> {
-    const { rows, now } = await this.load(appId);
-    const recent = new Set(rows.filter((r) => r.hour.getTime() >= now - DAY && r.active > 0).map((r) => r.cell.version));
-    const out: ReleaseHealth[] = [];
-    for (const version of [...recent].sort()) out.push(await this.evaluateWith(appId, version, rows, now, { persist: true }));
+  /** Every version of the app with traffic over the last two days, or evaluated before; sorted by version. */
+  async evaluateApp(appId: string, signal?: AbortSignal): Promise<ReleaseState[]> {
+    return this.exclusive(appId, () => this.evaluateAppNow(appId, signal));
+  }
+
+  private async evaluateAppNow(appId: string, signal?: AbortSignal): Promise<ReleaseState[]> {
+    const round = await this.round(appId);
+    const versions = new Set([...round.activity.map((a) => a.version), ...round.stored.keys()]);
+    const out: ReleaseState[] = [];
+    const pause = this.deps.pause ?? cooperative();
+    for (const version of [...versions].sort(compareVersions)) {
+      if (signal?.aborted) break;
+      out.push(await this.evaluateIn(round, version));
+      await pause();
+    }
     return out;
   }
 
-  /** Evaluates one release now and saves it (and its event, on a change). */
-  async evaluateRelease(appId: string, version: string): Promise<ReleaseHealth> {
-    const { rows, now } = await this.load(appId);
-    return this.evaluateWith(appId, version, rows, now, { persist: true });
+  /** Evaluates the app now and returns this version's state; null when the version has no data and no state. */
+  async evaluateRelease(appId: string, version: string): Promise<ReleaseState | null> {
+    return this.exclusive(appId, async () => {
+      const round = await this.round(appId);
+      if (!round.stored.has(version) && !round.activity.some((a) => a.version === version)) return null;
+      return this.evaluateIn(round, version);
+    });
+  }
+
+  /** The stored state; evaluated on the spot (and saved) when never evaluated yet. */
+  async state(appId: string, version: string): Promise<ReleaseState | null> {
+    return (await this.deps.store.findRelease(appId, version)) ?? this.evaluateRelease(appId, version);
   }
 
   /**
-   * The stored verdict; a release never evaluated, or one asked against another baseline, is
-   * evaluated on the spot without saving. Filters narrow the cells and the verdict to them.
+   * The release judged against another baseline, from the daily counts since its first day (one
+   * interval per day): a single look, not saved, so it may be asked at any time without spending
+   * the stored test's error budget.
    */
-  async health(appId: string, version: string, filter: Partial<CellKey> = {}, baseline?: string): Promise<ReleaseHealth> {
-    const stored = await this.deps.store.findRelease(appId, version);
-    let health: ReleaseHealth;
-    if (stored && baseline === undefined) {
-      health = toHealth(stored, await this.deps.store.listCells(appId, version));
-    } else {
-      const { rows, now } = await this.load(appId);
-      health = await this.evaluateWith(appId, version, rows, now, { persist: false, baseline });
-    }
-    const matches = (c: CellKey) => (Object.keys(filter) as Array<keyof CellKey>).every((k) => filter[k] === undefined || filter[k] === c[k]);
-    if (Object.values(filter).every((v) => v === undefined)) return health;
-    const cells = health.cells.filter(matches);
-    return { ...health, cells, verdict: releaseVerdict(cells) };
+  async whatIf(appId: string, version: string, baseline: string): Promise<ReleaseState> {
+    const round = await this.round(appId);
+    const { settings, grids } = round;
+    const from = round.now - this.deps.settings.bootstrapDays * DAY;
+    const history = await this.historyRows(appId, version, baseline, from, round.now + 1);
+    const firstDay = history.filter((r) => r.version === version && r.counts.active > 0).map((r) => r.day).sort()[0] ?? utcDay(new Date(round.now));
+    const evidence = updateEvidence(startEvidence(baseline, Date.parse(firstDay), firstDay, grids), version, history, grids, { now: round.now, closeBefore: utcDay(new Date(round.now)) });
+    const judgement = judgeRelease(evidence, null, { now: round.now, resumedAt: null }, settings);
+    const stored = round.stored.get(version) ?? null;
+    return { ...this.base(round, version, stored), role: 'rollout', baselineVersion: baseline, ...this.judged(judgement), evidence, judgement: { metrics: judgement.metrics, limits: judgement.limits } };
   }
 
-  /** Records who resumed a halted release, then evaluates it again from the resume on. Null when never evaluated. */
-  async resume(appId: string, version: string, by: string, note: string): Promise<ReleaseHealth | null> {
+  /** Records who resumed a halted release and why, then evaluates it again: its evidence restarts now. */
+  async resume(appId: string, version: string, by: string, note: string): Promise<ReleaseState | null> {
     const resumed = await this.deps.store.resume({ appId, version, by, note, at: this.deps.clock.now() });
     if (!resumed) return null;
     return this.evaluateRelease(appId, version);
   }
 
-  private async load(appId: string): Promise<{ rows: HourlyCellCounts[]; now: number }> {
+  /** Releases a person would call current: rolling out (or on a held halt), not superseded, with traffic. */
+  async current(appId: string): Promise<ReleaseState[]> {
+    const releases = await this.deps.store.listReleases(appId);
+    return releases.filter((r) => (r.role === 'rollout' || heldHalt(r)) && r.supersededBy === null && r.activeDeviceDays > 0).sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  private async round(appId: string): Promise<AppRound> {
     const now = this.deps.clock.now().getTime();
-    const from = new Date(floorHour(now) - this.deps.settings.hourlyRetentionDays * DAY);
-    const rows = await this.deps.counts.hourlyCounts(appId, from, new Date(now));
-    return { rows, now };
+    const yesterday = bucketStart(new Date(now - DAY), 'day');
+    const rows = await this.deps.counts.dailyCounts(appId, yesterday, new Date(now + 1));
+    const stored = new Map((await this.deps.store.listReleases(appId)).map((r) => [r.version, r]));
+    const own = await this.deps.store.getSettings(appId);
+    const settings = settingsOf(this.deps.settings.defaults, own);
+    const active = new Map<string, number>();
+    for (const r of rows) active.set(r.version, (active.get(r.version) ?? 0) + r.counts.active);
+    const activity = [...active].map(([version, activeDeviceDays]) => ({ version, activeDeviceDays, halted: heldHalt(stored.get(version) ?? null) }));
+    const named = own.baseline ?? (this.deps.settings.defaults as { baseline?: string | null }).baseline ?? null;
+    const current = [...stored.values()].find((r) => r.role === 'baseline')?.version ?? null;
+    return { appId, now, rows, stored, activity, baseline: chooseAppBaseline(activity, named, current), settings, grids: gridsOf(settings) };
   }
 
-  private async evaluateWith(
-    appId: string,
-    version: string,
-    rows: HourlyCellCounts[],
-    now: number,
-    options: { persist: boolean; baseline?: string },
-  ): Promise<ReleaseHealth> {
-    const { store } = this.deps;
-    const appSettings = await store.getSettings(appId);
-    const settings = settingsOf(this.deps.settings.defaults, appSettings);
-    const explicitBaseline = options.baseline ?? appSettings.baseline ?? null;
-    const previous = await store.findRelease(appId, version);
-    const previousCells = new Map((await store.listCells(appId, version)).map((c) => [cellKeyOf(c.cell), c]));
-    const resumedAt = previous?.resumedAt?.getTime() ?? null;
-
-    const mine = rows.filter((r) => r.cell.version === version && r.active > 0);
-    const firstHour = mine.length > 0 ? Math.min(...mine.map((r) => r.hour.getTime())) : null;
-    // After a resume the evidence starts afresh from the next whole hour: the hour of the resume
-    // mixes devices from before it, whose failures a person has just accepted.
-    const windowStart = Math.max(firstHour ?? now, resumedAt === null ? 0 : Math.ceil(resumedAt / HOUR) * HOUR);
-    const dayStart = Math.max(now - DAY, resumedAt ?? 0);
-    const firsts = firstSeenByVersion(rows);
-    // A version first seen after this one, with traffic in the last 24 h, has replaced it.
-    const superseded = firstHour !== null && rows.some((r) => r.cell.version !== version && r.active > 0 && r.hour.getTime() >= now - DAY && firsts.get(r.cell.version)! > firstHour);
-
-    const inWindow = (r: HourlyCellCounts) => r.hour.getTime() >= windowStart;
-    const crashOf = (r: HourlyCellCounts) => METRIC_COUNTS.crash(r);
-    const overall = mine.filter((r) => r.hour.getTime() >= dayStart).map(crashOf).reduce(sum, ZERO);
-
-    const cellKeys = new Map<string, CellKey>();
-    for (const r of mine) cellKeys.set(cellKeyOf(r.cell), { channel: r.cell.channel, platform: r.cell.platform, arch: r.cell.arch });
-    for (const c of previousCells.values()) cellKeys.set(cellKeyOf(c.cell), c.cell);
-
-    const cells: CellVerdictState[] = [];
-    for (const key of [...cellKeys.keys()].sort()) {
-      const cell = cellKeys.get(key)!;
-      const sameCell = rows.filter((r) => inWindow(r) && cellKeyOf(r.cell) === key);
-      const release = sameCell.filter((r) => r.cell.version === version);
-      const byVersion = new Map<string, number>();
-      for (const r of sameCell) byVersion.set(r.cell.version, (byVersion.get(r.cell.version) ?? 0) + r.active);
-      const baselineVersion = chooseBaseline([...byVersion].map(([v, a]) => ({ version: v, activeDeviceDays: a })), version, explicitBaseline);
-      const baseline = baselineVersion === null ? [] : sameCell.filter((r) => r.cell.version === baselineVersion);
-
-      const metrics: Partial<Record<GatedMetric, MetricSeries>> = {};
-      for (const metric of settings.metrics) metrics[metric] = seriesOf(release, baseline, METRIC_COUNTS[metric], baselineVersion !== null);
-      const platformArch = mine
-        .filter((r) => r.hour.getTime() >= dayStart && r.cell.platform === cell.platform && r.cell.arch === cell.arch)
-        .map(crashOf)
-        .reduce(sum, ZERO);
-
-      const prev = previousCells.get(key);
-      const evaluation = evaluateCell(
-        {
-          releaseActive: release.reduce((n, r) => n + r.active, 0),
-          baseline: baselineVersion === null ? null : { version: baselineVersion, active: byVersion.get(baselineVersion) ?? 0 },
-          metrics,
-          crash24h: { overall, platformArch },
-        },
-        prev ? { verdict: prev.verdict, reasons: prev.reasons, consecutiveHealthy: prev.consecutiveHealthy, haltedAt: prev.haltedAt?.getTime() ?? null } : null,
-        { now, resumedAt, superseded },
-        settings,
-      );
-      cells.push({
-        appId,
-        version,
-        cell,
-        verdict: evaluation.verdict,
-        reasons: [...evaluation.reasons],
-        consecutiveHealthy: evaluation.consecutiveHealthy,
-        haltedAt: evaluation.haltedAt === null ? null : new Date(evaluation.haltedAt),
-        baselineVersion,
-        metrics: evaluation.metrics,
-        evaluatedAt: new Date(now),
-      });
-    }
-
-    const verdict = releaseVerdict(cells);
-    const release: ReleaseVerdictState = {
-      appId,
+  private base(round: AppRound, version: string, stored: ReleaseState | null): ReleaseState {
+    return {
+      appId: round.appId,
       version,
-      verdict,
-      baselineVersion: mainBaseline(cells),
-      dataThrough: new Date(floorHour(now)),
-      evaluatedAt: new Date(now),
-      resumedAt: previous?.resumedAt ?? null,
-      resumedBy: previous?.resumedBy ?? null,
-      resumeNote: previous?.resumeNote ?? null,
-      superseded,
+      role: roleOf(version, round.baseline),
+      verdict: null,
+      reasons: [],
+      baselineVersion: round.baseline,
+      consecutiveHealthy: 0,
+      haltedAt: null,
+      supersededBy: supersededBy(version, round.activity, round.settings.minDevices),
+      activeDeviceDays: round.activity.find((a) => a.version === version)?.activeDeviceDays ?? 0,
+      evidence: null,
+      judgement: null,
+      dataThrough: new Date(round.now),
+      evaluatedAt: new Date(round.now),
+      resumedAt: stored?.resumedAt ?? null,
+      resumedBy: stored?.resumedBy ?? null,
+      resumeNote: stored?.resumeNote ?? null,
     };
-    const health = toHealth(release, cells);
-    if (options.persist) {
-      const from = previous?.verdict ?? null;
-      const changed = from === null ? verdict !== 'watch' : from !== verdict;
-      const event: OutboxEvent | null = changed
-        ? { id: this.deps.newId(), appId, type: 'rollout.verdict_changed', payload: { ...health, from, to: verdict }, createdAt: new Date(now) }
-        : null;
-      await this.deps.store.saveEvaluation(release, cells, event);
+  }
+
+  private judged(j: Judgement): Pick<ReleaseState, 'verdict' | 'reasons' | 'consecutiveHealthy' | 'haltedAt'> {
+    return { verdict: j.verdict, reasons: j.reasons, consecutiveHealthy: j.consecutiveHealthy, haltedAt: j.haltedAt === null ? null : new Date(j.haltedAt) };
+  }
+
+  private async evaluateIn(round: AppRound, version: string): Promise<ReleaseState> {
+    const stored = round.stored.get(version) ?? null;
+    const base = this.base(round, version, stored);
+    // A version without traffic for two days, already saved as such: nothing new to take in or say.
+    if (stored && stored.activeDeviceDays === 0 && base.activeDeviceDays === 0 && stored.role === base.role && stored.baselineVersion === base.baselineVersion) return stored;
+    const next = base.role === 'rollout' && round.baseline !== null ? await this.judge(round, base, stored) : this.unjudged(base, stored);
+    await this.save(round, stored, next);
+    round.stored.set(version, next);
+    return next;
+  }
+
+  /** Baseline and previous versions: no verdict, except a halt nobody resumed, which stays. */
+  private unjudged(base: ReleaseState, stored: ReleaseState | null): ReleaseState {
+    if (!heldHalt(stored)) return base;
+    return { ...base, verdict: 'halt', reasons: stored!.reasons, haltedAt: stored!.haltedAt, evidence: stored!.evidence, judgement: stored!.judgement };
+  }
+
+  private async judge(round: AppRound, base: ReleaseState, stored: ReleaseState | null): Promise<ReleaseState> {
+    const grids = round.grids;
+    const evidence = updateEvidence(await this.evidenceFor(round, base, stored), base.version, round.rows, grids, { now: round.now, closeBefore: utcDay(new Date(round.now - DAY)) });
+    const previous: VerdictState | null =
+      stored?.verdict != null ? { verdict: stored.verdict, reasons: stored.reasons, consecutiveHealthy: stored.consecutiveHealthy, haltedAt: stored.haltedAt?.getTime() ?? null } : null;
+    const judgement = judgeRelease(evidence, previous, { now: round.now, resumedAt: stored?.resumedAt?.getTime() ?? null }, round.settings);
+    return { ...base, ...this.judged(judgement), evidence, judgement: { metrics: judgement.metrics, limits: judgement.limits } };
+  }
+
+  /**
+   * The evidence to add today's counts to: the stored one, unless it is against another baseline or
+   * predates a resume. After a resume it starts from the devices seen from now on; otherwise from the
+   * release's first day (at most bootstrapDays back), each past day one interval.
+   */
+  private async evidenceFor(round: AppRound, base: ReleaseState, stored: ReleaseState | null): Promise<ReleaseEvidence> {
+    const baseline = round.baseline!;
+    const resumedAt = stored?.resumedAt?.getTime() ?? null;
+    const kept = stored?.evidence;
+    if (kept && kept.baseline === baseline && (resumedAt === null || kept.since >= resumedAt)) return kept;
+    const grids = round.grids;
+    const today = utcDay(new Date(round.now));
+    if (resumedAt !== null) return skipToNow(startEvidence(baseline, round.now, today, grids), base.version, round.rows, round.now);
+    const yesterday = bucketStart(new Date(round.now - DAY), 'day').getTime();
+    const from = bucketStart(new Date(round.now - this.deps.settings.bootstrapDays * DAY), 'day').getTime();
+    const past = from < yesterday ? await this.historyRows(round.appId, base.version, baseline, from, yesterday) : [];
+    const firstDay = [...past, ...round.rows].filter((r) => r.version === base.version && r.counts.active > 0).map((r) => r.day).sort()[0] ?? today;
+    const started = startEvidence(baseline, Date.parse(firstDay), firstDay, grids);
+    return past.length > 0 ? updateEvidence(started, base.version, past, grids, { now: yesterday, closeBefore: utcDay(new Date(yesterday)) }) : started;
+  }
+
+  private async historyRows(appId: string, version: string, baseline: string, from: number, to: number): Promise<DayCellCounts[]> {
+    const [mine, theirs] = [await this.deps.counts.dailyCounts(appId, new Date(from), new Date(to), { version }), await this.deps.counts.dailyCounts(appId, new Date(from), new Date(to), { version: baseline })];
+    return [...mine, ...theirs];
+  }
+
+  private async save(round: AppRound, stored: ReleaseState | null, next: ReleaseState): Promise<void> {
+    const history: HistoryEntry[] = [];
+    const events: OutboxEvent[] = [];
+    const at = new Date(round.now);
+    const line = (kind: HistoryEntry['kind'], from: string | null, to: string | null): HistoryEntry => ({ appId: round.appId, version: next.version, at, kind, from, to, reasons: next.reasons, by: null, note: null });
+    if (stored !== null && stored.role !== next.role) history.push(line('role', stored.role, next.role));
+    const from = stored?.verdict ?? null;
+    if (from !== next.verdict && next.verdict !== null) {
+      history.push(line('verdict', from, next.verdict));
+      // A first verdict of watch is the starting point, not news.
+      if (from !== null || next.verdict !== 'watch') events.push(this.event(round, 'rollout.verdict_changed', this.deps.payloads.verdictChanged(next, from)));
     }
-    return health;
+    const shared = (r: ReleaseState | null) => r?.reasons.includes('crash_rate_limit_shared') ?? false;
+    if (shared(next) && !shared(stored)) {
+      if (from === next.verdict) history.push(line('verdict', from, next.verdict));
+      events.push(this.event(round, 'rollout.crash_rate_limit_shared', this.deps.payloads.crashRateLimitShared(next)));
+    }
+    await this.deps.store.saveEvaluation(next, history, events);
   }
-}
 
-function firstSeenByVersion(rows: HourlyCellCounts[]): Map<string, number> {
-  const first = new Map<string, number>();
-  for (const r of rows) if (r.active > 0 && !(first.get(r.cell.version)! <= r.hour.getTime())) first.set(r.cell.version, r.hour.getTime());
-  return first;
-}
-
-function seriesOf(
-  release: HourlyCellCounts[],
-  baseline: HourlyCellCounts[],
-  counts: (c: HourlyCellCounts) => AffectedExposure,
-  hasBaseline: boolean,
-): MetricSeries {
-  const byHour = new Map<number, EvidenceHour>();
-  for (const r of release) {
-    const c = counts(r);
-    const h = byHour.get(r.hour.getTime()) ?? { xR: 0, xB: 0, eR: 0, eB: 0 };
-    byHour.set(r.hour.getTime(), { ...h, xR: h.xR + c.affected, eR: h.eR + c.exposure });
+  private event(round: AppRound, type: OutboxEvent['type'], payload: Record<string, unknown>): OutboxEvent {
+    return { id: this.deps.newId(), appId: round.appId, type, payload, createdAt: new Date(round.now) };
   }
-  for (const r of baseline) {
-    const c = counts(r);
-    const h = byHour.get(r.hour.getTime()) ?? { xR: 0, xB: 0, eR: 0, eB: 0 };
-    byHour.set(r.hour.getTime(), { ...h, xB: h.xB + c.affected, eB: h.eB + c.exposure });
-  }
-  const hours = [...byHour.entries()].sort(([a], [b]) => a - b).map(([, h]) => h);
-  return {
-    hours,
-    release: release.map(counts).reduce(sum, ZERO),
-    baseline: hasBaseline ? baseline.map(counts).reduce(sum, ZERO) : null,
-  };
-}
-
-/** The baseline most cells compare with (ties: the higher version), shown at the release level. */
-function mainBaseline(cells: CellVerdictState[]): string | null {
-  const votes = new Map<string, number>();
-  for (const c of cells) if (c.baselineVersion) votes.set(c.baselineVersion, (votes.get(c.baselineVersion) ?? 0) + 1);
-  let best: [string, number] | null = null;
-  for (const entry of votes) if (!best || entry[1] > best[1] || (entry[1] === best[1] && entry[0] > best[0])) best = entry;
-  return best?.[0] ?? null;
-}
-
-export function settingsOf(defaults: Partial<RolloutSettings>, app: AppRolloutSettings): RolloutSettings {
-  const { baseline: _baseline, ...own } = app;
-  return rolloutSettings({ ...defaults, ...own });
-}
-
-function toHealth(release: ReleaseVerdictState, cells: CellVerdictState[]): ReleaseHealth {
-  return {
-    app_id: release.appId,
-    version: release.version,
-    verdict: release.verdict,
-    baseline_version: release.baselineVersion,
-    data_through: release.dataThrough?.toISOString() ?? null,
-    evaluated_at: release.evaluatedAt.toISOString(),
-    resumed: release.resumedAt ? { at: release.resumedAt.toISOString(), by: release.resumedBy ?? '', note: release.resumeNote ?? '' } : null,
-    cells: cells.map((c) => ({ ...c.cell, verdict: c.verdict, reasons: [...c.reasons], baseline_version: c.baselineVersion, metrics: c.metrics })),
-  };
 }

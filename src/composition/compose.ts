@@ -11,7 +11,7 @@ import type { LeasedTask } from '../app/leased-task';
 import type { LogsIntake } from '../app/logs-intake';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { RetentionSweeper } from '../app/retention-sweeper';
-import type { RolloutCounts } from '../app/rollout-evaluator';
+import type { DailyCounts } from '../app/rollout-counts';
 import { localUrlSigner } from '../domain/signed-url';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppIntegrity } from '../ports/app-integrity';
@@ -82,7 +82,7 @@ export interface ComposeOverrides {
   clientLogSink?: ClientLogSink;
   appIntegrity?: AppIntegrity;
   /** Hourly counts for rollout evaluations instead of the device sketches (tests). */
-  rolloutCounts?: RolloutCounts;
+  rolloutCounts?: DailyCounts;
 }
 
 /** Builds every adapter and use case from the config, one port family at a time. */
@@ -142,7 +142,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const parts = routeParts(config, { basics, stores, intakes, verdicts, ops: { checks: readinessChecks, leasedWork, logger: basics.logger } });
   const { repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder, urlSigning } = stores;
   return {
-    deps: { config, logger: basics.logger, parts },
+    deps: { config, logger: basics.logger, clock: basics.clock, parts },
     clock: basics.clock,
     metrics: basics.metrics,
     repository,
@@ -173,7 +173,7 @@ async function composeStores(config: Readonly<Config>, { logger, clock, metrics 
   const blobStore = await composeBlobStore(config, signer, closers);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
-  const lease = composeLease(storage, redis, clock);
+  const lease = await composeLease(storage, redis, clock);
   closers.add(() => lease.close());
   const { repository, accounts, sqlite } = storage;
   return { storage, repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder: leaseHolderName(), urlSigning };

@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
 import { corsAllowlist } from '../adapters/http/cors';
 import { httpMetrics } from '../adapters/http/ops-routes';
 import type { AppRoute } from '../adapters/http/route-module';
+import type { Clock } from '../ports/clock';
 import type { Config } from './config';
 import { enabledModules, openApiDocument, ROUTE_MODULES, type MountParts, type RouteParts, type ServiceRouteModule } from './routes';
 
@@ -17,6 +18,8 @@ export interface AppDeps {
   parts: RouteParts;
   /** ROUTE_MODULES, in their order; a test may mount others. */
   modules?: readonly ServiceRouteModule[];
+  /** Times the request log's aggregation windows; the system clock when absent. */
+  clock?: Clock;
 }
 
 /**
@@ -38,14 +41,15 @@ export function createApp(deps: AppDeps): Express {
   document = openApiDocument(modules, config);
   // Every layer before a route is work each request pays for: only these three come first.
   if (parts.promMetrics) app.use(httpMetrics(parts.promMetrics));
-  app.use(requestLogging(deps.logger));
+  const now = deps.clock ? () => deps.clock!.now().getTime() : Date.now;
+  app.use(requestLogging(deps.logger, now));
   const corsPaths = modules.flatMap((module) => module.corsPaths ?? []);
   if (config.corsOrigins.length > 0 && corsPaths.length > 0) {
     app.use(corsPaths, corsAllowlist(config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   }
   for (const module of modules) mount(app, module.routes(parts, config));
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, now));
   return app;
 }
 
@@ -92,7 +96,7 @@ interface RequestLine {
  * status, reason), each carrying in `count` the requests it stands for. Other 5xx stay one line
  * each. Metrics keep the exact counts either way.
  */
-function requestLogging(logger: PinoLogger): RequestHandler {
+function requestLogging(logger: PinoLogger, now: () => number): RequestHandler {
   if (logger.isLevelEnabled('debug')) {
     return pinoHttp({
       logger,
@@ -102,7 +106,7 @@ function requestLogging(logger: PinoLogger): RequestHandler {
     });
   }
   const write = (line: RequestLine, count: number) => logger[line.level]({ ...line.fields, count }, line.msg);
-  const aggregated = new AggregatedLog<RequestLine>(write);
+  const aggregated = new AggregatedLog<RequestLine>(write, { now });
   return (req, res, next) => {
     const start = Date.now();
     res.once('finish', () => {

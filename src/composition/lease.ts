@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { MemoryLease } from '../adapters/memory/memory-lease';
-import { MongoLease } from '../adapters/mongo/mongo-lease';
 import type { RedisConnection } from '../adapters/redis/redis-client';
 import { RedisLease } from '../adapters/redis/redis-lease';
 import { SqliteLease } from '../adapters/sqlite/sqlite-lease';
@@ -10,9 +9,13 @@ import { randomHex } from './secrets';
 import type { Storage } from './storage';
 
 /** The most shared lease store available: Redis, else MongoDB, else the SQLite file, else this process. */
-export function composeLease(storage: Storage, redis: RedisConnection | null, clock: Clock): Lease {
+export async function composeLease(storage: Storage, redis: RedisConnection | null, clock: Clock): Promise<Lease> {
   if (redis) return new RedisLease(redis);
-  if (storage.mongoDb) return new MongoLease(storage.mongoDb, clock);
+  if (storage.mongoDb) {
+    // Loaded only when configured: the MongoDB driver is slow to require.
+    const { MongoLease } = await import('../adapters/mongo/mongo-lease');
+    return new MongoLease(storage.mongoDb, clock);
+  }
   if (storage.sqlite) return new SqliteLease(storage.sqlite, clock);
   return new MemoryLease(clock);
 }

@@ -1,6 +1,6 @@
 import type { Logger as PinoLogger } from 'pino';
 import { MemoryRateLimiter } from '../adapters/memory/memory-rate-limiter';
-import { connectRedis, connectRedisCluster, type RedisConnection } from '../adapters/redis/redis-client';
+import type { RedisConnection } from '../adapters/redis/redis-client';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter';
 import { FailOpenRateLimiter } from '../app/fail-open-rate-limiter';
 import type { Clock } from '../ports/clock';
@@ -25,9 +25,9 @@ export async function composeLimiter(
   let redis: RedisConnection | null = null;
   let raw: RateLimiter;
   const redisTarget = config.redisUrl
-    ? { variable: 'REDIS_URL', connect: (onError: (e: Error) => void) => connectRedis(config.redisUrl!, onError) }
+    ? { variable: 'REDIS_URL', connect: async (onError: (e: Error) => void) => (await redisClient()).connectRedis(config.redisUrl!, onError) }
     : config.redisClusterNodes
-      ? { variable: 'REDIS_CLUSTER_NODES', connect: (onError: (e: Error) => void) => connectRedisCluster(config.redisClusterNodes!, onError) }
+      ? { variable: 'REDIS_CLUSTER_NODES', connect: async (onError: (e: Error) => void) => (await redisClient()).connectRedisCluster(config.redisClusterNodes!, onError) }
       : null;
   if (redisTarget) {
     // Errors after startup surface through FailOpenRateLimiter's counted, throttled warning.
@@ -46,3 +46,6 @@ export async function composeLimiter(
   closers.add(() => limiter.close());
   return { limiter, redis };
 }
+
+// Loaded only when Redis is configured: ioredis is slow to require, and the embedded default doesn't use it.
+const redisClient = () => import('../adapters/redis/redis-client');

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryDayKeyStore, MemoryDeviceSketchStore } from '../adapters/memory/memory-device-sketches';
-import { MongoDayKeyStore, MongoDeviceSketchStore } from '../adapters/mongo/mongo-device-sketches';
 import type { RedisConnection } from '../adapters/redis/redis-client';
 import { RedisDayKeyStore, RedisDeviceSketchStore } from '../adapters/redis/redis-device-sketches';
 import { SqliteDayKeyStore, SqliteDeviceSketchStore } from '../adapters/sqlite/sqlite-device-sketches';
-import { BeaconIntake } from '../app/beacon-intake';
+import { MemoryBeaconRefusalStore } from '../adapters/memory/memory-beacon-refusals';
+import { RedisBeaconRefusalStore } from '../adapters/redis/redis-beacon-refusals';
+import { SqliteBeaconRefusalStore } from '../adapters/sqlite/sqlite-beacon-refusals';
+import { CellCap } from '../app/cell-cap';
+import { RefusalTally } from '../app/refusal-tally';
+import type { BeaconRefusalStore } from '../ports/beacon-refusals';
+import { BeaconIntake, type BeaconIntakeDeps } from '../app/beacon-intake';
 import { DeviceCounter } from '../app/device-counter';
 import { RolloutRates } from '../app/rollout-rates';
 import { SketchBuffer } from '../app/sketch-buffer';
@@ -27,7 +32,11 @@ export interface Rollouts {
   dayKeys: DayKeyStore;
   /** Which store holds the sketches: redis, sqlite, mongo or memory. */
   storeName: string;
+  /** Counts of refused beacons and of beacons to unknown apps, in the same store as the sketches. */
+  refusalStore: BeaconRefusalStore;
   buffer: SketchBuffer;
+  /** Refused and unmatched beacons counted in process, written with each flush of the sketches. */
+  refusals: RefusalTally;
   counter: DeviceCounter;
   /** The rates API and, through RolloutCounts, the verdict evaluator's counts. */
   rates: RolloutRates;
@@ -41,31 +50,39 @@ export interface Rollouts {
 /**
  * Device sketches in Redis when REDIS_URL is set (native HyperLogLogs, shared by every instance,
  * expired by PEXPIREAT), else in the repository's own store; ROLLOUT_SKETCH_STORE=repository keeps
- * them there even with Redis. The buffer's final flush is registered before the stores close.
+ * them there even with Redis; refused-beacon counts go wherever the sketches go and are flushed
+ * with them. The buffer's final flush is registered before the stores close.
  */
-export async function composeRollouts(
-  config: Readonly<Config>,
-  deps: {
-    storage: Storage;
-    redis: RedisConnection | null;
-    accounts: AccountRepository;
-    directory: AppDirectory;
-    limiter: RateLimiter;
-    metrics: Metrics;
-    clock: Clock;
-    logger: Logger;
-    lease: Lease;
-    holder: string;
-  },
-  closers: Closers,
-): Promise<Rollouts> {
+type RolloutDeps = {
+  storage: Storage;
+  redis: RedisConnection | null;
+  accounts: AccountRepository;
+  directory: AppDirectory;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  lease: Lease;
+  holder: string;
+};
+
+export async function composeRollouts(config: Readonly<Config>, deps: RolloutDeps, closers: Closers): Promise<Rollouts> {
   const { rollouts } = config;
-  const { store, dayKeys, storeName } = await open(config, deps);
-  const buffer = new SketchBuffer({ store, logger: deps.logger, intervalMs: rollouts.flushIntervalMs });
+  const { store, dayKeys, refusalStore, storeName } = await open(config, deps);
+  const refusals = new RefusalTally({ store: refusalStore, metrics: deps.metrics, logger: deps.logger, unmatchedKept: config.telemetry.unmatchedKept });
+  const buffer = new SketchBuffer({
+    store,
+    logger: deps.logger,
+    intervalMs: rollouts.flushIntervalMs,
+    maxPendingBytes: rollouts.maxPendingBytes,
+    alsoFlush: () => refusals.flush(),
+  });
   buffer.start();
-  const counter = new DeviceCounter({ buffer, keys: dayKeys, randomBytes: (n) => randomBytes(n) });
+  const cap = new CellCap({ store, clock: deps.clock, logger: deps.logger, maxCellsPerDay: rollouts.maxCellsPerAppPerDay });
+  const counter = new DeviceCounter({ buffer, keys: dayKeys, randomBytes: (n) => randomBytes(n), cap, refusals });
   const sweeper = new SketchSweeper({
     store,
+    refusals: refusalStore,
     keys: dayKeys,
     clock: deps.clock,
     hourlyRetentionDays: rollouts.hourlyRetentionDays,
@@ -81,39 +98,53 @@ export async function composeRollouts(
     async () => sweepTask?.stop(),
     () => buffer.close(),
   );
-  const rates = new RolloutRates({ directory: deps.directory, store, clock: deps.clock, minDevices: rollouts.minDevices });
-  const beacons = config.telemetry.enabled
-    ? new BeaconIntake({
-        accounts: deps.accounts,
-        directory: deps.directory,
-        limiter: deps.limiter,
-        counter,
-        metrics: deps.metrics,
-        clock: deps.clock,
-        logger: deps.logger,
-        settings: { rateLimitPerIpPerMinute: config.telemetry.rateLimitPerIpPerMinute, cacheTtlMs: config.reports.keyCacheTtlMs },
-        rateLimitPerKeyPerMinute: config.reports.rateLimitPerKeyPerMinute,
-      })
-    : null;
-  return { store, dayKeys, storeName, buffer, counter, rates, sweeper, sweepTask, beacons };
+  const rates = new RolloutRates({ directory: deps.directory, store, refusals: refusalStore, clock: deps.clock, minDevices: rollouts.minDevices });
+  const beacons = config.telemetry.enabled ? beaconIntake(config, deps, { counter, cap, refusals }) : null;
+  return { store, dayKeys, refusalStore, storeName, buffer, refusals, counter, rates, sweeper, sweepTask, beacons };
+}
+
+function beaconIntake(config: Readonly<Config>, deps: RolloutDeps, parts: Pick<BeaconIntakeDeps, 'counter' | 'cap' | 'refusals'>): BeaconIntake {
+  return new BeaconIntake({
+    ...parts,
+    accounts: deps.accounts,
+    directory: deps.directory,
+    limiter: deps.limiter,
+    metrics: deps.metrics,
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: {
+      rateLimitPerIp: config.telemetry.rateLimitPerIp,
+      rateLimitWindowSeconds: config.telemetry.rateLimitWindowSeconds,
+      cacheTtlMs: config.reports.keyCacheTtlMs,
+    },
+    rateLimitPerKeyPerMinute: config.reports.rateLimitPerKeyPerMinute,
+  });
 }
 
 async function open(
   config: Readonly<Config>,
   deps: { storage: Storage; redis: RedisConnection | null; clock: Clock },
-): Promise<{ store: DeviceSketchStore; dayKeys: DayKeyStore; storeName: string }> {
+): Promise<{ store: DeviceSketchStore; dayKeys: DayKeyStore; refusalStore: BeaconRefusalStore; storeName: string }> {
   const retention = { hourlyDays: config.rollouts.hourlyRetentionDays, dailyDays: config.rollouts.dailyRetentionDays };
   if (deps.redis && config.rollouts.sketchStore === 'auto') {
-    return { store: new RedisDeviceSketchStore(deps.redis, retention, () => deps.clock.now()), dayKeys: new RedisDayKeyStore(deps.redis), storeName: 'redis' };
+    return {
+      store: new RedisDeviceSketchStore(deps.redis, retention, () => deps.clock.now()),
+      dayKeys: new RedisDayKeyStore(deps.redis),
+      refusalStore: new RedisBeaconRefusalStore(deps.redis, retention),
+      storeName: 'redis',
+    };
   }
   const { sqlite, mongoDb: mongo } = deps.storage;
   switch (config.repository.driver) {
     case 'sqlite':
-      return { store: new SqliteDeviceSketchStore(sqlite!), dayKeys: new SqliteDayKeyStore(sqlite!), storeName: 'sqlite' };
-    case 'mongo':
-      return { store: new MongoDeviceSketchStore(mongo!, retention), dayKeys: new MongoDayKeyStore(mongo!), storeName: 'mongo' };
+      return { store: new SqliteDeviceSketchStore(sqlite!), dayKeys: new SqliteDayKeyStore(sqlite!), refusalStore: new SqliteBeaconRefusalStore(sqlite!), storeName: 'sqlite' };
+    case 'mongo': {
+      const { MongoDayKeyStore, MongoDeviceSketchStore } = await import('../adapters/mongo/mongo-device-sketches');
+      const { MongoBeaconRefusalStore } = await import('../adapters/mongo/mongo-beacon-refusals');
+      return { store: new MongoDeviceSketchStore(mongo!, retention), dayKeys: new MongoDayKeyStore(mongo!), refusalStore: new MongoBeaconRefusalStore(mongo!, retention), storeName: 'mongo' };
+    }
     case 'memory':
-      return { store: new MemoryDeviceSketchStore(), dayKeys: new MemoryDayKeyStore(), storeName: 'memory' };
+      return { store: new MemoryDeviceSketchStore(), dayKeys: new MemoryDayKeyStore(), refusalStore: new MemoryBeaconRefusalStore(), storeName: 'memory' };
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" has no device sketch store`);
   }

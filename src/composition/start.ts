@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { compose, type ComposeOverrides, type Composition } from './compose';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, unknownVariables, type Config } from './config';
 
 /**
  * Reads `.env` from `dir` into `env` when the file exists, with Node's own parser (the one behind
@@ -23,12 +23,18 @@ export function loadDotEnv(env: NodeJS.ProcessEnv, dir: string = process.cwd()):
 }
 
 /**
- * The start-up both entry points share: `.env` read when present, the config read once from the environment, then every
- * adapter composed from it. A bad value throws ConfigError; a dependency that can't be reached
- * throws with the variable to fix named first.
+ * The start-up both entry points share: `.env` read when present, a warning for each variable that
+ * looks meant for us but isn't ours, the config read once from the environment, then every adapter
+ * composed from it. A bad value throws ConfigError; a dependency that can't be reached throws with
+ * the variable to fix named first.
  */
-export async function start(overrides: ComposeOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<{ config: Readonly<Config>; composition: Composition }> {
+export async function start(
+  overrides: ComposeOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => process.stderr.write(`telltale: warning: ${line}\n`),
+): Promise<{ config: Readonly<Config>; composition: Composition }> {
   loadDotEnv(env);
+  for (const warning of unknownVariables(env)) warn(warning);
   const config = loadConfig(env);
   const composition = await compose(config, overrides).catch((error: Error) => {
     throw new CannotStartError(error);
@@ -41,5 +47,27 @@ export class CannotStartError extends Error {
   constructor(override readonly cause: Error) {
     super(cause.message);
     this.name = 'CannotStartError';
+  }
+}
+
+/**
+ * A listen that failed, said as the variable to change: one line, no stack. Anything else is
+ * returned as it is.
+ */
+export function listenError(error: NodeJS.ErrnoException, where: { host: string; port: number }): Error {
+  const { host, port } = where;
+  const named = (variable: string, message: string) => new CannotStartError(new ConfigError(variable, message));
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return named('PORT', `${port} is already in use on ${host}; stop what listens there, or set PORT to a free port`);
+    case 'EACCES':
+      return named('PORT', `this user may not listen on port ${port} of ${host} (ports below 1024 need privileges); set PORT to 1024 or above`);
+    case 'EADDRNOTAVAIL':
+      return named('HOST', `${host} is not an address of this machine; set HOST to one of its addresses, or 0.0.0.0 for all of them`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return named('HOST', `cannot resolve ${host}; set HOST to an address of this machine`);
+    default:
+      return error;
   }
 }

@@ -3,7 +3,7 @@
 // zlib, fs and dns; a few password hashes used to queue every blob write and the readiness probe
 // behind them. Setting it here, rather than only in a start script or the Dockerfile, holds however
 // the process is started. An operator's own UV_THREADPOOL_SIZE wins.
-export const DEFAULT_THREADPOOL_SIZE = 16;
+import { DEFAULT_THREADPOOL_SIZE } from './config-table';
 
 if (process.env.UV_THREADPOOL_SIZE === undefined || process.env.UV_THREADPOOL_SIZE.trim() === '') {
   process.env.UV_THREADPOOL_SIZE = String(DEFAULT_THREADPOOL_SIZE);

@@ -2,11 +2,12 @@ import type { Logger as PinoLogger } from 'pino';
 import { NodeHttpWebhookSender } from '../adapters/http-client/node-http-webhook-sender';
 import { MemoryVerdictStore } from '../adapters/memory/memory-verdict-store';
 import { MemoryWebhookStore } from '../adapters/memory/memory-webhook-store';
-import { MongoVerdictStore, MongoWebhookStore } from '../adapters/mongo/mongo-webhook-store';
 import { SqliteVerdictStore } from '../adapters/sqlite/sqlite-verdict-store';
 import { SqliteWebhookStore } from '../adapters/sqlite/sqlite-webhook-store';
 import { LeasedTask } from '../app/leased-task';
-import { RolloutEvaluator, type RolloutCounts } from '../app/rollout-evaluator';
+import { rolloutPayloads } from '../adapters/http/views';
+import type { DailyCounts } from '../app/rollout-counts';
+import { RolloutEvaluator } from '../app/rollout-evaluator';
 import { RolloutHealth } from '../app/rollout-health';
 import { WebhookDelivery } from '../app/webhook-delivery';
 import { WebhookManagement } from '../app/webhook-management';
@@ -20,6 +21,9 @@ import type { Config } from './config';
 import { randomHex } from './secrets';
 import type { Storage } from './storage';
 
+/** How far back the evidence of a release seen for the first time starts (within the daily sketches' retention). */
+const BOOTSTRAP_DAYS = 14;
+
 export interface VerdictStores {
   webhooks: WebhookStore;
   verdicts: VerdictStore;
@@ -30,7 +34,10 @@ export interface VerdictStores {
 /** The outbox, webhooks and verdict state on the repository's store (REPOSITORY_DRIVER). */
 export async function composeVerdictStores(storage: Pick<Storage, 'sqlite' | 'mongoDb'>): Promise<VerdictStores> {
   if (storage.sqlite) return { webhooks: new SqliteWebhookStore(storage.sqlite), verdicts: new SqliteVerdictStore(storage.sqlite), groupEventsInIngestWrite: true };
-  if (storage.mongoDb) return { webhooks: new MongoWebhookStore(storage.mongoDb), verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
+  if (storage.mongoDb) {
+    const { MongoVerdictStore, MongoWebhookStore } = await import('../adapters/mongo/mongo-webhook-store');
+    return { webhooks: new MongoWebhookStore(storage.mongoDb), verdicts: new MongoVerdictStore(storage.mongoDb), groupEventsInIngestWrite: false };
+  }
   const webhooks = new MemoryWebhookStore();
   return { webhooks, verdicts: new MemoryVerdictStore(webhooks), groupEventsInIngestWrite: false };
 }
@@ -52,7 +59,7 @@ export interface Verdicts {
 export function composeVerdicts(
   config: Readonly<Config>,
   stores: VerdictStores,
-  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts: RolloutCounts; lease: Lease; holder: string },
+  deps: { directory: AppDirectory; clock: Clock; logger: PinoLogger; counts: DailyCounts; lease: Lease; holder: string },
   closers: Closers,
 ): Verdicts {
   const { clock, logger } = deps;
@@ -62,7 +69,8 @@ export function composeVerdicts(
     apps: deps.directory,
     clock,
     newId: () => randomHex(12),
-    settings: { hourlyRetentionDays: config.rollouts.hourlyRetentionDays, defaults: { minDevices: config.rollouts.minDevices } },
+    settings: { defaults: { minDevices: config.rollouts.minDevices }, bootstrapDays: Math.min(BOOTSTRAP_DAYS, config.rollouts.dailyRetentionDays) },
+    payloads: rolloutPayloads,
   });
   const delivery = new WebhookDelivery({
     store: stores.webhooks,
@@ -74,7 +82,7 @@ export function composeVerdicts(
   });
   const { lease, holder } = deps;
   const loops = [
-    new LeasedTask({ lease, name: 'rollout-evaluator', holder, intervalMs: config.verdicts.evalIntervalSeconds * 1000, job: async () => void (await evaluator.evaluateAll()), clock, logger }),
+    new LeasedTask({ lease, name: 'rollout-evaluator', holder, intervalMs: config.verdicts.evalIntervalSeconds * 1000, job: async (signal) => void (await evaluator.evaluateAll(signal)), clock, logger }),
     new LeasedTask({ lease, name: 'webhook-delivery', holder, intervalMs: config.verdicts.webhookDeliveryIntervalMs, job: async () => void (await delivery.runOnce()), clock, logger }),
   ];
   const stop = async () => void (await Promise.all(loops.map((l) => l.stop())));

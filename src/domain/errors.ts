@@ -42,6 +42,9 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   static override readonly defaultCode = 'conflict';
+  constructor(message: string, code?: string, readonly details?: unknown) {
+    super(message, code);
+  }
 }
 
 /** This deployment has the feature turned off (501), e.g. login when tokens come from an external issuer. */

@@ -126,10 +126,15 @@ function tau(x: number): number {
  * between estimators to be biased around 2.5m–5m.
  */
 export function estimateCardinality(registers: Registers): number {
+  const counts = new Array<number>(HLL_RANK_BITS + 2).fill(0);
+  for (let i = 0; i < HLL_REGISTERS; i++) counts[registers[i]!]!++;
+  return estimateFromHistogram(counts);
+}
+
+/** estimateCardinality from C_k, the number of registers equal to k (k = 0 … q + 1), in `counts`. */
+export function estimateFromHistogram(counts: readonly number[]): number {
   const m = HLL_REGISTERS;
   const q = HLL_RANK_BITS;
-  const counts = new Array<number>(q + 2).fill(0);
-  for (let i = 0; i < m; i++) counts[registers[i]!]!++;
   if (counts[0] === m) return 0;
   let z = m * tau(1 - counts[q + 1]! / m);
   for (let k = q; k >= 1; k--) z = 0.5 * (z + counts[k]!);

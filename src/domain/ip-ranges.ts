@@ -127,3 +127,20 @@ export function isForbiddenDestination(address: string, allowPrivate: boolean): 
   if (kind === 'invalid') return kind;
   return allowPrivate ? null : kind;
 }
+
+/**
+ * What a per-address limit counts by: an IPv4 address as it is (also when written IPv4-mapped,
+ * ::ffff:a.b.c.d), and an IPv6 address by its /64, since one subscriber is usually given a whole
+ * /64 and could otherwise rotate addresses without end. Text that is no address is its own key.
+ */
+export function addressKey(text: string): string {
+  const bytes = parseIp(text);
+  if (!bytes) return text;
+  if (bytes.length === 4) return bytes.join('.');
+  if (inPrefix(bytes, MAPPED_V4, 96)) return bytes.slice(12).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(':')}::/64`;
+}
+
+const MAPPED_V4 = v6('::ffff:0:0');

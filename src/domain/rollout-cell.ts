@@ -40,3 +40,14 @@ export function cellMatches(cell: RolloutCell, filter: Partial<RolloutCell> | un
 export function sketchKeyId(key: { appId: string; granularity: string; bucket: Date; kind: string; cell: RolloutCell }): string {
   return `${key.appId}|${key.granularity}|${key.bucket.getTime()}|${key.kind}|${cellId(key.cell)}`;
 }
+
+/** (channel, platform, arch): a cell of one release, the version being the release's. */
+export interface ReleaseCellKey {
+  channel: string;
+  platform: string;
+  arch: string;
+}
+
+export function releaseCellId(cell: ReleaseCellKey): string {
+  return `${cell.channel}|${cell.platform}|${cell.arch}`;
+}

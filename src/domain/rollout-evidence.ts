@@ -1,6 +1,7 @@
 /**
- * One hour of one metric in one cell: affected devices x and exposure E (devices active that hour, or
- * the metric's own denominator) of the release R and of its baseline B.
+ * One interval of one metric in one cell: new affected device-days x and new exposed device-days E
+ * (devices first seen that UTC day within the interval, or the metric's own denominator) of the
+ * release R and of its baseline B. Also a whole day's counts, for a one-off evaluation.
  */
 export interface EvidenceHour {
   xR: number;
@@ -136,4 +137,79 @@ export function healthyLogEValue(hours: readonly EvidenceHour[], options: Health
 
 export function healthyEValue(hours: readonly EvidenceHour[], options: HealthyEvidenceOptions = {}): number {
   return finite(healthyLogEValue(hours, options));
+}
+
+/**
+ * The running state of the two e-processes of one metric: for each grid point θ_k, the log of
+ * Π L(θ_k)/L(θ_null) over every interval seen so far. Adding an interval is a sum, so evidence can be
+ * carried from one evaluation to the next without keeping the intervals.
+ */
+export interface EvidenceLogRatios {
+  halt: number[];
+  healthy: number[];
+}
+
+export interface EvidenceGrids {
+  theta0: number;
+  theta1: number;
+  halt: readonly number[];
+  healthy: readonly number[];
+}
+
+export function evidenceGrids(options: { theta0?: number; theta1?: number; gridMax?: number; gridMin?: number; gridSize?: number } = {}): EvidenceGrids {
+  const theta0 = options.theta0 ?? DEFAULT_THETA0;
+  const theta1 = options.theta1 ?? DEFAULT_THETA1;
+  const size = options.gridSize ?? DEFAULT_GRID_SIZE;
+  return {
+    theta0,
+    theta1,
+    halt: logSpacedAbove(theta0, options.gridMax ?? DEFAULT_GRID_MAX, size),
+    healthy: logSpacedBelow(options.gridMin ?? DEFAULT_GRID_MIN, theta1, size),
+  };
+}
+
+export function emptyLogRatios(grids: EvidenceGrids): EvidenceLogRatios {
+  return { halt: grids.halt.map(() => 0), healthy: grids.healthy.map(() => 0) };
+}
+
+function addInterval(into: number[], h: EvidenceHour, grid: readonly number[], thetaNull: number): void {
+  const n = h.xR + h.xB;
+  const logNull = Math.log(thetaNull * h.eR + h.eB);
+  const logThetaNull = Math.log(thetaNull);
+  for (let k = 0; k < grid.length; k++) {
+    const theta = grid[k]!;
+    // log L(θ) − log L(θ0) = x_R log(θ/θ0) − n log((θE_R + E_B)/(θ0E_R + E_B)); x_R = 0 skips a log.
+    const gain = h.xR > 0 ? h.xR * (Math.log(theta) - logThetaNull) : 0;
+    into[k]! += gain - n * (Math.log(theta * h.eR + h.eB) - logNull);
+  }
+}
+
+/**
+ * The log-ratios after the given intervals (one per cell, or per cell and hour): the stratified
+ * test of one release, one shared rate ratio θ over all its cells. Returns a new state.
+ */
+export function accumulateEvidence(state: EvidenceLogRatios, intervals: readonly EvidenceHour[], grids: EvidenceGrids): EvidenceLogRatios {
+  const next = { halt: [...state.halt], healthy: [...state.healthy] };
+  for (const h of intervals) {
+    if (!informative(h)) continue;
+    addInterval(next.halt, h, grids.halt, grids.theta0);
+    addInterval(next.healthy, h, grids.healthy, grids.theta1);
+  }
+  return next;
+}
+
+/** log of the mixture (1/K) Σ_k exp(ℓ_k), by log-sum-exp. */
+export function logMeanExp(logRatios: readonly number[]): number {
+  if (logRatios.length === 0) return 0;
+  let max = -Infinity;
+  for (const v of logRatios) if (v > max) max = v;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (const v of logRatios) sum += Math.exp(v - max);
+  return max + Math.log(sum) - Math.log(logRatios.length);
+}
+
+/** e = exp(log e), capped at the largest double so JSON can carry it. */
+export function eValueOf(logE: number): number {
+  return finite(logE);
 }

@@ -43,12 +43,25 @@ export interface CellCounts {
   updateFailuresTargetingThisVersion: number;
 }
 
+/**
+ * A rate whose denominator nobody reported: no beacon said `from_version` (update failures) or
+ * `first_run` (install failures), so failures have nothing to be divided by. Not 100%: unmeasured.
+ */
+export interface UnmeasuredRate {
+  rate: null;
+  low: null;
+  high: null;
+  reason: 'no_denominator';
+}
+
+export const NO_DENOMINATOR: Readonly<UnmeasuredRate> = Object.freeze({ rate: null, low: null, high: null, reason: 'no_denominator' });
+
 export interface CellRatesShown {
   active_device_days: number;
   share: number;
   suppressed: false;
   affected: Record<EventType, number>;
-  rates: { crash: RateInterval; crash_free: RateInterval; update_failure: RateInterval; install_failure: RateInterval };
+  rates: { crash: RateInterval; crash_free: RateInterval; update_failure: RateInterval | UnmeasuredRate; install_failure: RateInterval | UnmeasuredRate };
 }
 export interface CellRatesSuppressed {
   suppressed: true;
@@ -65,8 +78,8 @@ export function rolloutShare(active: number, allVersionsActive: number): number 
  * device-days over its exposure in device-days, with a 95% Wilson interval:
  *   crash          = crash / active
  *   crash_free     = 1 − (crash ∪ startup_failure) / active; interval [1 − high, 1 − low] of that union rate
- *   update_failure = failures to update to V / (those + arrivals at V)
- *   install_failure = install failures / (install failures + first runs)
+ *   update_failure = failures to update to V / (those + arrivals at V); unmeasured without arrivals
+ *   install_failure = install failures / (install failures + first runs); unmeasured without first runs
  * Below `minDevices` active device-days the cell shows neither rates nor counts (noise and privacy).
  * Sketch estimates are rounded to whole devices, and an affected count is capped by its exposure,
  * since a sketch of a subset can estimate a little above the sketch of its superset.
@@ -88,8 +101,8 @@ export function cellRates(counts: CellCounts, options: { allVersionsActive: numb
     rates: {
       crash: wilsonInterval(affected.crash, active),
       crash_free: { rate: 1 - unionRate.rate, low: 1 - unionRate.high, high: 1 - unionRate.low },
-      update_failure: wilsonInterval(updateFailures, updateFailures + Math.round(counts.arrivals)),
-      install_failure: wilsonInterval(installFailures, installFailures + Math.round(counts.firstRuns)),
+      update_failure: Math.round(counts.arrivals) > 0 ? wilsonInterval(updateFailures, updateFailures + Math.round(counts.arrivals)) : { ...NO_DENOMINATOR },
+      install_failure: Math.round(counts.firstRuns) > 0 ? wilsonInterval(installFailures, installFailures + Math.round(counts.firstRuns)) : { ...NO_DENOMINATOR },
     },
   };
 }

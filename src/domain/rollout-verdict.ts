@@ -1,254 +1,207 @@
-import { DEFAULT_GRID_MAX, DEFAULT_GRID_MIN, DEFAULT_GRID_SIZE, haltEValue, healthyEValue, logSpacedAbove, logSpacedBelow, type EvidenceHour } from './rollout-evidence';
+import { anytimeLowerBound, rateAboveLimitLogEValue } from './crash-rate-limit';
+import { eValueOf, logMeanExp } from './rollout-evidence';
+import { hasDenominator, type CellEvidenceState, type ReleaseEvidence, type SideCounts } from './rollout-release-evidence';
 import { wilsonInterval, type RateInterval } from './rollout-rates';
+import type { GatedMetric, RolloutSettings } from './rollout-settings';
+
+export { DEFAULT_ROLLOUT_SETTINGS, GATED_METRICS, rolloutSettings, type GatedMetric, type RolloutSettings } from './rollout-settings';
 
 export type Verdict = 'healthy' | 'watch' | 'halt';
-export const GATED_METRICS = ['crash', 'update_failure', 'install_failure'] as const;
-export type GatedMetric = (typeof GATED_METRICS)[number];
 
 export type VerdictReason =
   | 'insufficient_data'
-  | 'no_baseline'
   | 'evidence_building'
+  | 'evidence_restarted'
+  | 'no_baseline_cells'
   | 'crash_rate_above_baseline'
   | 'update_failure_rate_above_baseline'
   | 'install_failure_rate_above_baseline'
-  | 'crash_rate_above_vitals_overall'
-  | 'crash_rate_above_vitals_cell'
+  | 'crash_rate_limit'
+  | 'crash_rate_limit_platform'
+  | 'crash_rate_limit_shared'
   | 'halted_awaiting_resume';
 
-export interface RolloutSettings {
-  /** Halt tests the null "rate ratio ≤ theta0". */
-  theta0: number;
-  /** Healthy tests the null "rate ratio ≥ theta1". */
-  theta1: number;
-  /** Halt when a metric's e-value reaches metrics.length / alpha. */
-  alpha: number;
-  /** Healthy when every metric's mirror e-value reaches 1 / alphaHealthy. */
-  alphaHealthy: number;
-  minAffected: number;
-  /** Android vitals' bad-behaviour level for the user-perceived crash rate overall (1.09%). */
-  androidVitalsOverall: number;
-  /** … and on one device type, here one (platform, arch) (8%). */
-  androidVitalsCell: number;
-  minDevices: number;
-  metrics: readonly GatedMetric[];
-  gridMax: number;
-  gridMin: number;
-  gridSize: number;
-}
-
-export const DEFAULT_ROLLOUT_SETTINGS: Readonly<RolloutSettings> = Object.freeze({
-  theta0: 1.25,
-  theta1: 1.5,
-  alpha: 0.01,
-  alphaHealthy: 0.05,
-  minAffected: 3,
-  androidVitalsOverall: 0.0109,
-  androidVitalsCell: 0.08,
-  minDevices: 20,
-  metrics: Object.freeze([...GATED_METRICS]),
-  gridMax: DEFAULT_GRID_MAX,
-  gridMin: DEFAULT_GRID_MIN,
-  gridSize: DEFAULT_GRID_SIZE,
-});
-
-/** Defaults completed with an app's own settings, checked; a bad value throws naming the setting. */
-export function rolloutSettings(overrides: Partial<RolloutSettings> = {}): RolloutSettings {
-  const s: RolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, ...overrides, metrics: [...(overrides.metrics ?? DEFAULT_ROLLOUT_SETTINGS.metrics)] };
-  const fail = (name: keyof RolloutSettings, rule: string) => {
-    throw new Error(`rollout setting ${name} must be ${rule}`);
-  };
-  if (!(s.theta0 > 0)) fail('theta0', 'a positive number');
-  if (!(s.gridMax > s.theta0)) fail('gridMax', 'above theta0');
-  if (!(s.theta1 > 0)) fail('theta1', 'a positive number');
-  if (!(s.gridMin > 0 && s.gridMin < s.theta1)) fail('gridMin', 'between 0 and theta1');
-  if (!(s.alpha > 0 && s.alpha < 1)) fail('alpha', 'in (0, 1)');
-  if (!(s.alphaHealthy > 0 && s.alphaHealthy < 1)) fail('alphaHealthy', 'in (0, 1)');
-  if (!(Number.isInteger(s.gridSize) && s.gridSize >= 1 && s.gridSize <= 1000)) fail('gridSize', 'an integer from 1 to 1000');
-  if (!(Number.isInteger(s.minAffected) && s.minAffected >= 0)) fail('minAffected', 'a non-negative integer');
-  if (!(Number.isInteger(s.minDevices) && s.minDevices >= 0)) fail('minDevices', 'a non-negative integer');
-  if (!(s.androidVitalsOverall > 0 && s.androidVitalsOverall < 1)) fail('androidVitalsOverall', 'in (0, 1)');
-  if (!(s.androidVitalsCell > 0 && s.androidVitalsCell < 1)) fail('androidVitalsCell', 'in (0, 1)');
-  if (s.metrics.length === 0 || s.metrics.some((m) => !GATED_METRICS.includes(m)) || new Set(s.metrics).size !== s.metrics.length)
-    fail('metrics', `a non-empty list of distinct ${GATED_METRICS.join(', ')}`);
-  return s;
-}
-
-export interface AffectedExposure {
-  affected: number;
-  exposure: number;
-}
-
-/**
- * One gated metric of one cell. Exposure is the metric's own denominator: active devices for crash
- * (whose affected devices are crash ∪ startup_failure), failures + arrivals for update_failure,
- * failures + first runs for install_failure.
- */
-export interface MetricSeries {
-  /** Aligned hourly counts of release and baseline, over the hours since V's first active device or its last resume, whichever is later. */
-  hours: readonly EvidenceHour[];
-  /** Distinct affected devices and exposure over the same window, in device-days (shown, and for minAffected). */
-  release: AffectedExposure;
-  baseline: AffectedExposure | null;
-}
-
-export interface CellEvaluationInput {
-  /** The release's active device-days in this cell over the window. */
-  releaseActive: number;
-  baseline: { version: string; active: number } | null;
-  metrics: Partial<Record<GatedMetric, MetricSeries>>;
-  /**
-   * The release's crash ∪ startup_failure devices over the last 24 h (or since its resume, if later):
-   * overall across all its cells, and in this cell's (platform, arch) across channels.
-   */
-  crash24h: { overall: AffectedExposure; platformArch: AffectedExposure };
-}
-
-/** What an evaluation must remember for the next one. Times are epoch milliseconds, passed in. */
-export interface EvaluationState {
+/** What a judgement must remember for the next one. Times are epoch milliseconds, passed in. */
+export interface VerdictState {
   verdict: Verdict;
-  reasons: readonly VerdictReason[];
+  reasons: VerdictReason[];
   consecutiveHealthy: number;
   haltedAt: number | null;
 }
 
-export interface EvaluationContext {
+export interface JudgementContext {
   now: number;
   /** When a person last resumed this release, if ever. */
-  resumedAt?: number | null;
-  /** A newer version has replaced this one: a halt is no longer held. */
-  superseded?: boolean;
+  resumedAt: number | null;
 }
 
-export interface RateEvidence extends AffectedExposure, RateInterval {}
+export interface RateEvidence extends SideCounts, RateInterval {}
 
-export interface MetricEvidence {
+export interface MetricJudgement {
+  metric: GatedMetric;
+  /**
+   * `measured`: some cell has the metric on both sides. `no_denominator`: the release has failures of
+   * this kind but no cell where both sides say how many tried (arrivals, first runs). `no_data`: nothing
+   * to compare yet (no release device-days in a cell the baseline runs, e.g. just after a resume).
+   */
+  status: 'measured' | 'no_denominator' | 'no_data';
   release: RateEvidence;
-  baseline: RateEvidence | null;
+  baseline: RateEvidence;
+  /** Release rate over baseline rate in the cells both have; null when either is unmeasured or the baseline's is 0. */
   ratio: number | null;
-  e_value: number | null;
-  e_value_healthy: number | null;
+  eValue: number | null;
+  eValueHealthy: number | null;
 }
 
-export interface CellEvaluation extends EvaluationState {
-  metrics: Partial<Record<GatedMetric, MetricEvidence>>;
+export interface LimitJudgement {
+  /** null: all of the release's cells; else one (platform, arch). */
+  platform: string | null;
+  arch: string | null;
+  limit: number;
+  release: RateEvidence & { anytimeLow: number };
+  /** The rate the release would have had at its baseline's rate, hour by hour; null with no baseline in its cells. */
+  baselineMatchedRate: number | null;
+  eValue: number;
+  /** The release is over the limit, with confidence valid at every look. */
+  over: boolean;
+  /** … and so is its baseline, over the same hours: a shared incident, not the release's doing. */
+  shared: boolean;
 }
 
-const rateEvidence = (c: AffectedExposure): RateEvidence => ({ affected: c.affected, exposure: c.exposure, ...wilsonInterval(c.affected, c.exposure) });
+export interface Judgement extends VerdictState {
+  metrics: MetricJudgement[];
+  limits: LimitJudgement[];
+}
+
+const rate = (c: SideCounts): RateEvidence => ({ affected: c.affected, exposure: c.exposure, ...wilsonInterval(c.affected, c.exposure) });
+
+function judgeMetric(evidence: ReleaseEvidence, metric: GatedMetric): MetricJudgement {
+  const state = evidence.metrics[metric];
+  const paired = evidence.cells.filter((c) => hasDenominator(metric, c.release[metric]) && hasDenominator(metric, c.baseline[metric]));
+  const sum = (side: 'release' | 'baseline') => paired.reduce((s, c) => ({ affected: s.affected + c[side][metric].affected, exposure: s.exposure + c[side][metric].exposure }), { affected: 0, exposure: 0 });
+  const measured = paired.length > 0;
+  const release = rate(measured ? sum('release') : state.release);
+  const baseline = rate(measured ? sum('baseline') : state.baseline);
+  const unmeasured = metric !== 'crash' && state.release.affected > 0 ? 'no_denominator' : 'no_data';
+  return {
+    metric,
+    status: measured ? 'measured' : unmeasured,
+    release,
+    baseline,
+    ratio: measured && baseline.rate > 0 ? release.rate / baseline.rate : null,
+    eValue: measured ? eValueOf(logMeanExp(state.logRatios.halt)) : null,
+    eValueHealthy: measured ? eValueOf(logMeanExp(state.logRatios.healthy)) : null,
+  };
+}
+
+function judgeLimit(cells: readonly CellEvidenceState[], limit: number, scope: { platform: string | null; arch: string | null }, settings: RolloutSettings): LimitJudgement {
+  const release = { affected: 0, exposure: 0 };
+  const matched = { affected: 0, exposure: 0 };
+  for (const c of cells) {
+    release.affected += c.release.crash.affected;
+    release.exposure += c.release.crash.exposure;
+    matched.affected += c.matchedCrash.affected;
+    matched.exposure += c.matchedCrash.exposure;
+  }
+  const logE = rateAboveLimitLogEValue(release.affected, release.exposure, limit);
+  const enough = release.affected >= settings.minAffected && (scope.platform === null || release.exposure >= settings.minDevices);
+  const over = enough && logE >= Math.log(1 / settings.alpha);
+  const baselineMatchedRate = matched.exposure > 0 ? matched.affected / matched.exposure : null;
+  return {
+    ...scope,
+    limit,
+    release: { ...rate(release), anytimeLow: anytimeLowerBound(release.affected, release.exposure, settings.alpha) },
+    baselineMatchedRate,
+    eValue: eValueOf(logE),
+    over,
+    shared: over && baselineMatchedRate !== null && baselineMatchedRate >= limit,
+  };
+}
+
+/** The overall crash-rate limit, then one per (platform, arch) the release runs on. */
+function judgeLimits(evidence: ReleaseEvidence, settings: RolloutSettings): LimitJudgement[] {
+  const byPlatform = new Map<string, CellEvidenceState[]>();
+  for (const c of evidence.cells) {
+    const key = `${c.cell.platform}|${c.cell.arch}`;
+    byPlatform.set(key, [...(byPlatform.get(key) ?? []), c]);
+  }
+  const limits = [judgeLimit(evidence.cells, settings.crashRateLimit, { platform: null, arch: null }, settings)];
+  for (const [key, cells] of [...byPlatform].sort(([a], [b]) => a.localeCompare(b))) {
+    const [platform = '', arch = ''] = key.split('|');
+    limits.push(judgeLimit(cells, settings.crashRateLimitPlatform, { platform, arch }, settings));
+  }
+  return limits;
+}
+
+function haltReasons(metrics: readonly MetricJudgement[], limits: readonly LimitJudgement[], settings: RolloutSettings): VerdictReason[] {
+  const reasons: VerdictReason[] = [];
+  const bar = settings.metrics.length / settings.alpha;
+  for (const m of metrics) if (m.eValue !== null && m.eValue >= bar && m.release.affected >= settings.minAffected) reasons.push(`${m.metric}_rate_above_baseline`);
+  if (limits.some((l) => l.platform === null && l.over && !l.shared)) reasons.push('crash_rate_limit');
+  if (limits.some((l) => l.platform !== null && l.over && !l.shared)) reasons.push('crash_rate_limit_platform');
+  return reasons;
+}
 
 /**
- * The verdict of one cell (issue 13):
- * - halt when, for a gated metric, e ≥ m/α and the release has ≥ minAffected affected devices; or when,
- *   with ≥ minAffected affected devices, the Wilson lower bound of its 24 h crash rate is above the Android
- *   vitals level overall, or above the per-device-type level in its (platform, arch) with at least
- *   minDevices device-days;
- * - healthy when every gated metric's mirror e-value is ≥ 1/alphaHealthy on this and the previous evaluation
- *   (a metric with no affected device on either side is passed over, but at least one must be proven);
- * - watch otherwise, saying why.
- * A halt is held (sticky) until a resume later than it, or until the release is superseded.
+ * Healthy now: every measured metric's mirror e-value has reached 1/alphaHealthy (a metric with no
+ * affected device-day on either side is passed over: the conditional test has seen nothing), at least
+ * one has, and no crash-rate limit is crossed, not even a shared one.
  */
-export function evaluateCell(
-  input: CellEvaluationInput,
-  previous: EvaluationState | null,
-  context: EvaluationContext,
-  settings: RolloutSettings = DEFAULT_ROLLOUT_SETTINGS,
-): CellEvaluation {
-  const haltThreshold = settings.metrics.length / settings.alpha;
-  const healthyThreshold = 1 / settings.alphaHealthy;
-  const haltGrid = logSpacedAbove(settings.theta0, settings.gridMax, settings.gridSize);
-  const healthyGrid = logSpacedBelow(settings.gridMin, settings.theta1, settings.gridSize);
-  const hasBaseline = input.baseline !== null;
-
-  const haltReasons: VerdictReason[] = [];
-  const metrics: Partial<Record<GatedMetric, MetricEvidence>> = {};
-  let allHealthy = hasBaseline;
-  let provenHealthy = 0;
-  for (const metric of settings.metrics) {
-    const series = input.metrics[metric] ?? { hours: [], release: { affected: 0, exposure: 0 }, baseline: null };
-    const release = rateEvidence(series.release);
-    const baseline = hasBaseline && series.baseline ? rateEvidence(series.baseline) : null;
-    const eValue = hasBaseline ? haltEValue(series.hours, { theta0: settings.theta0, grid: haltGrid }) : null;
-    const eHealthy = hasBaseline ? healthyEValue(series.hours, { theta1: settings.theta1, grid: healthyGrid }) : null;
-    metrics[metric] = {
-      release,
-      baseline,
-      ratio: baseline && baseline.rate > 0 ? release.rate / baseline.rate : null,
-      e_value: eValue,
-      e_value_healthy: eHealthy,
-    };
-    if (eValue !== null && eValue >= haltThreshold && series.release.affected >= settings.minAffected) haltReasons.push(`${metric}_rate_above_baseline`);
-    // A metric with no affected device on either side carries no evidence either way (the test
-    // conditions on the events seen), so it neither blocks nor proves healthy; another must prove it.
-    const quiet = series.release.affected === 0 && (series.baseline?.affected ?? 0) === 0;
-    if (eHealthy !== null && eHealthy >= healthyThreshold) provenHealthy++;
-    else if (!quiet) allHealthy = false;
+function healthyNow(evidence: ReleaseEvidence, metrics: readonly MetricJudgement[], limits: readonly LimitJudgement[], settings: RolloutSettings): boolean {
+  let proven = 0;
+  for (const m of metrics) {
+    if (m.status !== 'measured') continue;
+    if (m.eValueHealthy! >= 1 / settings.alphaHealthy) proven++;
+    else if (evidence.metrics[m.metric].informative > 0) return false;
   }
-  if (provenHealthy === 0) allHealthy = false;
+  return proven > 0 && !limits.some((l) => l.over);
+}
 
-  const { overall, platformArch } = input.crash24h;
-  // The vitals levels also need minAffected devices: a Wilson bound checked every hour would
-  // otherwise halt on 2 crashes among the first 42 devices (0.5% of releases no worse than baseline).
-  if (overall.affected >= settings.minAffected && wilsonInterval(overall.affected, overall.exposure).low > settings.androidVitalsOverall)
-    haltReasons.push('crash_rate_above_vitals_overall');
-  if (
-    platformArch.affected >= settings.minAffected &&
-    platformArch.exposure >= settings.minDevices &&
-    wilsonInterval(platformArch.affected, platformArch.exposure).low > settings.androidVitalsCell
-  )
-    haltReasons.push('crash_rate_above_vitals_cell');
+function enoughData(metrics: readonly MetricJudgement[], settings: RolloutSettings): boolean {
+  const crash = metrics.find((m) => m.metric === 'crash');
+  return crash !== undefined && crash.release.exposure >= settings.minDevices && crash.baseline.exposure >= settings.minDevices;
+}
 
-  const enoughData = input.releaseActive >= settings.minDevices && (input.baseline === null || input.baseline.active >= settings.minDevices);
-  const healthyNow = allHealthy && enoughData;
-  const consecutiveHealthy = healthyNow ? (previous?.consecutiveHealthy ?? 0) + 1 : 0;
+function watchReasons(evidence: ReleaseEvidence, metrics: readonly MetricJudgement[], limits: readonly LimitJudgement[], context: JudgementContext, settings: RolloutSettings): VerdictReason[] {
+  const reasons: VerdictReason[] = [];
+  if (limits.some((l) => l.shared)) reasons.push('crash_rate_limit_shared');
+  const releaseSeen = evidence.cells.some((c) => c.release.crash.exposure > 0);
+  if (releaseSeen && !metrics.some((m) => m.status === 'measured')) reasons.push('no_baseline_cells');
+  if (!enoughData(metrics, settings)) reasons.push('insufficient_data');
+  if (context.resumedAt !== null && evidence.since >= context.resumedAt) reasons.push('evidence_restarted');
+  reasons.push('evidence_building');
+  return reasons;
+}
 
-  let verdict: Verdict;
-  let reasons: VerdictReason[];
-  if (haltReasons.length > 0) {
-    verdict = 'halt';
-    reasons = haltReasons;
-  } else if (consecutiveHealthy >= 2) {
-    verdict = 'healthy';
-    reasons = [];
-  } else {
-    verdict = 'watch';
-    reasons = [];
-    if (!enoughData) reasons.push('insufficient_data');
-    if (!hasBaseline) reasons.push('no_baseline');
-    else reasons.push('evidence_building');
-  }
-
-  const held = previous?.verdict === 'halt' && !context.superseded && !(context.resumedAt != null && previous.haltedAt != null && context.resumedAt >= previous.haltedAt);
-  if (held && verdict !== 'halt') {
+/**
+ * The verdict of one release from its evidence against its baseline (one test over all its cells):
+ * - halt when a gated metric's e-value reaches m/α with ≥ minAffected affected device-days, or when the
+ *   release's crash rate is above an absolute limit (overall, or in one (platform, arch)) with an
+ *   anytime-valid confidence, unless its baseline is over it too over the same hours (then: watch,
+ *   `crash_rate_limit_shared`);
+ * - healthy when healthyNow holds on this and the previous judgement, with enough device-days on both sides;
+ * - watch otherwise, saying why.
+ * A halt is held until a person resumes the release after it.
+ */
+export function judgeRelease(evidence: ReleaseEvidence, previous: VerdictState | null, context: JudgementContext, settings: RolloutSettings): Judgement {
+  const metrics = settings.metrics.map((m) => judgeMetric(evidence, m));
+  const limits = judgeLimits(evidence, settings);
+  const halts = haltReasons(metrics, limits, settings);
+  const healthy = enoughData(metrics, settings) && healthyNow(evidence, metrics, limits, settings);
+  const consecutiveHealthy = healthy ? (previous?.consecutiveHealthy ?? 0) + 1 : 0;
+  const held = previous?.verdict === 'halt' && !(context.resumedAt !== null && previous.haltedAt !== null && context.resumedAt >= previous.haltedAt);
+  if (halts.length === 0 && held) {
     const why = previous.reasons.filter((r) => r !== 'halted_awaiting_resume');
-    return { verdict: 'halt', reasons: [...why, 'halted_awaiting_resume'], metrics, consecutiveHealthy, haltedAt: previous.haltedAt };
+    return { verdict: 'halt', reasons: [...why, 'halted_awaiting_resume'], consecutiveHealthy, haltedAt: previous.haltedAt, metrics, limits };
   }
-  const haltedAt = verdict !== 'halt' ? null : held ? previous.haltedAt : context.now;
-  return { verdict, reasons, metrics, consecutiveHealthy, haltedAt };
+  if (halts.length > 0) return { verdict: 'halt', reasons: halts, consecutiveHealthy, haltedAt: held ? previous.haltedAt : context.now, metrics, limits };
+  if (consecutiveHealthy >= 2) return { verdict: 'healthy', reasons: [], consecutiveHealthy, haltedAt: null, metrics, limits };
+  return { verdict: 'watch', reasons: watchReasons(evidence, metrics, limits, context, settings), consecutiveHealthy, haltedAt: null, metrics, limits };
 }
 
 const severity: Record<Verdict, number> = { healthy: 0, watch: 1, halt: 2 };
 
-/** A release is as bad as its worst cell; with no cell evaluated yet it is under watch. */
-export function releaseVerdict(cells: ReadonlyArray<{ verdict: Verdict }>): Verdict {
-  if (cells.length === 0) return 'watch';
-  return cells.reduce<Verdict>((worst, c) => (severity[c.verdict] > severity[worst] ? c.verdict : worst), 'healthy');
-}
-
-/**
- * The baseline of a release: the version named explicitly (per app or per request), else the other
- * version with the most active device-days in the same cell and hours; ties go to the higher version
- * string so every instance picks the same one. null when there is none.
- */
-export function chooseBaseline(
-  candidates: ReadonlyArray<{ version: string; activeDeviceDays: number }>,
-  release: string,
-  explicit?: string | null,
-): string | null {
-  if (explicit && explicit !== release) return explicit;
-  let best: { version: string; activeDeviceDays: number } | null = null;
-  for (const c of candidates) {
-    if (c.version === release || !(c.activeDeviceDays > 0)) continue;
-    if (!best || c.activeDeviceDays > best.activeDeviceDays || (c.activeDeviceDays === best.activeDeviceDays && c.version > best.version)) best = c;
-  }
-  return best?.version ?? null;
+/** The worse of two verdicts (halt > watch > healthy). */
+export function worseVerdict(a: Verdict, b: Verdict): Verdict {
+  return severity[b] > severity[a] ? b : a;
 }

@@ -27,6 +27,9 @@ export interface SketchEntry {
   registers: Uint8Array;
 }
 
+/** Pages of sketches a reader takes at a time unless it asks otherwise. */
+export const SKETCH_PAGE_SIZE = 128;
+
 export interface SketchQuery {
   appId: string;
   granularity: SketchGranularity;
@@ -42,8 +45,14 @@ export interface SketchQuery {
 export interface DeviceSketchStore {
   /** Merges each entry into its stored sketch (register-wise max), creating it when missing. */
   merge(entries: SketchEntry[]): Promise<void>;
-  read(query: SketchQuery): Promise<SketchEntry[]>;
-  /** Removes buckets of `granularity` that start before `before` (stores without a TTL). Returns how many. */
+  /**
+   * The matching sketches, a page of at most `pageSize` at a time, so that a reader can yield to the
+   * event loop between pages however many cells an app has (better-sqlite3 reads synchronously).
+   */
+  readPages(query: SketchQuery, pageSize?: number): AsyncIterable<SketchEntry[]>;
+  /** The distinct cells of `appId` with a daily sketch for the UTC day starting at `day`. */
+  cellsIn(appId: string, day: Date): Promise<RolloutCell[]>;
+  /** Removes buckets of `granularity` that start before `before` (stores without a TTL), a batch per event-loop turn. Returns how many. */
   expire(granularity: SketchGranularity, before: Date): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;

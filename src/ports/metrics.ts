@@ -10,4 +10,5 @@ export type MetricName =
   | 'rate_limit_rejections_total'
   | 'rate_limiter_errors_total'
   | 'client_log_entries_total'
-  | 'beacons_total';
+  | 'beacons_total'
+  | 'beacons_refused_total';

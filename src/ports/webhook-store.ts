@@ -1,4 +1,4 @@
-export const WEBHOOK_EVENT_TYPES = ['rollout.verdict_changed', 'group.new', 'group.regressed'] as const;
+export const WEBHOOK_EVENT_TYPES = ['rollout.verdict_changed', 'rollout.crash_rate_limit_shared', 'group.new', 'group.regressed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface Webhook {

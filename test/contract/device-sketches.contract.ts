@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { addDigest, deviceDigest, emptyRegisters, estimateCardinality, mergedRegisters } from '../../src/domain/hyperloglog';
-import type { DayKeyStore, DeviceSketchStore, RolloutCell, SketchEntry, SketchKey } from '../../src/ports/device-sketches';
+import type { DayKeyStore, DeviceSketchStore, RolloutCell, SketchEntry, SketchKey, SketchQuery } from '../../src/ports/device-sketches';
+import { readAll } from '../fixtures/sketches';
 
 export interface DeviceSketchFixture {
   store: DeviceSketchStore;
@@ -41,13 +42,13 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
     });
 
     const key = (overrides: Partial<SketchKey> = {}): SketchKey => ({ appId, cell: CELL, granularity: 'hour', bucket: HOUR, kind: 'active', ...overrides });
-    const readAll = (overrides: Partial<Parameters<DeviceSketchStore['read']>[0]> = {}) =>
-      fx.store.read({ appId, granularity: 'hour', from: HOUR, to: new Date(HOUR.getTime() + 3_600_000), ...overrides });
+    const readHour = (overrides: Partial<SketchQuery> = {}) =>
+      readAll(fx.store, { appId, granularity: 'hour', from: HOUR, to: new Date(HOUR.getTime() + 3_600_000), ...overrides });
 
     test('when a sketch is merged into an empty key, then reading it gives its registers back', async () => {
       const registers = sketchOf(ids('d', 50));
       await fx.store.merge([{ key: key(), registers }]);
-      const [entry, ...rest] = await readAll();
+      const [entry, ...rest] = await readHour();
       expect(rest).toHaveLength(0);
       expect(entry!.key).toEqual(key());
       expect(Buffer.from(entry!.registers).equals(Buffer.from(registers))).toBe(true);
@@ -58,7 +59,7 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
       const b = sketchOf(ids('d', 3000, 2000));
       await fx.store.merge([{ key: key(), registers: a }]);
       await fx.store.merge([{ key: key(), registers: b }]);
-      const [entry] = await readAll();
+      const [entry] = await readHour();
       expect(Buffer.from(entry!.registers).equals(Buffer.from(mergedRegisters(a, b)))).toBe(true);
       expect(Math.abs(estimateCardinality(entry!.registers) - 5000) / 5000).toBeLessThan(0.03);
     });
@@ -71,7 +72,7 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
         { key: key({ granularity: 'day', bucket: DAY }), registers: sketchOf(ids('a', 10)) },
       ];
       await fx.store.merge(entries);
-      const hourly = await readAll();
+      const hourly = await readHour();
       expect(hourly.map((e) => [e.key.cell.version, e.key.kind, Math.round(estimateCardinality(e.registers))]).sort()).toEqual(
         [
           ['1.4.2', 'active', 10],
@@ -79,7 +80,7 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
           ['1.4.3', 'active', 5],
         ].sort(),
       );
-      const daily = await fx.store.read({ appId, granularity: 'day', from: DAY, to: dayAfter(DAY) });
+      const daily = await readAll(fx.store, { appId, granularity: 'day', from: DAY, to: dayAfter(DAY) });
       expect(daily).toHaveLength(1);
     });
 
@@ -93,21 +94,47 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
         { key: key({ cell: { ...CELL, platform: 'windows' } }), registers: sketchOf(['x']) },
         { key: key({ kind: 'arrivals' }), registers: sketchOf(['x']) },
       ]);
-      expect(await readAll()).toHaveLength(3);
-      expect(await readAll({ to: new Date(next.getTime() + 3_600_000) })).toHaveLength(4);
-      expect(await readAll({ from: next, to: new Date(next.getTime() + 3_600_000) })).toHaveLength(1);
-      expect(await readAll({ cell: { platform: 'windows' } })).toHaveLength(1);
-      expect(await readAll({ cell: { platform: 'linux', version: '1.4.2' }, kinds: ['arrivals'] })).toHaveLength(1);
-      expect(await readAll({ kinds: ['affected:crash'] })).toHaveLength(0);
-      expect(await fx.store.read({ appId: other, granularity: 'hour', from: HOUR, to: next })).toHaveLength(1);
-      expect(await readAll({ granularity: 'day' })).toHaveLength(0);
+      expect(await readHour()).toHaveLength(3);
+      expect(await readHour({ to: new Date(next.getTime() + 3_600_000) })).toHaveLength(4);
+      expect(await readHour({ from: next, to: new Date(next.getTime() + 3_600_000) })).toHaveLength(1);
+      expect(await readHour({ cell: { platform: 'windows' } })).toHaveLength(1);
+      expect(await readHour({ cell: { platform: 'linux', version: '1.4.2' }, kinds: ['arrivals'] })).toHaveLength(1);
+      expect(await readHour({ kinds: ['affected:crash'] })).toHaveLength(0);
+      expect(await readAll(fx.store, { appId: other, granularity: 'hour', from: HOUR, to: next })).toHaveLength(1);
+      expect(await readHour({ granularity: 'day' })).toHaveLength(0);
+    });
+
+    test('when a read is paged, then every matching sketch comes exactly once, in pages of at most the size asked for', async () => {
+      await fx.store.merge(Array.from({ length: 23 }, (_, i) => ({ key: key({ cell: { ...CELL, version: `3.${i}.0` } }), registers: sketchOf([`p${i}`]) })));
+      const pages: SketchEntry[][] = [];
+      for await (const page of fx.store.readPages({ appId, granularity: 'hour', from: HOUR, to: new Date(HOUR.getTime() + 3_600_000) }, 5)) pages.push(page);
+      expect(pages.every((page) => page.length >= 1 && page.length <= 5)).toBe(true);
+      const versions = pages.flat().map((e) => e.key.cell.version);
+      expect(new Set(versions).size).toBe(23);
+      expect(versions).toHaveLength(23);
+    });
+
+    test('when the cells of a day are asked for, then each cell with a daily sketch that day comes once, and no other', async () => {
+      const cell = (version: string): RolloutCell => ({ ...CELL, version });
+      await fx.store.merge([
+        { key: key({ granularity: 'day', bucket: DAY, cell: cell('5.0.0') }), registers: sketchOf(['x']) },
+        { key: key({ granularity: 'day', bucket: DAY, cell: cell('5.0.0'), kind: 'arrivals' }), registers: sketchOf(['x']) },
+        { key: key({ granularity: 'day', bucket: DAY, cell: { ...cell('5.0.0'), arch: 'arm64' } }), registers: sketchOf(['x']) },
+        { key: key({ cell: cell('5.1.0') }), registers: sketchOf(['x']) },
+        { key: key({ granularity: 'day', bucket: DAY, cell: cell('5.2.0'), appId: `${appId}-other` }), registers: sketchOf(['x']) },
+        { key: key({ granularity: 'day', bucket: new Date(DAY.getTime() - 86_400_000), cell: cell('5.3.0') }), registers: sketchOf(['x']) },
+      ]);
+      const cells = await fx.store.cellsIn(appId, DAY);
+      expect(cells.map((c) => `${c.version}/${c.arch}`).sort()).toEqual(['5.0.0/arm64', '5.0.0/x64']);
+      expect(cells[0]).toEqual(expect.objectContaining({ channel: 'stable', platform: 'linux' }));
+      expect(await fx.store.cellsIn(`${appId}-none`, DAY)).toEqual([]);
     });
 
     test('when fewer than 100 distinct devices are counted, then the estimate is within ±1 of the truth', async () => {
       for (const n of [1, 2, 7, 20, 50, 99]) {
         await fx.store.merge([{ key: key({ kind: 'first_runs', cell: { ...CELL, version: `9.${n}` } }), registers: sketchOf(ids(`s${n}`, n)) }]);
       }
-      const entries = await readAll({ kinds: ['first_runs'] });
+      const entries = await readHour({ kinds: ['first_runs'] });
       for (const entry of entries) {
         const n = Number(entry.key.cell.version.split('.')[1]);
         expect(Math.abs(estimateCardinality(entry.registers) - n)).toBeLessThanOrEqual(1);
@@ -118,7 +145,7 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
     test.each([10_000, 100_000])('when %i distinct devices are merged in ten flushes, then the estimate is within 2%% of the truth', async (n) => {
       const chunk = n / 10;
       for (let i = 0; i < 10; i++) await fx.store.merge([{ key: key(), registers: sketchOf(ids('acc', chunk, i * chunk), appId) }]);
-      const [entry] = await readAll();
+      const [entry] = await readHour();
       expect(Math.abs(estimateCardinality(entry!.registers) - n) / n).toBeLessThanOrEqual(0.02);
     });
 
@@ -132,8 +159,18 @@ export function deviceSketchContract(adapterName: string, make: () => Promise<De
           { key: key({ granularity: 'day', bucket: day }), registers: sketchOf(['x']) },
         ]);
         expect(await fx.store.expire('hour', HOUR)).toBe(1);
-        expect(await readAll({ from: earlier })).toHaveLength(1);
-        expect(await fx.store.read({ appId, granularity: 'day', from: day, to: HOUR })).toHaveLength(1);
+        expect(await readHour({ from: earlier })).toHaveLength(1);
+        expect(await readAll(fx.store, { appId, granularity: 'day', from: day, to: HOUR })).toHaveLength(1);
+      });
+
+      test('when more buckets expire than one batch holds, then every one of them goes', async () => {
+        const earlier = new Date(HOUR.getTime() - 3_600_000);
+        const n = 2_050;
+        for (let at = 0; at < n; at += 500) {
+          await fx.store.merge(Array.from({ length: Math.min(500, n - at) }, (_, i) => ({ key: key({ bucket: earlier, cell: { ...CELL, version: `7.${at + i}.0` } }), registers: sketchOf(['x']) })));
+        }
+        expect(await fx.store.expire('hour', HOUR)).toBe(n);
+        expect(await readHour({ from: earlier, to: HOUR })).toHaveLength(0);
       });
     }
 

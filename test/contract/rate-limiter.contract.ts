@@ -5,8 +5,8 @@ import type { LimitRule, RateLimiter } from '../../src/ports/rate-limiter';
 export interface RateLimiterFixture {
   limiter: RateLimiter;
   cleanup(): Promise<void>;
-  /** Moves the limiter's time forward; without it the suite waits in real time. */
-  advance?(ms: number): Promise<void>;
+  /** Moves the limiter's time forward (a manual clock; on Redis, the run's keys' TTLs). */
+  advance(ms: number): Promise<void>;
 }
 
 export interface RateLimiterContractOptions {
@@ -18,7 +18,8 @@ export interface RateLimiterContractOptions {
 
 export function rateLimiterContract(
   adapterName: string,
-  make: (clock: ManualClock) => Promise<RateLimiterFixture>,
+  /** `run` is part of every key the suite uses, so a fixture can find the keys of its own run. */
+  make: (clock: ManualClock, run: string) => Promise<RateLimiterFixture>,
   opts: RateLimiterContractOptions = {},
 ): void {
   describe(`RateLimiter contract: ${adapterName}`, () => {
@@ -33,7 +34,7 @@ export function rateLimiterContract(
       windowSeconds,
     });
 
-    const fixture = fixturesOnAClock(make);
+    const fixture = fixturesOnAClock((clock) => make(clock, run));
 
     it('when 200 calls consume concurrently, then exactly the limit are allowed', async () => {
       const { limiter } = await fixture();

@@ -1,6 +1,6 @@
 import type { VerdictStore } from '../../src/ports/verdict-store';
 import type { WebhookStore } from '../../src/ports/webhook-store';
-import { T0, at, cellState, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
+import { T0, at, historyEntry, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
 
 const MINUTE = 60_000;
 
@@ -117,30 +117,39 @@ export function webhookStoreContract(
     });
 
     describe('verdict store', () => {
-      it('when an evaluation is saved, then the release and its cells read back as saved', async () => {
-        const cells = [cellState({ cell: { channel: 'stable', platform: 'ios', arch: 'arm64' } }), cellState()];
-        await verdicts.saveEvaluation(releaseState(), cells, null);
+      it('when an evaluation is saved, then the release reads back as saved, evidence and judgement included', async () => {
+        await verdicts.saveEvaluation(releaseState(), [], []);
+        await verdicts.saveEvaluation(releaseState({ version: '1.4.3', role: 'baseline', verdict: null, evidence: null, judgement: null }), [], []);
         expect(await verdicts.findRelease('app-1', '1.4.2')).toEqual(releaseState());
         expect(await verdicts.findRelease('app-2', '1.4.2')).toBeNull();
-        expect(await verdicts.listCells('app-1', '1.4.2')).toEqual([cellState(), cellState({ cell: { channel: 'stable', platform: 'ios', arch: 'arm64' } })]);
+        expect((await verdicts.listReleases('app-1')).map((r) => [r.version, r.role]).sort()).toEqual([
+          ['1.4.2', 'rollout'],
+          ['1.4.3', 'baseline'],
+        ]);
+        expect(await verdicts.listReleases('app-2')).toEqual([]);
       });
 
-      it('when a verdict change is saved with its event, then the event is in the outbox', async () => {
+      it('when a verdict change is saved with its history and event, then the event is in the outbox and the history reads back oldest first', async () => {
         await store.createWebhook(webhook());
         const event = outboxEvent({ id: 'evt-v', type: 'rollout.verdict_changed', payload: { from: 'watch', to: 'halt' } });
-        await verdicts.saveEvaluation(releaseState({ verdict: 'halt' }), [cellState({ verdict: 'halt', haltedAt: T0 })], event);
+        await verdicts.saveEvaluation(releaseState(), [historyEntry()], []);
+        await verdicts.saveEvaluation(releaseState({ verdict: 'halt', haltedAt: at(MINUTE) }), [historyEntry({ at: at(MINUTE), from: 'watch', to: 'halt', reasons: ['crash_rate_above_baseline'] })], [event]);
         await store.dispatchEvents(10);
-        expect((await store.dueDeliveries(T0, 10)).map((d) => d.event)).toEqual([event]);
-        expect((await verdicts.listCells('app-1', '1.4.2'))[0]?.haltedAt).toEqual(T0);
+        expect((await store.dueDeliveries(at(MINUTE), 10)).map((d) => d.event)).toEqual([event]);
+        expect((await verdicts.findRelease('app-1', '1.4.2'))?.haltedAt).toEqual(at(MINUTE));
+        expect(await verdicts.history('app-1', '1.4.2', 10)).toEqual([historyEntry(), historyEntry({ at: at(MINUTE), from: 'watch', to: 'halt', reasons: ['crash_rate_above_baseline'] })]);
+        expect(await verdicts.history('app-1', '1.4.2', 1)).toEqual([historyEntry({ at: at(MINUTE), from: 'watch', to: 'halt', reasons: ['crash_rate_above_baseline'] })]);
+        expect(await verdicts.history('app-2', '1.4.2', 10)).toEqual([]);
       });
 
-      it('when a release is resumed, then who, when and why are kept across later evaluations', async () => {
+      it('when a release is resumed, then who, when and why are kept across later evaluations, and the resume is in its history', async () => {
         expect(await verdicts.resume({ appId: 'app-1', version: '1.4.2', by: 'alice', note: 'known issue', at: at(MINUTE) })).toBeNull();
-        await verdicts.saveEvaluation(releaseState({ verdict: 'halt' }), [], null);
+        await verdicts.saveEvaluation(releaseState({ verdict: 'halt' }), [], []);
         const resumed = await verdicts.resume({ appId: 'app-1', version: '1.4.2', by: 'alice', note: 'known issue', at: at(MINUTE) });
         expect(resumed).toMatchObject({ verdict: 'halt', resumedAt: at(MINUTE), resumedBy: 'alice', resumeNote: 'known issue' });
-        await verdicts.saveEvaluation(releaseState({ verdict: 'watch', evaluatedAt: at(2 * MINUTE) }), [], null);
+        await verdicts.saveEvaluation(releaseState({ verdict: 'watch', evaluatedAt: at(2 * MINUTE) }), [], []);
         expect(await verdicts.findRelease('app-1', '1.4.2')).toMatchObject({ verdict: 'watch', resumedAt: at(MINUTE), resumedBy: 'alice', resumeNote: 'known issue' });
+        expect(await verdicts.history('app-1', '1.4.2', 10)).toEqual([historyEntry({ at: at(MINUTE), kind: 'resume', from: 'halt', to: null, reasons: [], by: 'alice', note: 'known issue' })]);
       });
 
       it('when settings are put, then they replace the app\'s previous ones; an app without any gets {}', async () => {

@@ -1,33 +1,14 @@
 import request from 'supertest';
 import { wilsonInterval } from '../../src/domain/rollout-rates';
-import { harness, type Harness } from '../fixtures/harness';
+import { BEACON_CELL, beaconOf, rolloutSetup, type RolloutSetup } from '../fixtures/beacons';
 import { DEVICE_ID_RULE } from '../../src/domain/device-id';
 import { asHeader, DEVICE_ID_SHAPES, newDeviceId, reportBody } from '../fixtures/reports';
 
 const PASSWORD = 'correct horse battery staple';
-const CELL = { channel: 'stable', platform: 'linux', arch: 'x64' };
-
-interface Setup {
-  h: Harness;
-  token: string;
-  appId: string;
-  key: string;
-}
-
-async function setup(env: Record<string, string> = {}): Promise<Setup> {
-  const h = await harness({ ROLLOUT_FLUSH_INTERVAL_MS: '600000', ROLLOUT_MIN_DEVICES: '20', ...env }, { logLevel: 'warn' });
-  const admin = await h.identity.createAdmin({ username: 'acme', password: PASSWORD });
-  const token = await h.identity.issueToken('acme', 3600);
-  const { appId, key } = await h.createApp('my-app', admin.id);
-  return { h, token, appId, key };
-}
-
-const beacon = (s: Setup, query: Record<string, string>, device: string = newDeviceId()) =>
-  request(s.h.app)
-    .get('/telemetry/beacon')
-    .query({ owner: 'acme', app_name: 'my-app', ...CELL, ...query })
-    .set('X-Device-ID', device)
-    .set('User-Agent', 'faynosync-js/1.0');
+const CELL = BEACON_CELL;
+type Setup = RolloutSetup;
+const setup = rolloutSetup;
+const beacon = beaconOf;
 
 const report = (s: Setup, device: string, body: object) =>
   request(s.h.app).post('/reports/ingest').set('Authorization', `Bearer ${s.key}`).set('X-Device-ID', device).send(body);
@@ -50,15 +31,30 @@ describe('GET /telemetry/beacon', () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(res.headers['content-length'] ?? '0').toBe('0');
-    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(1);
     await s.h.rollouts.buffer.flush();
     const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'));
     expect(row).toMatchObject({ cell: { version: '1.4.2', ...CELL }, active: expect.closeTo(1, 2) });
   });
 
+  const unmatched = async () => {
+    await s.h.rollouts.refusals.flush();
+    return s.h.rollouts.refusalStore.unmatched(new Date(0), new Date('2100-01-01'));
+  };
+
   test.each([
-    ['unknown_app', { owner: 'nobody', version: '1.0.0' }, newDeviceId()],
-    ['unknown_app', { app_name: 'other-app', version: '1.0.0' }, newDeviceId()],
+    ['nobody', 'my-app', { owner: 'nobody', version: '1.0.0' }],
+    ['acme', 'other-app', { app_name: 'other-app', version: '1.0.0' }],
+  ])('GET /telemetry/beacon — 204 for an unknown app (%s/%s), counted for the admin only: /metrics says accepted, as for a counted one', async (owner, appName, query) => {
+    const res = await beacon(s, query);
+    expect(res.status).toBe(204);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'unknown_app' })).toBe(0);
+    expect(s.h.rollouts.buffer.size).toBe(0);
+    expect(await unmatched()).toEqual([{ owner, appName, reason: 'unknown_app', count: 1 }]);
+  });
+
+  test.each([
     ['invalid_parameter', { version: 'not a version' }, newDeviceId()],
     ['invalid_device_id', { version: '1.0.0' }, 'x'.repeat(257)],
   ])('GET /telemetry/beacon — 204 and counted as %s when it is ignored', async (outcome, query, device) => {
@@ -79,7 +75,7 @@ describe('GET /telemetry/beacon', () => {
     for (const id of [...ids, ...ids]) await beacon(s, { version: '1.0.0' }, id).expect(204);
     await beacon(s, { version: '1.0.0' }, asHeader(`${'é'.repeat(128)}x`)).expect(204);
     await beacon(s, { version: '1.0.0' }, asHeader(' \u00a0 ')).expect(204);
-    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(2 * ids.length);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(2 * ids.length);
     expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_device_id' })).toBe(1);
     expect(s.h.metrics.value('beacons_total', { outcome: 'missing_device_id' })).toBe(1);
     await s.h.rollouts.buffer.flush();
@@ -92,7 +88,8 @@ describe('GET /telemetry/beacon', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     s.h.clock.advance(60_000);
     await beacon(s, { version: '1.0.0' }).expect(204);
-    expect(s.h.metrics.value('beacons_total', { outcome: 'reports_disabled' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(1);
+    expect(await unmatched()).toEqual([{ owner: 'acme', appName: 'my-app', reason: 'reports_disabled', count: 1 }]);
   });
 
   test('GET /telemetry/beacon — a report key identifies the app; owner and app_name must then match it or be absent', async () => {
@@ -101,26 +98,38 @@ describe('GET /telemetry/beacon', () => {
     await beacon(s, { version: '1.0.0' }).set('Authorization', auth).expect(204);
     await beacon(s, { version: '1.0.0', app_name: 'other' }).set('Authorization', auth).expect(204);
     await beacon(s, { version: '1.0.0' }).set('Authorization', `Bearer rpk_${'0'.repeat(64)}`).expect(204);
-    expect(s.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(2);
-    expect(s.h.metrics.value('beacons_total', { outcome: 'app_mismatch' })).toBe(1);
+    expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(3);
     expect(s.h.metrics.value('beacons_total', { outcome: 'invalid_report_key' })).toBe(1);
+    expect(await unmatched()).toEqual([{ owner: 'acme', appName: 'other', reason: 'app_mismatch', count: 1 }]);
+    await s.h.rollouts.buffer.flush();
+    const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'));
+    expect(row!.active).toBeCloseTo(2, 0);
   });
 
-  test('GET /telemetry/beacon — 429 with Retry-After over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE', async () => {
-    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '3' });
+  test('GET /telemetry/beacon — 429 with Retry-After over TELEMETRY_RATE_LIMIT_PER_IP; the refused beacons show in refused_beacons of their cell', async () => {
+    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP: '3' });
     try {
       for (let i = 0; i < 3; i++) await beacon(limited, { version: '1.0.0' }).expect(204);
       const res = await beacon(limited, { version: '1.0.0' });
       expect(res.status).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-      expect(limited.h.metrics.value('beacons_total', { outcome: 'rate_limited' })).toBe(1);
+      await beacon(limited, { version: '1.0.0' }).expect(429);
+      await beacon(limited, { version: '9.9.9' }).expect(429);
+      expect(limited.h.metrics.value('beacons_total', { outcome: 'rate_limited' })).toBe(3);
+      expect(limited.h.metrics.value('beacons_refused_total', { reason: 'ip_limit' })).toBe(3);
+      await limited.h.rollouts.buffer.flush();
+      await limited.h.rollouts.refusals.flush();
+      const body = (await rates(limited).expect(200)).body;
+      // 1.0.0 is a cell of the app today, so its refusals are its own; 9.9.9 is not (yet), so its refusal is the app's.
+      expect(body.cells).toEqual([{ version: '1.0.0', suppressed: true, refused_beacons: 2 }]);
+      expect(body.refused_beacons).toEqual({ total: 3, unattributed: 1, by_reason: { ip_limit: 3, cell_cap: 0, pending_cap: 0 } });
     } finally {
       await limited.h.close();
     }
   });
 
   test('GET /telemetry/beacon — when an IP was refused, then it stays refused with Retry-After until its window ends, and counts again after', async () => {
-    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE: '2' });
+    const limited = await setup({ TELEMETRY_RATE_LIMIT_PER_IP: '2', TELEMETRY_RATE_LIMIT_WINDOW_S: '60' });
     try {
       for (let i = 0; i < 2; i++) await beacon(limited, { version: '1.0.0' }).expect(204);
       await beacon(limited, { version: '1.0.0' }).expect(429);
@@ -131,7 +140,7 @@ describe('GET /telemetry/beacon', () => {
       limited.h.clock.advance(30_000);
       await beacon(limited, { version: '1.0.0' }).expect(204);
       expect(limited.h.metrics.value('beacons_total', { outcome: 'rate_limited' })).toBe(2);
-      expect(limited.h.metrics.value('beacons_total', { outcome: 'counted' })).toBe(3);
+      expect(limited.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(3);
     } finally {
       await limited.h.close();
     }
@@ -169,7 +178,7 @@ describe('POST /telemetry/beacons', () => {
       ],
     });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ accepted: 3, rejected: [{ index: 2, error: 'at is more than 48 hours ago' }, { index: 3, error: 'invalid version' }] });
+    expect(res.body).toEqual({ accepted: 3, rejected: [{ index: 2, error: 'at is more than 48 hours ago' }, { index: 3, error: expect.stringMatching(/^version must look like 1\.4\.2 or 1\.4\.2-beta\.1 /) }] });
     await s.h.rollouts.buffer.flush();
     const [row] = await s.h.rollouts.rates.mergedCounts(s.appId, new Date(0), new Date('2100-01-01'), { granularity: 'day' });
     expect(row).toMatchObject({ active: expect.closeTo(3, 2), arrivals: expect.closeTo(1, 2), firstRuns: expect.closeTo(1, 2) });
@@ -240,7 +249,8 @@ describe('GET /rollouts/rates', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ app_id: s.appId, granularity: 'day', group_by: ['version'] });
     const [v141, v142, v143] = res.body.cells;
-    expect(v143).toEqual({ version: '1.4.3', suppressed: true });
+    expect(v143).toEqual({ version: '1.4.3', suppressed: true, refused_beacons: 0 });
+    expect(res.body.refused_beacons).toEqual({ total: 0, unattributed: 0, by_reason: { ip_limit: 0, cell_cap: 0, pending_cap: 0 } });
     // Sketch counts below 100 are exact to ±1 (the daily key is random): rates are checked on the counts shown.
     expect(Math.abs(v141.active_device_days - 60)).toBeLessThanOrEqual(1);
     expect(v141).toMatchObject({ version: '1.4.1', suppressed: false, affected: { update_failure: 1, crash: 0 } });

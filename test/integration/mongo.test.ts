@@ -6,6 +6,8 @@ import { ConflictError } from '../../src/domain/errors';
 import { dimensionsOf, type ReportEvent } from '../../src/domain/report';
 import { MongoDayKeyStore, MongoDeviceSketchStore } from '../../src/adapters/mongo/mongo-device-sketches';
 import { appliedVersions, migrateMongo, MONGO_MIGRATIONS, MONGO_SCHEMA_VERSION } from '../../src/adapters/mongo/mongo-migrations';
+import { MongoBeaconRefusalStore } from '../../src/adapters/mongo/mongo-beacon-refusals';
+import { beaconRefusalContract } from '../contract/beacon-refusals.contract';
 import { appDirectoryContract } from '../contract/app-directory.contract';
 import { deviceSketchContract } from '../contract/device-sketches.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
@@ -115,6 +117,12 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
       return { store, dayKeys: new MongoDayKeyStore(conn.db), cleanup };
     },
   );
+
+  beaconRefusalContract('mongo', async () => {
+    const { conn, cleanup } = await open();
+    const store = new MongoBeaconRefusalStore(conn.db, { hourlyDays: 7, dailyDays: 90 });
+    return { store, cleanup };
+  });
 
   ingestConcurrencySuite('mongo', async () => {
     const { conn, cleanup } = await open();

@@ -6,6 +6,7 @@ import { SqliteAccountRepository } from '../../src/adapters/sqlite/sqlite-accoun
 import { SQLITE_SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-migrations';
 import { SqliteAppDirectory } from '../../src/adapters/sqlite/sqlite-app-directory';
 import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device-sketches';
+import { SqliteBeaconRefusalStore } from '../../src/adapters/sqlite/sqlite-beacon-refusals';
 import { SqliteReportRepository } from '../../src/adapters/sqlite/sqlite-report-repository';
 import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-store';
 import { SqliteWebhookStore } from '../../src/adapters/sqlite/sqlite-webhook-store';
@@ -13,6 +14,7 @@ import { UnavailableError } from '../../src/domain/errors';
 import { adminAccount } from '../fixtures/accounts';
 import { appRecord, at, reportEvent } from '../fixtures/groups';
 import { newReportKey } from '../fixtures/reports';
+import { readAll } from '../fixtures/sketches';
 import { tempSqlite } from '../fixtures/sqlite';
 
 describe('SQLite database (embedded default)', () => {
@@ -36,6 +38,8 @@ describe('SQLite database (embedded default)', () => {
     expect(tables).toEqual([
       'accounts',
       'apps',
+      'beacon_refusals',
+      'beacon_unmatched',
       'device_sketches',
       'leases',
       'outbox_events',
@@ -74,6 +78,7 @@ describe('SQLite database (embedded default)', () => {
       const indexes = again.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       expect(indexes).toEqual([
         'accounts_owner',
+        'beacon_refusals_expiry',
         'device_sketches_expiry',
         'outbox_events_undispatched',
         'report_blobs_expires',
@@ -127,6 +132,7 @@ describe('SQLite database (embedded default)', () => {
     const webhooks = new SqliteWebhookStore(traced);
     const verdicts = new SqliteVerdictStore(traced);
     const sketches = new SqliteDeviceSketchStore(traced);
+    const refusals = new SqliteBeaconRefusalStore(traced);
     const calls = async (round: number) => {
       await directory.createApp(appRecord({ id: `app-${round}`, name: `app ${round}` }));
       await directory.setReportKey(`app-${round}`, newReportKey(), at(round));
@@ -138,7 +144,10 @@ describe('SQLite database (embedded default)', () => {
       await webhooks.listWebhooks(`app-${round}`);
       await verdicts.findRelease(`app-${round}`, '1.0.0');
       await verdicts.getSettings(`app-${round}`);
-      await sketches.read({ appId: `app-${round}`, granularity: 'hour', from: at(0), to: at(3_600_000), cell: { version: '1.0.0' } });
+      await readAll(sketches, { appId: `app-${round}`, granularity: 'hour', from: at(0), to: at(3_600_000), cell: { version: '1.0.0' } });
+      await sketches.cellsIn(`app-${round}`, at(0));
+      await refusals.add([{ appId: `app-${round}`, cell: null, granularity: 'hour', bucket: at(0), reason: 'cell_cap', count: 1 }]);
+      await refusals.totals({ appId: `app-${round}`, granularity: 'hour', from: at(0), to: at(3_600_000) });
     };
     await calls(1);
     const afterFirst = prepared;

@@ -6,7 +6,8 @@ import { SqliteWebhookStore } from '../../src/adapters/sqlite/sqlite-webhook-sto
 import pino from 'pino';
 import { LeasedTask } from '../../src/app/leased-task';
 import { RolloutEvaluator } from '../../src/app/rollout-evaluator';
-import { FixedRolloutCounts } from '../fixtures/rollout-counts';
+import { rolloutPayloads } from '../../src/adapters/http/views';
+import { FixedDailyCounts } from '../fixtures/rollout-counts';
 import { tempSqlite } from '../fixtures/sqlite';
 import { webhook } from '../fixtures/webhooks';
 
@@ -17,7 +18,7 @@ it('when two instances share one SQLite DATA_DIR, then one evaluates per round a
   const { db, dataDir, cleanup } = tempSqlite();
   const second = openSqliteDatabase(dataDir);
   try {
-    const counts = new FixedRolloutCounts();
+    const counts = new FixedDailyCounts();
     for (let h = 0; h < 4; h++) {
       counts.add('app-1', { version: '1.0.0' }, new Date(START.getTime() + h * HOUR), { active: 2000, crash: 6 });
       counts.add('app-1', { version: '1.1.0' }, new Date(START.getTime() + h * HOUR), { active: 400, crash: 12 });
@@ -26,7 +27,7 @@ it('when two instances share one SQLite DATA_DIR, then one evaluates per round a
     await new SqliteWebhookStore(db).createWebhook(webhook());
     let ids = 0;
     const instance = (handle: typeof db, name: string) => {
-      const evaluator = new RolloutEvaluator({ counts, store: new SqliteVerdictStore(handle), apps: { listAppIds: async () => ['app-1'] }, clock, newId: () => `${name}-${++ids}`, settings: { hourlyRetentionDays: 7, defaults: {} } });
+      const evaluator = new RolloutEvaluator({ counts, store: new SqliteVerdictStore(handle), apps: { listAppIds: async () => ['app-1'] }, clock, newId: () => `${name}-${++ids}`, settings: { defaults: {}, bootstrapDays: 14 }, payloads: rolloutPayloads });
       return new LeasedTask({ lease: new SqliteLease(handle, clock), name: 'rollout-evaluator', holder: name, intervalMs: 300_000, job: () => evaluator.evaluateAll(), clock, logger: pino({ level: 'silent' }) });
     };
     const [a, b] = [instance(db, 'a'), instance(second, 'b')];

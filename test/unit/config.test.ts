@@ -80,6 +80,29 @@ describe('loadConfig', () => {
     [{ LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: 'lots' }, 'LOGS_RATE_LIMIT_PER_IP_PER_MINUTE'],
   ])('fails at startup naming the variable for %j', (env, variable) => fails(env as Record<string, string>, variable));
 
+  it('when a value is refused, then the message names the variable and the accepted form', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow('PORT: must be a whole number from 0 to 65535, got "eighty"');
+    expect(() => loadConfig({ STORAGE_DRIVER: 'ftp' })).toThrow('STORAGE_DRIVER: must be one of fs, s3, aws, minio, digitalocean, memory, got "ftp"');
+    expect(() => loadConfig({ REPORTS_ENABLED: 'maybe' })).toThrow('REPORTS_ENABLED: must be true or false, got "maybe"');
+  });
+
+  it('when a URL or a secret is refused, then the message does not repeat it', () => {
+    expect(() => loadConfig({ MONGO_URL: 'http://user:hunter2@db' })).toThrow(/^MONGO_URL: must be a URL starting mongodb:\/\/ or mongodb\+srv:\/\/$/);
+    expect(() => loadConfig({ JWT_SECRET: 'hunter2' })).toThrow(/^JWT_SECRET: must be at least 32 characters, got 7$/);
+  });
+
+  it('when PORT is set and PUBLIC_BASE_URL is not, then the base URL follows PORT', () => {
+    expect(loadConfig({ PORT: '9099' }).publicBaseUrl).toBe('http://localhost:9099');
+    expect(loadConfig({ PORT: '9099', PUBLIC_BASE_URL: 'https://t.example' }).publicBaseUrl).toBe('https://t.example');
+  });
+
+  it('reads TRUST_PROXY as Express takes it: a hop count, true or false, or addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
   it('accepts faynoSync\'s S3 flavour names as the s3 driver', () => {
     for (const flavour of ['aws', 'minio', 'digitalocean', 'S3']) {
       expect(loadConfig({ STORAGE_DRIVER: flavour, S3_BUCKET_NAME_PRIVATE: 'private' }).storage.driver).toBe('s3');
@@ -107,5 +130,7 @@ describe('loadConfig', () => {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ logs: { validation: { maxBatch: 'lots' } } }));
     fails({ CONFIG_FILE: file }, 'CONFIG_FILE');
+    writeFileSync(file, JSON.stringify({ logs: { validation: { maxBatch: 0 } } }));
+    expect(() => loadConfig({ CONFIG_FILE: file })).toThrow('CONFIG_FILE: logs.validation.maxBatch (for LOGS_MAX_BATCH) must be a whole number from 1 to 10000, got "0"');
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unknownVariables } from '../../src/composition/config';
 import { NGINX_CONF_FILE, nginxConfigFromDoc } from '../fixtures/nginx';
 
 const read = (file: string) => readFileSync(join(__dirname, '..', '..', file), 'utf8');
@@ -26,6 +27,14 @@ describe('deployment files', () => {
     expect(compose).toMatch(/SERVER_MAX_CONNECTIONS_PER_IP: \$\{SERVER_MAX_CONNECTIONS_PER_IP:-256\}/);
     expect(readFileSync(NGINX_CONF_FILE, 'utf8')).toBe(nginxConfigFromDoc());
     expect(nginxConfigFromDoc()).toMatch(/server telltale:8080;[\s\S]*server faynosync:9000;/);
+  });
+
+  it('docker-compose.yml and the Dockerfile give the service only variables it knows', () => {
+    const fromService = read('docker-compose.yml').split('\n  telltale:')[1]!;
+    const service = fromService.split(/\n {2}[a-z]/)[0]!; // up to the next service
+    const names = [...service.matchAll(/^\s{6}([A-Z][A-Z0-9_]+):/gm), ...read('Dockerfile').matchAll(/\b([A-Z][A-Z0-9_]+)=/g)].map((m) => m[1]!);
+    expect(names).toEqual(expect.arrayContaining(['REPOSITORY_DRIVER', 'S3_BUCKET_NAME_PRIVATE', 'DATA_DIR']));
+    expect(unknownVariables(Object.fromEntries(names.map((name) => [name, 'x'])))).toEqual([]);
   });
 
   it('the Dockerfile builds and runs on Node 22, the current LTS', () => {

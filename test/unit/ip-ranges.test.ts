@@ -1,4 +1,4 @@
-import { classifyAddress, isForbiddenDestination, parseIp } from '../../src/domain/ip-ranges';
+import { addressKey, classifyAddress, isForbiddenDestination, parseIp } from '../../src/domain/ip-ranges';
 
 describe('classifyAddress', () => {
   it.each([
@@ -53,5 +53,25 @@ describe('isForbiddenDestination', () => {
     expect(isForbiddenDestination('127.0.0.1', true)).toBeNull();
     expect(isForbiddenDestination('bogus', true)).toBe('invalid');
     expect(isForbiddenDestination('93.184.216.34', false)).toBeNull();
+  });
+});
+
+describe('addressKey', () => {
+  it('when the address is IPv4, then it is its own key, also written IPv4-mapped', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('when two IPv6 addresses share their first 64 bits, then they share a key; another /64 has another', () => {
+    const a = addressKey('2001:db8:1:2:aaaa::1');
+    expect(a).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe(a);
+    expect(addressKey('[2001:db8:1:2::9]')).toBe(a);
+    expect(addressKey('2001:db8:1:3::1')).not.toBe(a);
+  });
+
+  it('when the text is no address, then it is its own key', () => {
+    expect(addressKey('unknown')).toBe('unknown');
+    expect(addressKey('')).toBe('');
   });
 });

@@ -28,14 +28,32 @@ class MingoDb {
   collection(name: string) {
     const docs = this.docs(name);
     return {
-      find: (filter: Document) => ({ sort: (sort: Document) => ({ toArray: async () => find(docs, filter).sort(sort as never).all() }) }),
+      find: (filter: Document) => ({
+        sort: (sort: Document) => ({ toArray: async () => find(docs, filter).sort(sort as never).all() }),
+        toArray: async () => find(docs, filter).all(),
+      }),
       createIndex: async (key: Document, options: Document) => void this.indexes.push({ collection: name, key, options }),
-      updateOne: async (filter: Document, update: Document[], options: { upsert?: boolean }) => {
-        expect(options.upsert).toBe(true);
-        upsert(docs, filter, update);
+      updateOne: async (filter: Document, update: Document | Document[], options: { upsert?: boolean } = {}) => {
+        if (Array.isArray(update)) {
+          expect(options.upsert).toBe(true);
+          upsert(docs, filter, update);
+          return;
+        }
+        // An update document: with upsert and no match, MongoDB inserts the filter's $eq fields plus $setOnInsert.
+        const { $setOnInsert, ...rest } = update as { $setOnInsert?: Document };
+        if (find(docs, filter).all().length === 0) {
+          if (!options.upsert) return;
+          docs.push({ ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, (v as { $eq?: unknown }).$eq ?? v])), ...($setOnInsert ?? {}) });
+        }
+        if (Object.keys(rest).length > 0) updateOne(docs, filter, rest);
       },
       updateMany: async (filter: Document, update: Document) => void docs.filter((d) => find([d], filter).all().length > 0).forEach((d) => Object.assign(d, update.$set)),
+      drop: async () => void this.data.delete(name),
     };
+  }
+
+  listCollections(filter: { name: string }) {
+    return { toArray: async () => ((this.data.get(filter.name)?.length ?? 0) > 0 ? [{ name: filter.name }] : []) };
   }
 
   get asDb(): Db {
@@ -111,6 +129,21 @@ describe('MongoDB migrations', () => {
     expect(db.docs('apps').map((a) => a.tier)).toEqual(['free', 'pro']);
     await expect(migrateMongo(db.asDb, broken.version, list, clockAt(T0))).rejects.toThrow(`MongoDB migration ${broken.version} (broken) failed; it runs again at the next start: disk full`);
     expect(db.docs(MIGRATIONS_COLLECTION).map((d) => d._id)).toEqual([...MONGO_MIGRATIONS.map((m) => m.version), backfill.version]);
+  });
+
+  it('migration 3: a 0.1.0 release with its cells becomes one state with a history, its settings renamed, and the cells go; run twice, it changes nothing more', async () => {
+    const db = new MingoDb();
+    db.docs('rollout_releases').push({ _id: '["app-1","1.1.0"]', app_id: 'app-1', version: '1.1.0', verdict: 'halt', baselineVersion: '1.0.0', dataThrough: T0, evaluatedAt: T0, resumedAt: null, resumedBy: null, resumeNote: null, superseded: false });
+    db.docs('rollout_cells').push({ _id: 'c1', app_id: 'app-1', version: '1.1.0', verdict: 'halt', reasons: ['crash_rate_above_vitals_cell'], consecutiveHealthy: 0, haltedAt: T0, baselineVersion: '1.0.0', metrics: {}, evaluatedAt: T0 });
+    db.docs('rollout_settings').push({ _id: 'app-1', settings: { androidVitalsCell: 0.1, baseline: '1.0.0' } });
+    await migrateMongo(db.asDb, 3, MONGO_MIGRATIONS, clockAt(T0));
+    expect(db.docs('rollout_releases')[0]).toMatchObject({ role: 'rollout', verdict: 'halt', reasons: ['crash_rate_limit_platform'], haltedAt: T0, evidence: null });
+    expect(db.docs('rollout_history').map((h) => [h.kind, h.to])).toEqual([['verdict', 'halt']]);
+    expect(db.docs('rollout_settings')[0]).toEqual({ _id: 'app-1', settings: { crashRateLimitPlatform: 0.1, baseline: '1.0.0' } });
+    expect(db.data.has('rollout_cells')).toBe(false);
+    db.docs(MIGRATIONS_COLLECTION).splice(2);
+    await migrateMongo(db.asDb, 3, MONGO_MIGRATIONS, clockAt(T0));
+    expect(db.docs('rollout_history')).toHaveLength(1);
   });
 
   it('the plan runs what is missing below the target, in order, even after a gap left by a failed migration', () => {

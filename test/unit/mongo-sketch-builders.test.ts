@@ -1,7 +1,9 @@
-import { find, updateOne } from 'mingo';
+import { Aggregator, find } from 'mingo';
 import type { Document } from 'mongodb';
+import { upsert } from '../fixtures/mingo';
 import {
   fromSketchDocument,
+  sketchCellsPipeline,
   sketchExpiryFilter,
   sketchIdFilter,
   sketchMergeUpdate,
@@ -11,15 +13,6 @@ import {
 import { estimateCardinality, mergedRegisters } from '../../src/domain/hyperloglog';
 import type { SketchKey } from '../../src/ports/device-sketches';
 import { sketchOf } from '../contract/device-sketches.contract';
-
-// mingo has no upsert: as MongoDB does, a missing document starts from the filter's _id and the
-// update applies to it. The Mongo contract run checks the same updates against a server.
-function upsert(collection: Document[], filter: Document, update: Document): void {
-  if (updateOne(collection, filter, update as never).matchedCount > 0) return;
-  const doc: Document = { _id: (filter._id as { $eq: string }).$eq };
-  updateOne([doc], {}, update as never);
-  collection.push(doc);
-}
 
 const HOUR = new Date('2026-03-01T10:00:00.000Z');
 const key = (overrides: Partial<SketchKey> = {}): SketchKey => ({
@@ -73,5 +66,23 @@ describe('Mongo sketch builders (evaluated with mingo)', () => {
       upsert(collection, sketchIdFilter(k), sketchMergeUpdate(k, sketchOf(['x']), expiresAt));
     }
     expect(find(collection, sketchExpiryFilter('hour', HOUR)).all()).toHaveLength(1);
+  });
+
+  test('when the cells of a day are asked for, then the pipeline gives each cell with a daily sketch once, for that app and day only', () => {
+    const collection: Document[] = [];
+    const day = new Date('2026-03-01T00:00:00.000Z');
+    const other = { ...key().cell, version: '1.4.3' };
+    const keys = [
+      key({ granularity: 'day', bucket: day }),
+      key({ granularity: 'day', bucket: day, kind: 'arrivals' }),
+      key({ granularity: 'day', bucket: day, cell: other }),
+      key(),
+      key({ granularity: 'day', bucket: day, appId: 'app-2', cell: { ...other, version: '9.9.9' } }),
+      key({ granularity: 'day', bucket: new Date(day.getTime() - 86_400_000), cell: { ...other, version: '8.8.8' } }),
+    ];
+    for (const k of keys) upsert(collection, sketchIdFilter(k), sketchMergeUpdate(k, sketchOf(['x']), expiresAt));
+    const groups = new Aggregator(sketchCellsPipeline('app-1', day)).run(collection) as Array<{ _id: { version: string } }>;
+    expect(groups.map((g) => g._id.version).sort()).toEqual(['1.4.2', '1.4.3']);
+    expect(groups[0]!._id).toEqual(expect.objectContaining({ channel: 'stable', platform: 'linux', arch: 'x64' }));
   });
 });

@@ -9,7 +9,14 @@ import {
   resumeUpdate,
   subscribedFilter,
   DUE_ORDER,
+  LEGACY_RELEASE_FILTER,
+  LEGACY_SETTINGS_FILTER,
+  legacyCellsFilter,
+  legacyHistoryDocuments,
+  legacyReleaseUpdate,
+  historyFilter,
 } from '../../src/adapters/mongo/mongo-webhook-builders';
+import { currentSettings, foldLegacyCells } from '../../src/domain/rollout-legacy';
 import { T0, at, releaseState } from '../fixtures/webhooks';
 
 const MINUTE = 60_000;
@@ -77,5 +84,50 @@ describe('Mongo webhook builders, evaluated with mingo', () => {
     updateOne(docs, { _id: 'r' }, resumeUpdate('alice', 'ok', at(MINUTE)));
     upsert(docs, { _id: 'r' }, releaseUpsert(releaseState({ verdict: 'watch', evaluatedAt: at(2 * MINUTE) })));
     expect(fromReleaseDocument(docs[0] as never)).toEqual(releaseState({ verdict: 'watch', evaluatedAt: at(2 * MINUTE), resumedAt: at(MINUTE), resumedBy: 'alice', resumeNote: 'ok' }));
+  });
+
+  describe('migration 2: a 0.1.0 release and its cells become one state with a history', () => {
+    const legacy = () => [
+      { _id: '["app-1","1.1.0"]', app_id: 'app-1', version: '1.1.0', verdict: 'halt', baselineVersion: '1.0.0', evaluatedAt: at(2 * MINUTE), resumedAt: null, resumedBy: null, resumeNote: null, superseded: false },
+      { _id: '["app-1","1.0.0"]', app_id: 'app-1', version: '1.0.0', verdict: 'watch', baselineVersion: null, evaluatedAt: at(MINUTE), resumedAt: at(30_000), resumedBy: 'alice', resumeNote: 'ok', superseded: false },
+    ];
+    const cells = [
+      { app_id: 'app-1', version: '1.1.0', verdict: 'halt', reasons: ['crash_rate_above_vitals_overall'], consecutiveHealthy: 0, haltedAt: at(2 * MINUTE) },
+      { app_id: 'app-1', version: '1.1.0', verdict: 'watch', reasons: ['evidence_building'], consecutiveHealthy: 1, haltedAt: null },
+      { app_id: 'app-2', version: '1.1.0', verdict: 'halt', reasons: ['no_baseline'], consecutiveHealthy: 0, haltedAt: T0 },
+    ];
+
+    it('when a release is migrated, then it takes its halted cells\' reasons (renamed) and halt time, and no longer matches the legacy filter', () => {
+      const docs: Document[] = legacy();
+      const [halted] = find(docs, { ...LEGACY_RELEASE_FILTER, version: '1.1.0' }).all() as Array<{ _id: string; verdict: string }>;
+      const own = find(cells, legacyCellsFilter('app-1', '1.1.0')).all().map((c) => ({ ...(c as (typeof cells)[number]), haltedAt: (c as { haltedAt: Date | null }).haltedAt?.getTime() ?? null }));
+      expect(own).toHaveLength(2);
+      const folded = foldLegacyCells(halted!.verdict, own);
+      expect(folded).toEqual({ reasons: ['crash_rate_limit'], haltedAt: at(2 * MINUTE).getTime(), consecutiveHealthy: 0 });
+      updateOne(docs, { _id: halted!._id }, legacyReleaseUpdate(folded));
+      expect(docs[0]).toMatchObject({ role: 'rollout', verdict: 'halt', reasons: ['crash_rate_limit'], haltedAt: at(2 * MINUTE), evidence: null, supersededBy: null });
+      expect(docs[0]).not.toHaveProperty('superseded');
+      expect(ids(find(docs, LEGACY_RELEASE_FILTER).all())).toEqual(['["app-1","1.0.0"]']);
+    });
+
+    it('when its history is written twice, then the ids are the same: a resume then the verdict, the resume with who and why', () => {
+      const [, resumed] = legacy();
+      const once = legacyHistoryDocuments(resumed!, ['evidence_building']);
+      expect(legacyHistoryDocuments(resumed!, ['evidence_building']).map((d) => d._id)).toEqual(once.map((d) => d._id));
+      expect(once.map((d) => [d.kind, d.by, d.note, d.to])).toEqual([
+        ['resume', 'alice', 'ok', null],
+        ['verdict', null, null, 'watch'],
+      ]);
+      expect(find(once, historyFilter('app-1', '1.0.0')).all()).toHaveLength(2);
+    });
+
+    it('when settings carry the 0.1.0 limit names, then the legacy filter finds them and they are renamed', () => {
+      const settings = [
+        { _id: 'app-1', settings: { androidVitalsOverall: 0.02, baseline: '1.0.0' } },
+        { _id: 'app-2', settings: { alpha: 0.05 } },
+      ];
+      expect(ids(find(settings, LEGACY_SETTINGS_FILTER).all())).toEqual(['app-1']);
+      expect(currentSettings(settings[0]!.settings)).toEqual({ crashRateLimit: 0.02, baseline: '1.0.0' });
+    });
   });
 });

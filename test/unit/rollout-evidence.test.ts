@@ -1,4 +1,9 @@
 import {
+  accumulateEvidence,
+  emptyLogRatios,
+  eValueOf,
+  logMeanExp,
+  type EvidenceGrids,
   haltEValue,
   haltLogEValue,
   healthyEValue,
@@ -75,5 +80,31 @@ describe('rollout evidence', () => {
   it('refuses a grid on the wrong side of the null', () => {
     expect(() => haltEValue(oneHour, { theta0: 1.25, grid: [1, 2] })).toThrow();
     expect(() => healthyEValue(oneHour, { theta1: 1.5, grid: [1.5] })).toThrow();
+  });
+});
+
+describe('rollout evidence carried between evaluations', () => {
+  const grids: EvidenceGrids = { theta0: 1.25, theta1: 1.5, halt: [2, 4], healthy: [0.5, 1] };
+
+  it('accumulating the hour on grids {2, 4} and {0.5, 1} gives the same e-values as computing them at once', () => {
+    const state = accumulateEvidence(emptyLogRatios(grids), oneHour, grids);
+    expect(Math.exp(logMeanExp(state.halt))).toBeCloseTo(1.3198464, 7);
+    expect(Math.exp(logMeanExp(state.healthy))).toBeCloseTo(0.5045796, 6);
+  });
+
+  it('when the intervals come in two evaluations, then the state is the same as in one (a sum of log-ratios)', () => {
+    const more: EvidenceHour = { xR: 1, xB: 2, eR: 50, eB: 150 };
+    const once = accumulateEvidence(emptyLogRatios(grids), [...oneHour, more], grids);
+    const twice = accumulateEvidence(accumulateEvidence(emptyLogRatios(grids), oneHour, grids), [more], grids);
+    for (let k = 0; k < 2; k++) {
+      expect(twice.halt[k]).toBeCloseTo(once.halt[k]!, 12);
+      expect(twice.healthy[k]).toBeCloseTo(once.healthy[k]!, 12);
+    }
+  });
+
+  it('logMeanExp(log 2, log 6) = log 4, and stays finite where exp would overflow', () => {
+    expect(logMeanExp([Math.log(2), Math.log(6)])).toBeCloseTo(Math.log(4), 12);
+    expect(logMeanExp([2000, 2000])).toBeCloseTo(2000, 9);
+    expect(eValueOf(2000)).toBe(Number.MAX_VALUE);
   });
 });

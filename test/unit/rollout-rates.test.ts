@@ -71,6 +71,14 @@ describe('cellRates', () => {
     expect(cell.rates.install_failure).toEqual(wilsonInterval(0, 20));
   });
 
+  it('when no beacon says from_version or first_run (the faynoSync SDK), then those rates are null with no_denominator, not 100%', () => {
+    const cell = cellRates(counts({ arrivals: 0, firstRuns: 0, affected: { crash: 41, startup_failure: 3, update_failure: 7, install_failure: 2, rollback_failure: 0 } }), { allVersionsActive: 16_000, minDevices: 20 });
+    if (cell.suppressed) throw new Error('expected rates');
+    expect(cell.rates.update_failure).toEqual({ rate: null, low: null, high: null, reason: 'no_denominator' });
+    expect(cell.rates.install_failure).toEqual({ rate: null, low: null, high: null, reason: 'no_denominator' });
+    expect(cell.affected.update_failure).toBe(7);
+  });
+
   it('when the cell has fewer than minDevices active device-days, then it is suppressed with no rates and no counts', () => {
     expect(cellRates(counts({ active: 19 }), { allVersionsActive: 1000, minDevices: 20 })).toEqual({ suppressed: true });
     expect(cellRates(counts({ active: 20.2 }), { allVersionsActive: 1000, minDevices: 20 }).suppressed).toBe(false);

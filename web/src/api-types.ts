@@ -424,8 +424,25 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A release's verdict (healthy, watch, halt) per cell with its evidence; Argo Rollouts reads $.verdict */
+        /** A release's role, verdict (healthy, watch, halt; null unless rolling out) and evidence, with the per-cell picture; Argo Rollouts reads $.verdict */
         get: operations["getRolloutsHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rollouts/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each change of a release's verdict or role, and each resume with who and why, oldest first */
+        get: operations["getRolloutsHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -707,7 +724,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Apps */
+            /** @description Apps, each with its worst current rollout */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -720,6 +737,12 @@ export interface operations {
                             id: string;
                             name: string;
                             reports: boolean;
+                            /** @description the worst verdict among the app's current rollouts, naming the version; null when nothing is rolling out */
+                            rollout: {
+                                /** @enum {string} */
+                                verdict: "healthy" | "watch" | "halt";
+                                version: string;
+                            } | null;
                             /** Format: date-time */
                             updated_at: string;
                         }[];
@@ -808,7 +831,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description An app of that name exists */
+            /** @description An app of that name exists in the account; details.app_id is its id */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1108,14 +1131,14 @@ export interface operations {
                 "application/json": {
                     /** @description halt when e ≥ m/alpha (0.01) */
                     alpha?: number | null;
-                    /** @description healthy when e ≥ 1/alpha_healthy twice running (0.05) */
+                    /** @description healthy when e ≥ 1/alpha_healthy twice running (0.01) */
                     alpha_healthy?: number | null;
-                    /** @description 24 h crash rate level in one (platform, arch) (0.08) */
-                    android_vitals_cell?: number | null;
-                    /** @description 24 h crash rate level, overall (0.0109) */
-                    android_vitals_overall?: number | null;
                     /** @description always compare with this version */
                     baseline?: string | null;
+                    /** @description absolute crash-rate limit in device-days over the release's cells: Google Play's bad-behaviour threshold (0.0109) */
+                    crash_rate_limit?: number | null;
+                    /** @description the same limit in one (platform, arch) (0.08) */
+                    crash_rate_limit_platform?: number | null;
                     grid_max?: number | null;
                     grid_min?: number | null;
                     grid_size?: number | null;
@@ -1199,7 +1222,7 @@ export interface operations {
                             app_id: string;
                             /** Format: date-time */
                             created_at: string;
-                            events: ("rollout.verdict_changed" | "group.new" | "group.regressed")[];
+                            events: ("rollout.verdict_changed" | "rollout.crash_rate_limit_shared" | "group.new" | "group.regressed")[];
                             id: string;
                             url: string;
                         }[];
@@ -1247,7 +1270,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: ("rollout.verdict_changed" | "group.new" | "group.regressed")[];
+                    events: ("rollout.verdict_changed" | "rollout.crash_rate_limit_shared" | "group.new" | "group.regressed")[];
                     /** @description http(s); loopback, private and metadata destinations are refused at delivery unless WEBHOOK_ALLOW_PRIVATE=true */
                     url: string;
                 };
@@ -1264,7 +1287,7 @@ export interface operations {
                         app_id: string;
                         /** Format: date-time */
                         created_at: string;
-                        events: ("rollout.verdict_changed" | "group.new" | "group.regressed")[];
+                        events: ("rollout.verdict_changed" | "rollout.crash_rate_limit_shared" | "group.new" | "group.regressed")[];
                         id: string;
                         /** @description whsec_…, for checking signatures; only in this answer */
                         secret: string;
@@ -2552,12 +2575,274 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {items: [release health]} */
+            /** @description Release health of each version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description over the last two UTC days */
+                            active_device_days?: number;
+                            app_id: string;
+                            baseline_version: string | null;
+                            cells: {
+                                arch: string;
+                                channel: string;
+                                metrics: {
+                                    crash?: {
+                                        baseline: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        ratio: number | null;
+                                        release: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
+                                    };
+                                    install_failure?: {
+                                        baseline: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        ratio: number | null;
+                                        release: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
+                                    };
+                                    update_failure?: {
+                                        baseline: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        ratio: number | null;
+                                        release: {
+                                            /** @description affected device-days */
+                                            affected: number;
+                                            /** @description device-days exposed (active; or attempts for update and install failures) */
+                                            exposure: number;
+                                            high: number | null;
+                                            /** @description 95% Wilson interval (one look) */
+                                            low: number | null;
+                                            /** @description null when the metric has no denominator (no_denominator) */
+                                            rate: number | null;
+                                        };
+                                        /**
+                                         * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                         * @enum {string}
+                                         */
+                                        status: "measured" | "no_denominator" | "no_data";
+                                    };
+                                };
+                                platform: string;
+                            }[];
+                            data_through: string | null;
+                            evaluated_at: string | null;
+                            evidence_since?: string | null;
+                            /** @description each reason in words */
+                            explanation: string[];
+                            halted_at?: string | null;
+                            limits: {
+                                arch: string | null;
+                                /** @description the baseline's crash rate over the same hours, weighted as the release's devices */
+                                baseline_matched_rate: number | null;
+                                e_value: number;
+                                /** @description crash_rate_limit (overall) or crash_rate_limit_platform */
+                                limit: number;
+                                over: boolean;
+                                platform: string | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description lower bound valid at every look (confidence sequence, 1 − alpha) */
+                                    anytime_low?: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @enum {string} */
+                                scope: "overall" | "platform";
+                                /** @description over the limit, and so is the baseline: crash_rate_limit_shared, watch */
+                                shared: boolean;
+                            }[];
+                            metrics: {
+                                crash?: {
+                                    baseline: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                    e_value: number | null;
+                                    /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                    e_value_healthy: number | null;
+                                    ratio: number | null;
+                                    release: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
+                                };
+                                install_failure?: {
+                                    baseline: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                    e_value: number | null;
+                                    /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                    e_value_healthy: number | null;
+                                    ratio: number | null;
+                                    release: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
+                                };
+                                update_failure?: {
+                                    baseline: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                    e_value: number | null;
+                                    /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                    e_value_healthy: number | null;
+                                    ratio: number | null;
+                                    release: {
+                                        /** @description affected device-days */
+                                        affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
+                                        exposure: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
+                                };
+                            };
+                            reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
+                            resumed: {
+                                at: string;
+                                by: string;
+                                note: string;
+                            } | null;
+                            /**
+                             * @description only a rollout (newer than the baseline) is judged
+                             * @enum {string}
+                             */
+                            role: "rollout" | "baseline" | "previous";
+                            /** @description a newer version with real adoption: no longer a current rollout (a halt stays a halt) */
+                            superseded_by: string | null;
+                            /**
+                             * @description null for a baseline or previous version
+                             * @enum {string|null}
+                             */
+                            verdict: "healthy" | "watch" | "halt" | null;
+                            version: string;
+                        }[];
+                    };
+                };
             };
             /** @description Invalid body */
             400: {
@@ -2620,85 +2905,336 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description over the last two UTC days */
+                        active_device_days?: number;
                         app_id: string;
                         baseline_version: string | null;
                         cells: {
                             arch: string;
-                            baseline_version?: string | null;
                             channel: string;
                             metrics: {
                                 crash?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 install_failure?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 update_failure?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                             };
                             platform: string;
-                            reasons: string[];
-                            /** @enum {string} */
-                            verdict: "healthy" | "watch" | "halt";
                         }[];
                         data_through: string | null;
-                        evaluated_at?: string | null;
-                        resumed?: {
+                        evaluated_at: string | null;
+                        evidence_since?: string | null;
+                        /** @description each reason in words */
+                        explanation: string[];
+                        halted_at?: string | null;
+                        limits: {
+                            arch: string | null;
+                            /** @description the baseline's crash rate over the same hours, weighted as the release's devices */
+                            baseline_matched_rate: number | null;
+                            e_value: number;
+                            /** @description crash_rate_limit (overall) or crash_rate_limit_platform */
+                            limit: number;
+                            over: boolean;
+                            platform: string | null;
+                            release: {
+                                /** @description affected device-days */
+                                affected: number;
+                                /** @description lower bound valid at every look (confidence sequence, 1 − alpha) */
+                                anytime_low?: number;
+                                /** @description device-days exposed (active; or attempts for update and install failures) */
+                                exposure: number;
+                                high: number | null;
+                                /** @description 95% Wilson interval (one look) */
+                                low: number | null;
+                                /** @description null when the metric has no denominator (no_denominator) */
+                                rate: number | null;
+                            };
+                            /** @enum {string} */
+                            scope: "overall" | "platform";
+                            /** @description over the limit, and so is the baseline: crash_rate_limit_shared, watch */
+                            shared: boolean;
+                        }[];
+                        metrics: {
+                            crash?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                            install_failure?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                            update_failure?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                        };
+                        reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
+                        resumed: {
                             at: string;
                             by: string;
                             note: string;
                         } | null;
-                        /** @enum {string} */
-                        verdict: "healthy" | "watch" | "halt";
+                        /**
+                         * @description only a rollout (newer than the baseline) is judged
+                         * @enum {string}
+                         */
+                        role: "rollout" | "baseline" | "previous";
+                        /** @description a newer version with real adoption: no longer a current rollout (a halt stays a halt) */
+                        superseded_by: string | null;
+                        /**
+                         * @description null for a baseline or previous version
+                         * @enum {string|null}
+                         */
+                        verdict: "healthy" | "watch" | "halt" | null;
+                        version: string;
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown app, or no data for that version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRolloutsHistory: {
+        parameters: {
+            query: {
+                app: string;
+                version: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description History */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        app_id: string;
+                        items: {
+                            at: string;
+                            /** @description who resumed */
+                            by: string | null;
+                            from: string | null;
+                            /** @enum {string} */
+                            kind: "verdict" | "role" | "resume";
+                            /** @description why */
+                            note: string | null;
+                            reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
+                            to: string | null;
+                        }[];
                         version: string;
                     };
                 };
@@ -2791,17 +3327,25 @@ export interface operations {
                                     low: number;
                                     rate: number;
                                 };
+                                /** @description null rate and bounds with reason no_denominator when no client reported the denominator (from_version arrivals; first_run) */
                                 install_failure?: {
-                                    high: number;
-                                    low: number;
-                                    rate: number;
+                                    high: number | null;
+                                    low: number | null;
+                                    rate: number | null;
+                                    /** @enum {string} */
+                                    reason?: "no_denominator";
                                 };
+                                /** @description null rate and bounds with reason no_denominator when no client reported the denominator (from_version arrivals; first_run) */
                                 update_failure?: {
-                                    high: number;
-                                    low: number;
-                                    rate: number;
+                                    high: number | null;
+                                    low: number | null;
+                                    rate: number | null;
+                                    /** @enum {string} */
+                                    reason?: "no_denominator";
                                 };
                             };
+                            /** @description Beacons (and reports) of these cells in the window whose device was not counted: over the per-address limit, or pending sketches full. Not 0: the device counts are short */
+                            refused_beacons: number;
                             share?: number;
                             suppressed: boolean;
                             version?: string;
@@ -2811,6 +3355,18 @@ export interface operations {
                         /** @enum {string} */
                         granularity: "day" | "hour";
                         group_by: string[];
+                        /** @description Refused beacons of the app in the window: those of the cells shown, plus those that no cell could take */
+                        refused_beacons: {
+                            /** @description ip_limit: over the per-address beacon limit; cell_cap: a new cell over the daily cap; pending_cap: pending sketches over ROLLOUT_MAX_PENDING_BYTES */
+                            by_reason: {
+                                cell_cap: number;
+                                ip_limit: number;
+                                pending_cap: number;
+                            };
+                            total: number;
+                            /** @description Not in any cell: a new cell over ROLLOUT_MAX_CELLS_PER_APP_PER_DAY, or refused before its cell was known that day */
+                            unattributed: number;
+                        };
                         /** Format: date-time */
                         to: string;
                     };
@@ -2878,85 +3434,262 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description over the last two UTC days */
+                        active_device_days?: number;
                         app_id: string;
                         baseline_version: string | null;
                         cells: {
                             arch: string;
-                            baseline_version?: string | null;
                             channel: string;
                             metrics: {
                                 crash?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 install_failure?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                                 update_failure?: {
                                     baseline: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
-                                    } | null;
-                                    e_value: number | null;
-                                    e_value_healthy: number | null;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
+                                    };
                                     ratio: number | null;
                                     release: {
+                                        /** @description affected device-days */
                                         affected: number;
+                                        /** @description device-days exposed (active; or attempts for update and install failures) */
                                         exposure: number;
-                                        high: number;
-                                        low: number;
-                                        rate: number;
+                                        high: number | null;
+                                        /** @description 95% Wilson interval (one look) */
+                                        low: number | null;
+                                        /** @description null when the metric has no denominator (no_denominator) */
+                                        rate: number | null;
                                     };
+                                    /**
+                                     * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                     * @enum {string}
+                                     */
+                                    status: "measured" | "no_denominator" | "no_data";
                                 };
                             };
                             platform: string;
-                            reasons: string[];
-                            /** @enum {string} */
-                            verdict: "healthy" | "watch" | "halt";
                         }[];
                         data_through: string | null;
-                        evaluated_at?: string | null;
-                        resumed?: {
+                        evaluated_at: string | null;
+                        evidence_since?: string | null;
+                        /** @description each reason in words */
+                        explanation: string[];
+                        halted_at?: string | null;
+                        limits: {
+                            arch: string | null;
+                            /** @description the baseline's crash rate over the same hours, weighted as the release's devices */
+                            baseline_matched_rate: number | null;
+                            e_value: number;
+                            /** @description crash_rate_limit (overall) or crash_rate_limit_platform */
+                            limit: number;
+                            over: boolean;
+                            platform: string | null;
+                            release: {
+                                /** @description affected device-days */
+                                affected: number;
+                                /** @description lower bound valid at every look (confidence sequence, 1 − alpha) */
+                                anytime_low?: number;
+                                /** @description device-days exposed (active; or attempts for update and install failures) */
+                                exposure: number;
+                                high: number | null;
+                                /** @description 95% Wilson interval (one look) */
+                                low: number | null;
+                                /** @description null when the metric has no denominator (no_denominator) */
+                                rate: number | null;
+                            };
+                            /** @enum {string} */
+                            scope: "overall" | "platform";
+                            /** @description over the limit, and so is the baseline: crash_rate_limit_shared, watch */
+                            shared: boolean;
+                        }[];
+                        metrics: {
+                            crash?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                            install_failure?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                            update_failure?: {
+                                baseline: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /** @description evidence that the release is worse than theta0 × its baseline (halt at m/alpha) */
+                                e_value: number | null;
+                                /** @description evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy) */
+                                e_value_healthy: number | null;
+                                ratio: number | null;
+                                release: {
+                                    /** @description affected device-days */
+                                    affected: number;
+                                    /** @description device-days exposed (active; or attempts for update and install failures) */
+                                    exposure: number;
+                                    high: number | null;
+                                    /** @description 95% Wilson interval (one look) */
+                                    low: number | null;
+                                    /** @description null when the metric has no denominator (no_denominator) */
+                                    rate: number | null;
+                                };
+                                /**
+                                 * @description no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet
+                                 * @enum {string}
+                                 */
+                                status: "measured" | "no_denominator" | "no_data";
+                            };
+                        };
+                        reasons: ("insufficient_data" | "evidence_building" | "evidence_restarted" | "no_baseline_cells" | "crash_rate_above_baseline" | "update_failure_rate_above_baseline" | "install_failure_rate_above_baseline" | "crash_rate_limit" | "crash_rate_limit_platform" | "crash_rate_limit_shared" | "halted_awaiting_resume")[];
+                        resumed: {
                             at: string;
                             by: string;
                             note: string;
                         } | null;
-                        /** @enum {string} */
-                        verdict: "healthy" | "watch" | "halt";
+                        /**
+                         * @description only a rollout (newer than the baseline) is judged
+                         * @enum {string}
+                         */
+                        role: "rollout" | "baseline" | "previous";
+                        /** @description a newer version with real adoption: no longer a current rollout (a halt stays a halt) */
+                        superseded_by: string | null;
+                        /**
+                         * @description null for a baseline or previous version
+                         * @enum {string|null}
+                         */
+                        verdict: "healthy" | "watch" | "halt" | null;
                         version: string;
                     };
                 };
@@ -3023,14 +3756,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Always, counted or not (see telltale_beacons_total{outcome}) */
+            /** @description Always, counted or not (see telltale_beacons_total{outcome} and refused_beacons in GET /rollouts/rates) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After */
+            /** @description Over TELEMETRY_RATE_LIMIT_PER_IP beacons per TELEMETRY_RATE_LIMIT_WINDOW_S from one address (an IPv6 /64); Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,7 +3799,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description How many were counted, and why the others were not */
+            /** @description How many were counted, and why the others were not (invalid, or over the daily cell cap or the pending-sketch bound) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3458,10 +4191,13 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsApiV1LogsPostRequestBodyContentApplicationJsonDevicePlatformValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/logs"]["post"]["requestBody"]["content"]["application/json"]["device"]["platform"]> = ["ios", "android", "windows", "macos", "linux", "web"];
 export const pathsApiV1LogsPostRequestBodyContentApplicationJsonLogsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/logs"]["post"]["requestBody"]["content"]["application/json"]["logs"]["level"]> = ["debug", "info", "warn", "error", "fatal"];
+export const pathsAppsGetResponses200ContentApplicationJsonItemsRolloutAnyOf0VerdictValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/apps"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["rollout"], {
+    verdict: unknown;
+}>["verdict"]> = ["healthy", "watch", "halt"];
 export const pathsAppsIdRolloutSettingsPatchRequestBodyContentApplicationJsonMetricsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/rollout-settings"]["patch"]["requestBody"]["content"]["application/json"]["metrics"]> = ["crash", "update_failure", "install_failure"];
-export const pathsAppsIdWebhooksGetResponses200ContentApplicationJsonItemsEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["events"]> = ["rollout.verdict_changed", "group.new", "group.regressed"];
-export const pathsAppsIdWebhooksPostRequestBodyContentApplicationJsonEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["post"]["requestBody"]["content"]["application/json"]["events"]> = ["rollout.verdict_changed", "group.new", "group.regressed"];
-export const pathsAppsIdWebhooksPostResponses201ContentApplicationJsonEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["post"]["responses"]["201"]["content"]["application/json"]["events"]> = ["rollout.verdict_changed", "group.new", "group.regressed"];
+export const pathsAppsIdWebhooksGetResponses200ContentApplicationJsonItemsEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["events"]> = ["rollout.verdict_changed", "rollout.crash_rate_limit_shared", "group.new", "group.regressed"];
+export const pathsAppsIdWebhooksPostRequestBodyContentApplicationJsonEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["post"]["requestBody"]["content"]["application/json"]["events"]> = ["rollout.verdict_changed", "rollout.crash_rate_limit_shared", "group.new", "group.regressed"];
+export const pathsAppsIdWebhooksPostResponses201ContentApplicationJsonEventsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks"]["post"]["responses"]["201"]["content"]["application/json"]["events"]> = ["rollout.verdict_changed", "rollout.crash_rate_limit_shared", "group.new", "group.regressed"];
 export const pathsAppsIdWebhooksWidDeliveriesGetResponses200ContentApplicationJsonItemsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks/{wid}/deliveries"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["status"]> = ["delivered", "failed"];
 export const pathsAuthMeGetResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/auth/me"]["get"]["responses"]["200"]["content"]["application/json"]["role"]> = ["admin", "user"];
 export const pathsReadyzGetResponses200ContentApplicationJsonChecksValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["checks"][string]> = ["ok", "failing"];
@@ -3480,12 +4216,39 @@ export const pathsReportsGroupsGroupHashPatchResponses200ContentApplicationJsonG
 export const pathsReportsGroupsGroupHashBlobsGetResponses200ContentApplicationJsonItemsEventTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups/{groupHash}/blobs"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["event"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];
 export const pathsReportsIngestPostRequestBodyContentApplicationJsonEventTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/ingest"]["post"]["requestBody"]["content"]["application/json"]["event"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];
 export const pathsReportsIngestPostResponses202ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/ingest"]["post"]["responses"]["202"]["content"]["application/json"]["status"]> = ["accepted"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsVerdictValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["verdict"]> = ["healthy", "watch", "halt"];
-export const pathsRolloutsHealthGetResponses200ContentApplicationJsonVerdictValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["verdict"]> = ["healthy", "watch", "halt"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["limits"]["scope"]> = ["overall", "platform"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
+export const pathsRolloutsEvaluatePostResponses200ContentApplicationJsonItemsRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["items"]["role"]> = ["rollout", "baseline", "previous"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["limits"]["scope"]> = ["overall", "platform"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
+export const pathsRolloutsHealthGetResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/health"]["get"]["responses"]["200"]["content"]["application/json"]["role"]> = ["rollout", "baseline", "previous"];
+export const pathsRolloutsHistoryGetResponses200ContentApplicationJsonItemsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/history"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["kind"]> = ["verdict", "role", "resume"];
+export const pathsRolloutsHistoryGetResponses200ContentApplicationJsonItemsReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/history"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
 export const pathsRolloutsRatesGetParametersQueryGranularityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["parameters"]["query"]["granularity"]> = ["day", "hour"];
+export const pathsRolloutsRatesGetResponses200ContentApplicationJsonCellsRatesInstall_failureReasonValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["rates"]["install_failure"]["reason"]> = ["no_denominator"];
+export const pathsRolloutsRatesGetResponses200ContentApplicationJsonCellsRatesUpdate_failureReasonValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["cells"]["rates"]["update_failure"]["reason"]> = ["no_denominator"];
 export const pathsRolloutsRatesGetResponses200ContentApplicationJsonGranularityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/rates"]["get"]["responses"]["200"]["content"]["application/json"]["granularity"]> = ["day", "hour"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsVerdictValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["verdict"]> = ["healthy", "watch", "halt"];
-export const pathsRolloutsResumePostResponses200ContentApplicationJsonVerdictValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["verdict"]> = ["healthy", "watch", "halt"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonCellsMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["cells"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonLimitsScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["limits"]["scope"]> = ["overall", "platform"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsCrashStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["crash"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsInstall_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["install_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonMetricsUpdate_failureStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["metrics"]["update_failure"]["status"]> = ["measured", "no_denominator", "no_data"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonReasonsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["reasons"]> = ["insufficient_data", "evidence_building", "evidence_restarted", "no_baseline_cells", "crash_rate_above_baseline", "update_failure_rate_above_baseline", "install_failure_rate_above_baseline", "crash_rate_limit", "crash_rate_limit_platform", "crash_rate_limit_shared", "halted_awaiting_resume"];
+export const pathsRolloutsResumePostResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/rollouts/resume"]["post"]["responses"]["200"]["content"]["application/json"]["role"]> = ["rollout", "baseline", "previous"];
 export const pathsTelemetryBeaconGetParametersQueryFirst_runValues: ReadonlyArray<FlattenedDeepRequired<paths>["/telemetry/beacon"]["get"]["parameters"]["query"]["first_run"]> = ["1", "0", "true", "false"];
 export const pathsUsersGetResponses200ContentApplicationJsonItemsRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/users"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["role"]> = ["admin", "user"];
 export const pathsUsersPostResponses201ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/users"]["post"]["responses"]["201"]["content"]["application/json"]["role"]> = ["admin", "user"];

@@ -27,14 +27,3 @@ export const day = (d: Date) => d.toISOString().slice(0, 10);
 const oneDecimal = (n: number) => n.toFixed(1).replace(/\.0$/, '');
 export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${oneDecimal(n / 1024)} KiB` : `${oneDecimal(n / 1024 / 1024)} MiB`);
 
-export const REASON_TEXT: Record<string, string> = {
-  insufficient_data: 'not enough data yet',
-  no_baseline: 'no baseline version to compare with',
-  evidence_building: 'evidence still building',
-  crash_rate_above_baseline: 'crash rate above the baseline',
-  update_failure_rate_above_baseline: 'update failure rate above the baseline',
-  install_failure_rate_above_baseline: 'install failure rate above the baseline',
-  crash_rate_above_vitals_overall: 'crash rate above the Android vitals level',
-  crash_rate_above_vitals_cell: 'crash rate above the Android vitals level on one platform',
-  halted_awaiting_resume: 'halted until someone resumes it',
-};

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { addressKey } from '../../domain/ip-ranges';
 
 export interface ConnectionGuardSettings {
   /** Open connections in all; past it the server closes new ones as they arrive. */
@@ -12,7 +13,7 @@ export interface ConnectionGuardSettings {
 
 /**
  * Limits what a client can hold or make us read before any route runs:
- * - `maxConnections` and a per-address cap: an excess connection is destroyed as it is accepted,
+ * - `maxConnections` and a per-address cap (an IPv6 /64 is one address): an excess connection is destroyed as it is accepted,
  *   so silent sockets from one address can't use up the file descriptors others need;
  * - `Expect: 100-continue`: a declared body over the route's cap gets 413 and no `100 Continue`,
  *   so the client never starts sending it.
@@ -22,7 +23,7 @@ export function guardConnections(server: Server, settings: ConnectionGuardSettin
   if (settings.maxConnectionsPerIp > 0) {
     const open = new Map<string, number>();
     server.on('connection', (socket: Socket) => {
-      const address = socket.remoteAddress ?? '';
+      const address = addressKey(socket.remoteAddress ?? '');
       const count = (open.get(address) ?? 0) + 1;
       if (count > settings.maxConnectionsPerIp) {
         socket.destroy();

@@ -1,7 +1,8 @@
+import { addressKey } from '../../domain/ip-ranges';
 import { pseudonym } from '../../domain/privacy';
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import { Cluster } from 'ioredis';
+import { MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import type { Cluster } from 'ioredis';
 import { RedisStore, type RedisReply, type SendCommandClusterFn, type SendCommandFn } from 'rate-limit-redis';
 import { RateLimitedError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
@@ -23,7 +24,7 @@ export function logsRateLimitKey(locals: Response['locals'], ip: string | undefi
   if (user) return `logs:user:${user.id}`;
   // Device ids and IPs are kept in the limiter's store only as pseudonyms.
   if (typeof locals.deviceId === 'string') return `logs:device:${pseudonym(locals.deviceId)}`;
-  return `logs:device:${pseudonym(ipKeyGenerator(ip ?? ''))}`;
+  return `logs:device:${pseudonym(addressKey(ip ?? ''))}`;
 }
 
 /** Runs after the guard, which has put user or deviceId on res.locals. */
@@ -47,7 +48,7 @@ export interface PerIpRateLimitOptions extends Omit<LogsRateLimitOptions, 'maxRe
 /**
  * A ceiling per client address, whatever device ids it sends: the per-device limit holds only for
  * honest devices, and an anonymous intake must not let one address rotate ids without end. Same
- * 429 body and headers as the other limits; the address is kept in the store only as a pseudonym.
+ * 429 body and headers as the other limits; the address (an IPv6 /64) is kept in the store only as a pseudonym.
  * Reusable by any anonymous intake (client logs, beacons): give each its own scope.
  */
 export function perIpRateLimit(options: PerIpRateLimitOptions): RequestHandler {
@@ -59,7 +60,7 @@ export function perIpRateLimit(options: PerIpRateLimitOptions): RequestHandler {
 }
 
 export function perIpRateLimitKey(scope: string, ip: string | undefined): string {
-  return `${scope}:ip:${pseudonym(ipKeyGenerator(ip ?? ''))}`;
+  return `${scope}:ip:${pseudonym(addressKey(ip ?? ''))}`;
 }
 
 function limiter(
@@ -81,7 +82,7 @@ function limiter(
     legacyHeaders: false,
     keyGenerator: options.keyGenerator,
     skip: options.skip,
-    // The check reads the generator's source; the IP fallbacks here do go through ipKeyGenerator.
+    // The check reads the generator's source; the IP fallbacks here go through addressKey (an IPv6 /64).
     validate: { keyGeneratorIpFallback: false },
     store: new MeteredStore(inner, options.metrics),
     // Abuse control, not a trust boundary: a store outage lets traffic through, counted and logged.
@@ -103,17 +104,19 @@ function limiter(
  * with NOSCRIPT (its one reload would again land on a random node).
  */
 export function redisStoreSender(redis: RedisConnection): { sendCommand: SendCommandFn } | { sendCommandCluster: SendCommandClusterFn } {
-  if (!(redis instanceof Cluster)) {
+  // ioredis marks a cluster client with isCluster; asked that way, ioredis needn't be loaded here.
+  if (!redis.isCluster) {
     return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
   }
+  const cluster = redis as Cluster;
   return {
     sendCommandCluster: async ({ command }) => {
       const [name = '', ...args] = command;
       if (name.toUpperCase() === 'SCRIPT') {
-        const replies = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+        const replies = await Promise.all(cluster.nodes('master').map((node) => node.call(name, ...args)));
         return replies[0] as RedisReply;
       }
-      return redis.call(name, ...args) as Promise<RedisReply>;
+      return cluster.call(name, ...args) as Promise<RedisReply>;
     },
   };
 }

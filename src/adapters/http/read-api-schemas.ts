@@ -222,6 +222,25 @@ export const appSchema: JSONSchemaType<AppWire> = {
   properties: appProperties,
 };
 
+/** An app's worst verdict among its current rollouts (halt > watch > healthy), naming the version. */
+export interface CurrentRolloutWire {
+  version: string;
+  verdict: 'healthy' | 'watch' | 'halt';
+}
+
+/** GET /apps items: the app, and its worst current rollout (null when none is rolling out). */
+export const appListItemSchema: JSONSchemaType<AppWire & { rollout: CurrentRolloutWire | null }> = {
+  type: 'object',
+  required: ['id', 'name', 'reports', 'created_at', 'updated_at', 'rollout'],
+  properties: {
+    ...appProperties,
+    rollout: {
+      ...orNull({ type: 'object', required: ['version', 'verdict'], properties: { version: text, verdict: { type: 'string', enum: ['healthy', 'watch', 'halt'] } } }),
+      description: "the worst verdict among the app's current rollouts, naming the version; null when nothing is rolling out",
+    },
+  },
+};
+
 export const appCreatedSchema: JSONSchemaType<AppWire & { report_key: string }> = {
   type: 'object',
   required: ['id', 'name', 'reports', 'created_at', 'updated_at', 'report_key'],

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { RatesAnswer, RolloutRates } from '../../app/rollout-rates';
 import { EVENT_TYPES } from '../../domain/report';
+import { REFUSAL_REASONS } from '../../ports/beacon-refusals';
 import type { CellField } from '../../domain/rollout-cell';
 import type { TokenVerifier } from '../../ports/token-verifier';
 import { authenticate, principalOf } from './authenticate';
@@ -21,6 +22,7 @@ export function ratesToWire(answer: RatesAnswer) {
     granularity: answer.granularity,
     group_by: answer.groupBy,
     cells: answer.cells,
+    refused_beacons: { total: answer.refused.total, unattributed: answer.refused.unattributed, by_reason: answer.refused.byReason },
   };
 }
 
@@ -42,11 +44,17 @@ export function rolloutsRoutes(rates: RolloutRates, verifier: TokenVerifier): Ro
 }
 
 const interval = { type: 'object', required: ['rate', 'low', 'high'], properties: { rate: { type: 'number' }, low: { type: 'number' }, high: { type: 'number' } } };
+const unmeasuredOr = {
+  type: 'object',
+  required: ['rate', 'low', 'high'],
+  description: 'null rate and bounds with reason no_denominator when no client reported the denominator (from_version arrivals; first_run)',
+  properties: { rate: { type: ['number', 'null'] }, low: { type: ['number', 'null'] }, high: { type: ['number', 'null'] }, reason: { type: 'string', enum: ['no_denominator'] } },
+};
 const count = { type: 'integer', minimum: 0 };
 
 export const ratesAnswerSchema = {
   type: 'object',
-  required: ['app_id', 'from', 'to', 'granularity', 'group_by', 'cells'],
+  required: ['app_id', 'from', 'to', 'granularity', 'group_by', 'cells', 'refused_beacons'],
   properties: {
     app_id: { type: 'string' },
     from: { type: 'string', format: 'date-time' },
@@ -57,8 +65,8 @@ export const ratesAnswerSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['suppressed'],
-        description: `The group_by fields, then: suppressed (fewer active device-days than ROLLOUT_MIN_DEVICES: nothing else is shown), or the counts and 95% Wilson intervals`,
+        required: ['suppressed', 'refused_beacons'],
+        description: `The group_by fields, then: suppressed (fewer active device-days than ROLLOUT_MIN_DEVICES: no counts or rates are shown), or the counts and 95% Wilson intervals; and refused_beacons`,
         properties: {
           version: { type: 'string' },
           channel: { type: 'string' },
@@ -68,7 +76,26 @@ export const ratesAnswerSchema = {
           active_device_days: count,
           share: { type: 'number', minimum: 0, maximum: 1 },
           affected: { type: 'object', properties: Object.fromEntries(EVENT_TYPES.map((t) => [t, count])) },
-          rates: { type: 'object', properties: { crash: interval, crash_free: interval, update_failure: interval, install_failure: interval } },
+          rates: { type: 'object', properties: { crash: interval, crash_free: interval, update_failure: unmeasuredOr, install_failure: unmeasuredOr } },
+          refused_beacons: {
+            ...count,
+            description: 'Beacons (and reports) of these cells in the window whose device was not counted: over the per-address limit, or pending sketches full. Not 0: the device counts are short',
+          },
+        },
+      },
+    },
+    refused_beacons: {
+      type: 'object',
+      required: ['total', 'unattributed', 'by_reason'],
+      description: 'Refused beacons of the app in the window: those of the cells shown, plus those that no cell could take',
+      properties: {
+        total: count,
+        unattributed: { ...count, description: 'Not in any cell: a new cell over ROLLOUT_MAX_CELLS_PER_APP_PER_DAY, or refused before its cell was known that day' },
+        by_reason: {
+          type: 'object',
+          required: [...REFUSAL_REASONS],
+          properties: Object.fromEntries(REFUSAL_REASONS.map((r) => [r, count])),
+          description: 'ip_limit: over the per-address beacon limit; cell_cap: a new cell over the daily cap; pending_cap: pending sketches over ROLLOUT_MAX_PENDING_BYTES',
         },
       },
     },

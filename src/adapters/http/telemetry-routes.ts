@@ -2,6 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { BeaconIntake } from '../../app/beacon-intake';
 import { batchBeaconSchema, batchBodySchema, beaconQuerySchema, MAX_BATCH_BEACONS } from '../../domain/beacon';
 import { DEVICE_ID_RULE } from '../../domain/device-id';
+import { RateLimitedError } from '../../domain/errors';
+import { sendError } from './error-handler';
 import { readJsonBody } from './json-body';
 import { errorResponse, type RouteDoc } from './openapi';
 import { required, type RouteModule } from './route-module';
@@ -11,13 +13,20 @@ export const MAX_BATCH_BODY_BYTES = 512 * 1024;
 
 /**
  * GET /telemetry/beacon answers 204 with no body whatever became of the beacon, as faynoSync does;
- * only the per-IP limit answers 429. Mounted on the app itself, ahead of every router: it is the
- * hottest route, and each router it passes through is work every beacon pays for.
+ * only the per-address limit answers 429. Mounted on the app itself, ahead of every router: it is
+ * the hottest route, and each router it passes through is work every beacon pays for.
  */
 export function beaconHandler(intake: BeaconIntake): RequestHandler {
   return async (req, res) => {
-    await intake.limit(req.ip);
-    await intake.beacon(req.query, req.get('x-device-id'), req.headers.authorization);
+    try {
+      await intake.beacon(req.ip, req.query, req.get('x-device-id'), req.headers.authorization);
+    } catch (error) {
+      // A flood from one address is made of 429s: answered here, not after a walk through every
+      // router to the error handler. Anything else still goes there.
+      if (!(error instanceof RateLimitedError)) throw error;
+      sendError(res, error, 429);
+      return;
+    }
     res.writeHead(204);
     res.end();
   };
@@ -56,8 +65,8 @@ const beaconDocs: RouteDoc[] = [
       { name: 'Authorization', required: false, description: 'Bearer rpk_…: identifies the app instead of owner and app_name' },
     ],
     responses: {
-      204: { description: 'Always, counted or not (see telltale_beacons_total{outcome})' },
-      429: errorResponse('Over TELEMETRY_RATE_LIMIT_PER_IP_PER_MINUTE; Retry-After'),
+      204: { description: 'Always, counted or not (see telltale_beacons_total{outcome} and refused_beacons in GET /rollouts/rates)' },
+      429: errorResponse('Over TELEMETRY_RATE_LIMIT_PER_IP beacons per TELEMETRY_RATE_LIMIT_WINDOW_S from one address (an IPv6 /64); Retry-After'),
     },
   },
 ];
@@ -71,7 +80,7 @@ const batchDocs: RouteDoc[] = [
     auth: 'report_key',
     body: { ...batchBodySchema, properties: { beacons: { ...batchBodySchema.properties.beacons, items: batchBeaconSchema } } },
     responses: {
-      202: { description: 'How many were counted, and why the others were not', schema: batchAnswer },
+      202: { description: 'How many were counted, and why the others were not (invalid, or over the daily cell cap or the pending-sketch bound)', schema: batchAnswer },
       400: errorResponse('Invalid JSON, or not {beacons: [...]} of 1 to 1,000'),
       401: errorResponse('Missing or unknown report key'),
       403: errorResponse('Reports disabled for the app'),

@@ -10,13 +10,16 @@ import { readJsonBody } from './json-body';
 import { errorResponse, JWT_ERRORS, objectSchema, type RouteDoc } from './openapi';
 import { emptyQuerySchema, itemsSchema, MAX_ADMIN_BODY_BYTES } from './read-api-schemas';
 import type { RouteModule } from './route-module';
+import { historyToWire, releaseToWire } from './views';
 import {
   deliveriesQuerySchema,
   deliverySchema,
   evaluateBodySchema,
   healthQuerySchema,
+  historyQuerySchema,
   resumeBodySchema,
   releaseHealthSchema,
+  releaseHistorySchema,
   rolloutSettingsBodySchema,
   SETTINGS_WIRE_NAMES,
   webhookCreateBodySchema,
@@ -31,6 +34,7 @@ const parseNoQuery = queryParser(emptyQuerySchema);
 const parseCreate = bodyParser(webhookCreateBodySchema);
 const parseDeliveries = queryParser(deliveriesQuerySchema);
 const parseHealth = queryParser(healthQuerySchema);
+const parseHistory = queryParser(historyQuerySchema);
 const parseResume = bodyParser(resumeBodySchema);
 const parseEvaluate = bodyParser(evaluateBodySchema);
 const parseSettings = bodyParser(rolloutSettingsBodySchema);
@@ -93,26 +97,32 @@ export function webhooksRoutes(webhooks: WebhookManagement, verifier: TokenVerif
   return router;
 }
 
-/** GET /rollouts/health (apps.download), resume and evaluate (apps.edit), per-app settings. */
+/** GET /rollouts/health and /rollouts/history (apps.download), resume and evaluate (apps.edit), per-app settings. */
 export function rolloutHealthRoutes(health: RolloutHealth, verifier: TokenVerifier): Router {
   const router = Router();
   const auth = authenticate(verifier);
 
   router.get('/rollouts/health', auth, async (req, res) => {
     const q = parseHealth(req.query);
-    res.json(await health.health(principalOf(res), q.app, q.version, { channel: q.channel, platform: q.platform, arch: q.arch }, q.baseline));
+    res.json(releaseToWire(await health.health(principalOf(res), q.app, q.version, { channel: q.channel, platform: q.platform, arch: q.arch }, q.baseline)));
+  });
+
+  router.get('/rollouts/history', auth, async (req, res) => {
+    const q = parseHistory(req.query);
+    const { appId, entries } = await health.history(principalOf(res), q.app, q.version);
+    res.json({ app_id: appId, version: q.version, items: entries.map(historyToWire) });
   });
 
   router.post('/rollouts/resume', auth, async (req, res) => {
     parseNoQuery(req.query);
     const body = parseResume(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
-    res.json(await health.resume(principalOf(res), body.app, body.version, body.note));
+    res.json(releaseToWire(await health.resume(principalOf(res), body.app, body.version, body.note)));
   });
 
   router.post('/rollouts/evaluate', auth, async (req, res) => {
     parseNoQuery(req.query);
     const body = parseEvaluate(await readJsonBody(req, MAX_ADMIN_BODY_BYTES));
-    res.json({ items: await health.evaluate(principalOf(res), body.app, body.version) });
+    res.json({ items: (await health.evaluate(principalOf(res), body.app, body.version)).map(releaseToWire) });
   });
 
   router.get('/apps/:id/rollout-settings', auth, async (req, res) => {
@@ -144,9 +154,10 @@ const webhooksDocs: RouteDoc[] = [
 ];
 
 const rolloutHealthDocs: RouteDoc[] = [
-  { method: 'get', path: '/rollouts/health', summary: 'A release\'s verdict (healthy, watch, halt) per cell with its evidence; Argo Rollouts reads $.verdict', tag: 'rollouts', auth: 'jwt', query: healthQuerySchema, responses: { 200: { description: 'Release health', schema: releaseHealthSchema }, 400: errorResponse('Invalid query'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'get', path: '/rollouts/health', summary: 'A release\'s role, verdict (healthy, watch, halt; null unless rolling out) and evidence, with the per-cell picture; Argo Rollouts reads $.verdict', tag: 'rollouts', auth: 'jwt', query: healthQuerySchema, responses: { 200: { description: 'Release health', schema: releaseHealthSchema }, 400: errorResponse('Invalid query'), 404: errorResponse('Unknown app, or no data for that version'), ...JWT_ERRORS } },
+  { method: 'get', path: '/rollouts/history', summary: 'Each change of a release\'s verdict or role, and each resume with who and why, oldest first', tag: 'rollouts', auth: 'jwt', query: historyQuerySchema, responses: { 200: { description: 'History', schema: releaseHistorySchema }, 400: errorResponse('Invalid query'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
   { method: 'post', path: '/rollouts/resume', summary: 'Lift a halt; recorded with who and when, and the release is evaluated again from now', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: resumeBodySchema, responses: { 200: { description: 'Release health', schema: releaseHealthSchema }, 400: errorResponse('Invalid body'), 404: errorResponse('Unknown app or never-evaluated release'), ...JWT_ERRORS } },
-  { method: 'post', path: '/rollouts/evaluate', summary: 'Evaluate an app\'s releases (or one) now', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: evaluateBodySchema, responses: { 200: { description: '{items: [release health]}' }, 400: errorResponse('Invalid body'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
+  { method: 'post', path: '/rollouts/evaluate', summary: 'Evaluate an app\'s releases (or one) now', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: evaluateBodySchema, responses: { 200: { description: 'Release health of each version', schema: objectSchema(['items'], { items: { type: 'array', items: releaseHealthSchema } }) }, 400: errorResponse('Invalid body'), 404: errorResponse('Unknown app'), ...JWT_ERRORS } },
   { method: 'get', path: '/apps/:id/rollout-settings', summary: 'The app\'s rollout settings, defaults filled in', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Settings' }, ...notInReach, ...JWT_ERRORS } },
   { method: 'patch', path: '/apps/:id/rollout-settings', summary: 'Change rollout settings (theta0, alpha, thresholds, grid, baseline)', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, body: rolloutSettingsBodySchema, responses: { 200: { description: 'Settings' }, 400: errorResponse('Invalid settings'), ...notInReach, ...JWT_ERRORS } },
   { method: 'delete', path: '/apps/:id/rollout-settings', summary: 'Back to the service defaults', tag: 'rollouts', auth: 'jwt', query: emptyQuerySchema, responses: { 200: { description: 'Settings' }, ...notInReach, ...JWT_ERRORS } },

@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-verdict';
+import { GATED_METRICS, type GatedMetric } from '../../domain/rollout-settings';
 import { REPORT_FIELD_LIMITS } from '../../domain/report-validation';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../ports/webhook-store';
 import { objectSchema } from './openapi';
@@ -58,6 +58,18 @@ export const healthQuerySchema: JSONSchemaType<HealthQuery> = {
   },
 };
 
+export interface HistoryQuery {
+  app: string;
+  version: string;
+}
+
+export const historyQuerySchema: JSONSchemaType<HistoryQuery> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['app', 'version'],
+  properties: { app: appRef, version },
+};
+
 export interface ResumeBody {
   app: string;
   version: string;
@@ -91,8 +103,8 @@ export interface RolloutSettingsBody {
   alpha_healthy?: number | null;
   min_affected?: number | null;
   min_devices?: number | null;
-  android_vitals_overall?: number | null;
-  android_vitals_cell?: number | null;
+  crash_rate_limit?: number | null;
+  crash_rate_limit_platform?: number | null;
   grid_min?: number | null;
   grid_max?: number | null;
   grid_size?: number | null;
@@ -112,11 +124,11 @@ export const rolloutSettingsBodySchema: JSONSchemaType<RolloutSettingsBody> = {
     theta0: { ...num, description: 'halt tests "at most theta0 times worse" (1.25)' },
     theta1: { ...num, description: 'healthy tests "at least theta1 times worse" (1.5)' },
     alpha: { ...num, maximum: 0.5, description: 'halt when e ≥ m/alpha (0.01)' },
-    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.05)' },
+    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.01)' },
     min_affected: { ...int, description: 'affected release devices needed to halt on evidence (3)' },
     min_devices: { ...int, description: 'device count below which data is insufficient (ROLLOUT_MIN_DEVICES)' },
-    android_vitals_overall: { ...num, maximum: 1, description: '24 h crash rate level, overall (0.0109)' },
-    android_vitals_cell: { ...num, maximum: 1, description: '24 h crash rate level in one (platform, arch) (0.08)' },
+    crash_rate_limit: { ...num, maximum: 1, description: "absolute crash-rate limit in device-days over the release's cells: Google Play's bad-behaviour threshold (0.0109)" },
+    crash_rate_limit_platform: { ...num, maximum: 1, description: 'the same limit in one (platform, arch) (0.08)' },
     grid_min: { ...num },
     grid_max: { ...num },
     grid_size: { type: 'integer', nullable: true, minimum: 1, maximum: 1000 },
@@ -132,8 +144,8 @@ export const SETTINGS_WIRE_NAMES: Record<keyof RolloutSettingsBody, string> = {
   alpha_healthy: 'alphaHealthy',
   min_affected: 'minAffected',
   min_devices: 'minDevices',
-  android_vitals_overall: 'androidVitalsOverall',
-  android_vitals_cell: 'androidVitalsCell',
+  crash_rate_limit: 'crashRateLimit',
+  crash_rate_limit_platform: 'crashRateLimitPlatform',
   grid_min: 'gridMin',
   grid_max: 'gridMax',
   grid_size: 'gridSize',
@@ -195,41 +207,95 @@ export const deliverySchema: JSONSchemaType<DeliveryWire> = {
   },
 };
 
-// Rollout health, for the OpenAPI document.
+// Rollout health and history, for the OpenAPI document.
 
-const interval = objectSchema(['affected', 'exposure', 'rate', 'low', 'high'], {
-  affected: { type: 'number' },
-  exposure: { type: 'number' },
-  rate: { type: 'number' },
-  low: { type: 'number' },
-  high: { type: 'number' },
+const rate = objectSchema(['affected', 'exposure', 'rate', 'low', 'high'], {
+  affected: { type: 'number', description: 'affected device-days' },
+  exposure: { type: 'number', description: 'device-days exposed (active; or attempts for update and install failures)' },
+  rate: { type: ['number', 'null'], description: 'null when the metric has no denominator (no_denominator)' },
+  low: { type: ['number', 'null'], description: '95% Wilson interval (one look)' },
+  high: { type: ['number', 'null'] },
 });
-const metric = objectSchema(['release', 'baseline', 'ratio', 'e_value', 'e_value_healthy'], {
-  release: interval,
-  baseline: { oneOf: [interval, { type: 'null' }] },
+const metricStatus = { type: 'string', enum: ['measured', 'no_denominator', 'no_data'], description: 'no_denominator: failures but no client reports how many tried; no_data: nothing to compare yet' };
+const metric = objectSchema(['status', 'release', 'baseline', 'ratio', 'e_value', 'e_value_healthy'], {
+  status: metricStatus,
+  release: rate,
+  baseline: rate,
   ratio: { type: ['number', 'null'] },
-  e_value: { type: ['number', 'null'] },
-  e_value_healthy: { type: ['number', 'null'] },
+  e_value: { type: ['number', 'null'], description: 'evidence that the release is worse than theta0 × its baseline (halt at m/alpha)' },
+  e_value_healthy: { type: ['number', 'null'], description: 'evidence that it is less than theta1 × worse (healthy at 1/alpha_healthy)' },
 });
-const verdict = { type: 'string', enum: ['healthy', 'watch', 'halt'] };
-export const releaseHealthSchema = objectSchema(['app_id', 'version', 'verdict', 'baseline_version', 'data_through', 'cells'], {
-  app_id: { type: 'string' },
-  version: { type: 'string' },
-  verdict,
-  baseline_version: { type: ['string', 'null'] },
-  data_through: { type: ['string', 'null'] },
-  evaluated_at: { type: ['string', 'null'] },
-  resumed: { oneOf: [objectSchema(['at', 'by', 'note'], { at: { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } }), { type: 'null' }] },
-  cells: {
-    type: 'array',
-    items: objectSchema(['channel', 'platform', 'arch', 'verdict', 'reasons', 'metrics'], {
-      channel: { type: 'string' },
-      platform: { type: 'string' },
-      arch: { type: 'string' },
-      verdict,
-      reasons: { type: 'array', items: { type: 'string' } },
-      baseline_version: { type: ['string', 'null'] },
-      metrics: { type: 'object', properties: { crash: metric, update_failure: metric, install_failure: metric } },
-    }),
+const limit = objectSchema(['scope', 'platform', 'arch', 'limit', 'release', 'baseline_matched_rate', 'e_value', 'over', 'shared'], {
+  scope: { type: 'string', enum: ['overall', 'platform'] },
+  platform: { type: ['string', 'null'] },
+  arch: { type: ['string', 'null'] },
+  limit: { type: 'number', description: 'crash_rate_limit (overall) or crash_rate_limit_platform' },
+  release: { ...rate, properties: { ...rate.properties, anytime_low: { type: 'number', description: 'lower bound valid at every look (confidence sequence, 1 − alpha)' } } },
+  baseline_matched_rate: { type: ['number', 'null'], description: "the baseline's crash rate over the same hours, weighted as the release's devices" },
+  e_value: { type: 'number' },
+  over: { type: 'boolean' },
+  shared: { type: 'boolean', description: 'over the limit, and so is the baseline: crash_rate_limit_shared, watch' },
+});
+const verdict = { type: ['string', 'null'], enum: ['healthy', 'watch', 'halt', null], description: 'null for a baseline or previous version' };
+const role = { type: 'string', enum: ['rollout', 'baseline', 'previous'], description: 'only a rollout (newer than the baseline) is judged' };
+const reasons = {
+  type: 'array',
+  items: {
+    type: 'string',
+    enum: [
+      'insufficient_data',
+      'evidence_building',
+      'evidence_restarted',
+      'no_baseline_cells',
+      'crash_rate_above_baseline',
+      'update_failure_rate_above_baseline',
+      'install_failure_rate_above_baseline',
+      'crash_rate_limit',
+      'crash_rate_limit_platform',
+      'crash_rate_limit_shared',
+      'halted_awaiting_resume',
+    ],
   },
+};
+const metrics = { type: 'object', properties: { crash: metric, update_failure: metric, install_failure: metric } };
+const cellMetric = objectSchema(['status', 'release', 'baseline', 'ratio'], { status: metricStatus, release: rate, baseline: rate, ratio: { type: ['number', 'null'] } });
+export const releaseHealthSchema = objectSchema(
+  ['app_id', 'version', 'role', 'verdict', 'reasons', 'explanation', 'baseline_version', 'superseded_by', 'data_through', 'evaluated_at', 'resumed', 'metrics', 'limits', 'cells'],
+  {
+    app_id: { type: 'string' },
+    version: { type: 'string' },
+    role,
+    verdict,
+    reasons,
+    explanation: { type: 'array', items: { type: 'string' }, description: 'each reason in words' },
+    baseline_version: { type: ['string', 'null'] },
+    superseded_by: { type: ['string', 'null'], description: 'a newer version with real adoption: no longer a current rollout (a halt stays a halt)' },
+    active_device_days: { type: 'number', description: 'over the last two UTC days' },
+    evidence_since: { type: ['string', 'null'] },
+    halted_at: { type: ['string', 'null'] },
+    data_through: { type: ['string', 'null'] },
+    evaluated_at: { type: ['string', 'null'] },
+    resumed: { oneOf: [objectSchema(['at', 'by', 'note'], { at: { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } }), { type: 'null' }] },
+    metrics,
+    limits: { type: 'array', items: limit },
+    cells: {
+      type: 'array',
+      items: objectSchema(['channel', 'platform', 'arch', 'metrics'], {
+        channel: { type: 'string' },
+        platform: { type: 'string' },
+        arch: { type: 'string' },
+        metrics: { type: 'object', properties: { crash: cellMetric, update_failure: cellMetric, install_failure: cellMetric } },
+      }),
+    },
+  },
+);
+const historyEntry = objectSchema(['at', 'kind', 'from', 'to', 'reasons', 'by', 'note'], {
+  at: { type: 'string' },
+  kind: { type: 'string', enum: ['verdict', 'role', 'resume'] },
+  from: { type: ['string', 'null'] },
+  to: { type: ['string', 'null'] },
+  reasons,
+  by: { type: ['string', 'null'], description: 'who resumed' },
+  note: { type: ['string', 'null'], description: 'why' },
 });
+export const releaseHistorySchema = objectSchema(['app_id', 'version', 'items'], { app_id: { type: 'string' }, version: { type: 'string' }, items: { type: 'array', items: historyEntry } });

@@ -1,6 +1,6 @@
 import { emptyRegisters, mergeRegisters } from '../../domain/hyperloglog';
-import { cellMatches, sketchKeyId } from '../../domain/rollout-cell';
-import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity, SketchKey, SketchQuery } from '../../ports/device-sketches';
+import { cellId, cellMatches, sketchKeyId, type RolloutCell } from '../../domain/rollout-cell';
+import { SKETCH_PAGE_SIZE, type DayKeyStore, type DeviceSketchStore, type SketchEntry, type SketchGranularity, type SketchKey, type SketchQuery } from '../../ports/device-sketches';
 
 export class MemoryDeviceSketchStore implements DeviceSketchStore {
   private readonly sketches = new Map<string, SketchEntry>();
@@ -14,16 +14,28 @@ export class MemoryDeviceSketchStore implements DeviceSketchStore {
     }
   }
 
-  async read(query: SketchQuery): Promise<SketchEntry[]> {
-    const out: SketchEntry[] = [];
-    for (const { key, registers } of this.sketches.values()) {
+  async *readPages(query: SketchQuery, pageSize = SKETCH_PAGE_SIZE): AsyncIterable<SketchEntry[]> {
+    let page: SketchEntry[] = [];
+    for (const { key, registers } of [...this.sketches.values()]) {
       if (key.appId !== query.appId || key.granularity !== query.granularity) continue;
       if (key.bucket < query.from || key.bucket >= query.to) continue;
       if (query.kinds && !query.kinds.includes(key.kind)) continue;
       if (!cellMatches(key.cell, query.cell)) continue;
-      out.push({ key: copyKey(key), registers: Uint8Array.from(registers) });
+      page.push({ key: copyKey(key), registers: Uint8Array.from(registers) });
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
     }
-    return out;
+    if (page.length > 0) yield page;
+  }
+
+  async cellsIn(appId: string, day: Date): Promise<RolloutCell[]> {
+    const cells = new Map<string, RolloutCell>();
+    for (const { key } of this.sketches.values()) {
+      if (key.appId === appId && key.granularity === 'day' && key.bucket.getTime() === day.getTime()) cells.set(cellId(key.cell), { ...key.cell });
+    }
+    return [...cells.values()];
   }
 
   async expire(granularity: SketchGranularity, before: Date): Promise<number> {

@@ -1,4 +1,4 @@
-import type { AppRolloutSettings, CellVerdictState, ReleaseVerdictState, Resume, VerdictStore } from '../../ports/verdict-store';
+import type { AppRolloutSettings, HistoryEntry, ReleaseState, Resume, VerdictStore } from '../../ports/verdict-store';
 import type { OutboxEvent } from '../../ports/webhook-store';
 import type { MemoryWebhookStore } from './memory-webhook-store';
 
@@ -6,38 +6,40 @@ const clone = <T>(value: T): T => structuredClone(value);
 const releaseKey = (appId: string, version: string) => `${appId}\u0000${version}`;
 
 export class MemoryVerdictStore implements VerdictStore {
-  private readonly releases = new Map<string, ReleaseVerdictState>();
-  private readonly cells = new Map<string, CellVerdictState[]>();
+  private readonly releases = new Map<string, ReleaseState>();
+  private readonly lines = new Map<string, HistoryEntry[]>();
   private readonly settings = new Map<string, AppRolloutSettings>();
 
   constructor(private readonly outbox: MemoryWebhookStore) {}
 
-  async findRelease(appId: string, version: string): Promise<ReleaseVerdictState | null> {
+  async findRelease(appId: string, version: string): Promise<ReleaseState | null> {
     const r = this.releases.get(releaseKey(appId, version));
     return r ? clone(r) : null;
   }
 
-  async listCells(appId: string, version: string): Promise<CellVerdictState[]> {
-    return clone(this.cells.get(releaseKey(appId, version)) ?? []);
+  async listReleases(appId: string): Promise<ReleaseState[]> {
+    return [...this.releases.values()].filter((r) => r.appId === appId).map(clone);
   }
 
-  async saveEvaluation(release: ReleaseVerdictState, cells: CellVerdictState[], event: OutboxEvent | null): Promise<void> {
+  async saveEvaluation(release: ReleaseState, history: HistoryEntry[], events: OutboxEvent[]): Promise<void> {
     const k = releaseKey(release.appId, release.version);
     const previous = this.releases.get(k);
-    // The resume fields belong to people, not to evaluations: an evaluation never overwrites them.
     const resumed = previous ? { resumedAt: previous.resumedAt, resumedBy: previous.resumedBy, resumeNote: previous.resumeNote } : {};
     this.releases.set(k, { ...clone(release), ...resumed });
-    const merged = new Map((this.cells.get(k) ?? []).map((c) => [cellId(c), c]));
-    for (const c of cells) merged.set(cellId(c), clone(c));
-    this.cells.set(k, [...merged.values()].sort((a, b) => (cellId(a) < cellId(b) ? -1 : 1)));
-    if (event) this.outbox.appendNow(event);
+    this.append(history);
+    for (const event of events) this.outbox.appendNow(event);
   }
 
-  async resume(resume: Resume): Promise<ReleaseVerdictState | null> {
+  async resume(resume: Resume): Promise<ReleaseState | null> {
     const r = this.releases.get(releaseKey(resume.appId, resume.version));
     if (!r) return null;
     Object.assign(r, { resumedAt: resume.at, resumedBy: resume.by, resumeNote: resume.note });
+    this.append([{ appId: resume.appId, version: resume.version, at: resume.at, kind: 'resume', from: r.verdict, to: null, reasons: [], by: resume.by, note: resume.note }]);
     return clone(r);
+  }
+
+  async history(appId: string, version: string, limit: number): Promise<HistoryEntry[]> {
+    return clone((this.lines.get(releaseKey(appId, version)) ?? []).slice(-Math.max(0, limit)));
   }
 
   async getSettings(appId: string): Promise<AppRolloutSettings> {
@@ -47,6 +49,11 @@ export class MemoryVerdictStore implements VerdictStore {
   async putSettings(appId: string, settings: AppRolloutSettings): Promise<void> {
     this.settings.set(appId, clone(settings));
   }
-}
 
-export const cellId = (c: { cell: { channel: string; platform: string; arch: string } }) => `${c.cell.channel}\u0000${c.cell.platform}\u0000${c.cell.arch}`;
+  private append(entries: HistoryEntry[]): void {
+    for (const e of entries) {
+      const k = releaseKey(e.appId, e.version);
+      this.lines.set(k, [...(this.lines.get(k) ?? []), clone(e)]);
+    }
+  }
+}

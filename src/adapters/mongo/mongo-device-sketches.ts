@@ -1,9 +1,11 @@
 import { Binary, type Collection, type Db } from 'mongodb';
-import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity } from '../../ports/device-sketches';
-import { guarded, isDuplicateKey } from './mongo-errors';
+import type { RolloutCell } from '../../domain/rollout-cell';
+import { SKETCH_PAGE_SIZE, type DayKeyStore, type DeviceSketchStore, type SketchEntry, type SketchGranularity, type SketchQuery } from '../../ports/device-sketches';
+import { guarded, guardedError, isDuplicateKey } from './mongo-errors';
 import {
   SKETCH_COLLECTIONS,
   fromSketchDocument,
+  sketchCellsPipeline,
   sketchExpiryFilter,
   sketchIdFilter,
   sketchMergeUpdate,
@@ -37,9 +39,28 @@ export class MongoDeviceSketchStore implements DeviceSketchStore {
     await guarded('sketch merge', () => this.sketches.bulkWrite(operations, { ordered: false }));
   }
 
-  async read(query: Parameters<DeviceSketchStore['read']>[0]): Promise<SketchEntry[]> {
-    const docs = await guarded('sketch read', () => this.sketches.find(sketchReadFilter(query)).toArray());
-    return docs.map(fromSketchDocument);
+  async *readPages(query: SketchQuery, pageSize = SKETCH_PAGE_SIZE): AsyncIterable<SketchEntry[]> {
+    const cursor = this.sketches.find(sketchReadFilter(query)).batchSize(pageSize);
+    try {
+      let page: SketchEntry[] = [];
+      for await (const doc of cursor) {
+        page.push(fromSketchDocument(doc));
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } catch (error) {
+      throw guardedError('sketch read', error);
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  async cellsIn(appId: string, day: Date): Promise<RolloutCell[]> {
+    const groups = await guarded('sketch cells', () => this.sketches.aggregate<{ _id: RolloutCell }>(sketchCellsPipeline(appId, day)).toArray());
+    return groups.map((g) => ({ version: g._id.version, channel: g._id.channel, platform: g._id.platform, arch: g._id.arch }));
   }
 
   async expire(granularity: SketchGranularity, before: Date): Promise<number> {

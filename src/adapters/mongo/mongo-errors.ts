@@ -25,7 +25,11 @@ export async function guarded<T>(what: string, run: () => Promise<T>): Promise<T
   try {
     return await run();
   } catch (error) {
-    if (isOutage(error)) throw new UnavailableError(`mongodb ${what} failed: ${(error as Error).message}`, 5, error);
-    throw error;
+    throw guardedError(what, error);
   }
+}
+
+/** The error guarded() throws for `error`, for callers that can't wrap their call in one function (cursors). */
+export function guardedError(what: string, error: unknown): unknown {
+  return isOutage(error) ? new UnavailableError(`mongodb ${what} failed: ${(error as Error).message}`, 5, error) : error;
 }

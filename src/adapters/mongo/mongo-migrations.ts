@@ -1,4 +1,16 @@
-import type { Db } from 'mongodb';
+import type { Db, Filter } from 'mongodb';
+import { currentSettings, foldLegacyCells } from '../../domain/rollout-legacy';
+import {
+  LEGACY_RELEASE_FILTER,
+  LEGACY_SETTINGS_FILTER,
+  WEBHOOK_COLLECTIONS as C,
+  legacyCellsFilter,
+  legacyHistoryDocuments,
+  legacyReleaseUpdate,
+  type HistoryDocument,
+  type LegacyCellDocument,
+  type ReleaseDocument,
+} from './mongo-webhook-builders';
 import { APPLIED_FILTER, APPLIED_SORT, indexOptions, MIGRATIONS_COLLECTION, migrationPlan, recordMigration, type MigrationDocument, type MongoIndexSpec } from './mongo-migration-builders';
 
 /**
@@ -36,8 +48,47 @@ const INDEXES_010: readonly MongoIndexSpec[] = [
   { collection: 'sketch_day_keys', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
 ];
 
+/** Refused-beacon counts read per app and window, unknown-app rows trimmed per hour by count; both expire by TTL. */
+const BEACON_REFUSAL_INDEXES: readonly MongoIndexSpec[] = [
+  { collection: 'beacon_refusals', key: { app_id: 1, granularity: 1, bucket: 1 }, name: 'app_granularity_bucket' },
+  { collection: 'beacon_refusals', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
+  { collection: 'beacon_unmatched', key: { hour: 1, count: -1 }, name: 'hour_count' },
+  { collection: 'beacon_unmatched', key: { expiresAt: 1 }, name: 'expires_at_ttl', expireAfterSeconds: 0 },
+];
+
+/**
+ * Migration 3: one rollout state per release (see the SQLite migration 4): every 0.1.0 release gets a
+ * role, its cells' reasons, halt time and healthy streak, and a history of its verdict and resume;
+ * settings take the new limit names; the cells' collection goes. Idempotent: a migrated release no
+ * longer matches, history ids are derived from the release, and the cells go last.
+ */
+async function releaseStateV3(db: Db): Promise<void> {
+  const releases = db.collection<ReleaseDocument>(C.releases);
+  const cells = db.collection<LegacyCellDocument>('rollout_cells');
+  const history = db.collection<HistoryDocument>(C.history);
+  for (const r of await releases.find(LEGACY_RELEASE_FILTER as Filter<ReleaseDocument>).toArray()) {
+    const legacy = r as unknown as Parameters<typeof legacyHistoryDocuments>[0];
+    const own = (await cells.find(legacyCellsFilter(legacy.app_id, legacy.version)).toArray()).map((c) => ({ ...c, haltedAt: c.haltedAt ? c.haltedAt.getTime() : null }));
+    const folded = foldLegacyCells(legacy.verdict, own);
+    for (const doc of legacyHistoryDocuments(legacy, folded.reasons)) await history.updateOne({ _id: { $eq: doc._id } }, { $setOnInsert: doc }, { upsert: true });
+    await releases.updateOne({ _id: { $eq: r._id } }, legacyReleaseUpdate(folded));
+  }
+  const settings = db.collection<{ _id: string; settings: Record<string, unknown> }>(C.settings);
+  for (const s of await settings.find(LEGACY_SETTINGS_FILTER).toArray()) await settings.updateOne({ _id: { $eq: s._id } }, { $set: { settings: currentSettings(s.settings) } });
+  if ((await db.listCollections({ name: 'rollout_cells' }).toArray()).length > 0) await cells.drop();
+}
+
+const INDEXES_3: readonly MongoIndexSpec[] = [
+  { collection: C.releases, key: { app_id: 1 }, name: 'app' },
+  { collection: C.history, key: { app_id: 1, version: 1, at: 1 }, name: 'app_version_at' },
+];
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
-export const MONGO_MIGRATIONS: readonly MongoMigration[] = [{ version: 1, name: 'the indexes of release 0.1.0', indexes: INDEXES_010 }];
+export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
+  { version: 1, name: 'the indexes of release 0.1.0', indexes: INDEXES_010 },
+  { version: 2, name: 'refused-beacon counts', indexes: BEACON_REFUSAL_INDEXES },
+  { version: 3, name: 'one rollout state per release, with its history', indexes: INDEXES_3, up: releaseStateV3 },
+];
 
 export const MONGO_SCHEMA_VERSION = MONGO_MIGRATIONS[MONGO_MIGRATIONS.length - 1]!.version;
 

@@ -60,6 +60,14 @@ export function sketchReadFilter(query: SketchQuery): Filter<SketchDocument> {
   return filter as Filter<SketchDocument>;
 }
 
+/** The distinct cells with a daily sketch of `day`, one group per cell. */
+export function sketchCellsPipeline(appId: string, day: Date): Document[] {
+  return [
+    { $match: { app_id: { $eq: appId }, granularity: { $eq: 'day' }, bucket: { $eq: day } } },
+    { $group: { _id: { version: '$version', channel: '$channel', platform: '$platform', arch: '$arch' } } },
+  ];
+}
+
 export const sketchExpiryFilter = (granularity: SketchGranularity, before: Date): Filter<SketchDocument> => ({
   granularity: { $eq: granularity },
   bucket: { $lt: before },

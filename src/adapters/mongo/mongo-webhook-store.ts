@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import type { AppRolloutSettings, CellVerdictState, ReleaseVerdictState, Resume, VerdictStore } from '../../ports/verdict-store';
+import { randomUUID } from 'node:crypto';
+import type { AppRolloutSettings, HistoryEntry, ReleaseState, Resume, VerdictStore } from '../../ports/verdict-store';
 import type { DeliveryAttempt, DueDelivery, OutboxEvent, Webhook, WebhookStore } from '../../ports/webhook-store';
 import { guarded } from './mongo-errors';
 import {
@@ -11,17 +12,20 @@ import {
   deliveryId,
   dueFilter,
   fanOutUpsert,
-  fromCellDocument,
+  fromHistoryDocument,
   fromReleaseDocument,
+  HISTORY_ORDER,
+  historyFilter,
+  releasesOfAppFilter,
+  toHistoryDocument,
+  type HistoryDocument,
   releaseId,
   releaseUpsert,
   resumeUpdate,
   subscribedFilter,
-  toCellDocument,
   webhookFilter,
   webhooksOfAppFilter,
   type AttemptDocument,
-  type CellDocument,
   type DeliveryDocument,
   type EventDocument,
   type ReleaseDocument,
@@ -157,45 +161,48 @@ export class MongoWebhookStore implements WebhookStore {
  */
 export class MongoVerdictStore implements VerdictStore {
   private readonly releases: Collection<ReleaseDocument>;
-  private readonly cells: Collection<CellDocument>;
+  private readonly lines: Collection<HistoryDocument>;
   private readonly settings: Collection<{ _id: string; settings: AppRolloutSettings }>;
   private readonly events: Collection<EventDocument>;
 
   constructor(db: Db) {
     this.releases = db.collection(C.releases);
-    this.cells = db.collection(C.cells);
+    this.lines = db.collection(C.history);
     this.settings = db.collection(C.settings);
     this.events = db.collection(C.events);
   }
 
-  async findRelease(appId: string, version: string): Promise<ReleaseVerdictState | null> {
+  async findRelease(appId: string, version: string): Promise<ReleaseState | null> {
     return guarded('findRelease', async () => {
       const d = await this.releases.findOne({ _id: { $eq: releaseId(appId, version) } });
       return d ? fromReleaseDocument(d) : null;
     });
   }
 
-  async listCells(appId: string, version: string): Promise<CellVerdictState[]> {
-    return guarded('listCells', async () =>
-      (await this.cells.find({ app_id: { $eq: appId }, version: { $eq: version } }).sort({ 'cell.channel': 1, 'cell.platform': 1, 'cell.arch': 1 }).toArray()).map(fromCellDocument),
-    );
+  async listReleases(appId: string): Promise<ReleaseState[]> {
+    return guarded('listReleases', async () => (await this.releases.find(releasesOfAppFilter(appId)).toArray()).map(fromReleaseDocument));
   }
 
-  async saveEvaluation(release: ReleaseVerdictState, cells: CellVerdictState[], event: OutboxEvent | null): Promise<void> {
+  async saveEvaluation(release: ReleaseState, history: HistoryEntry[], events: OutboxEvent[]): Promise<void> {
     await guarded('saveEvaluation', async () => {
-      if (event) await appendTo(this.events, event);
-      if (cells.length > 0) {
-        await this.cells.bulkWrite(cells.map((c) => ({ replaceOne: { filter: { _id: { $eq: toCellDocument(c)._id } }, replacement: toCellDocument(c), upsert: true } })), { ordered: false });
-      }
+      for (const event of events) await appendTo(this.events, event);
+      if (history.length > 0) await this.lines.insertMany(history.map((h) => toHistoryDocument(h, randomUUID())));
       await this.releases.updateOne({ _id: { $eq: releaseId(release.appId, release.version) } }, releaseUpsert(release), { upsert: true });
     });
   }
 
-  async resume(r: Resume): Promise<ReleaseVerdictState | null> {
+  async resume(r: Resume): Promise<ReleaseState | null> {
     return guarded('resume', async () => {
       const d = await this.releases.findOneAndUpdate({ _id: { $eq: releaseId(r.appId, r.version) } }, resumeUpdate(r.by, r.note, r.at), { returnDocument: 'after' });
-      return d ? fromReleaseDocument(d) : null;
+      if (!d) return null;
+      const line: HistoryEntry = { appId: r.appId, version: r.version, at: r.at, kind: 'resume', from: d.verdict, to: null, reasons: [], by: r.by, note: r.note };
+      await this.lines.insertOne(toHistoryDocument(line, randomUUID()));
+      return fromReleaseDocument(d);
     });
+  }
+
+  async history(appId: string, version: string, limit: number): Promise<HistoryEntry[]> {
+    return guarded('history', async () => (await this.lines.find(historyFilter(appId, version)).sort(HISTORY_ORDER).limit(Math.max(0, limit)).toArray()).map(fromHistoryDocument).reverse());
   }
 
   async getSettings(appId: string): Promise<AppRolloutSettings> {

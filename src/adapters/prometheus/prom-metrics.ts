@@ -8,7 +8,11 @@ const HELP: Record<MetricName, { help: string; labels: string[] }> = {
   rate_limit_rejections_total: { help: 'Requests refused by a rate limit, by scope', labels: ['scope'] },
   rate_limiter_errors_total: { help: 'Rate limiter store errors (the request was allowed: fail-open)', labels: ['op'] },
   client_log_entries_total: { help: 'Client log entries accepted, by level', labels: ['level'] },
-  beacons_total: { help: 'Update-check beacons, by outcome (counted or why not)', labels: ['outcome'] },
+  beacons_total: {
+    help: 'Update-check beacons, by outcome: accepted (well formed; whether its app counts it is not told here), or why it was ignored',
+    labels: ['outcome'],
+  },
+  beacons_refused_total: { help: 'Devices of beacons and reports left uncounted, by reason (ip_limit, cell_cap, pending_cap)', labels: ['reason'] },
 };
 
 /** The Metrics port on prom-client, with its own registry so tests and instances don't share state. */

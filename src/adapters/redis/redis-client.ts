@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ClusterNode } from './cluster-nodes';
 
 const backoff = (times: number) => Math.min(times * 200, 2_000);
 
@@ -55,22 +56,7 @@ export function redactedUrl(url: string): string {
 /** A Redis or a Redis Cluster client: every Redis adapter takes either. */
 export type RedisConnection = Redis | Cluster;
 
-export interface ClusterNode {
-  host: string;
-  port: number;
-}
-
-/** `host:port,host:port,…` (IPv6 as `[::1]:7001`) or throws an Error naming REDIS_CLUSTER_NODES. */
-export function parseClusterNodes(value: string): ClusterNode[] {
-  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  if (entries.length === 0) throw new Error('REDIS_CLUSTER_NODES: expected host:port[,host:port…], got an empty value');
-  return entries.map((entry) => {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(entry);
-    const port = match ? Number(match[3]) : NaN;
-    if (!match || port < 1 || port > 65535) throw new Error(`REDIS_CLUSTER_NODES: "${entry}" is not host:port`);
-    return { host: (match[1] ?? match[2])!, port };
-  });
-}
+export { parseClusterNodes, type ClusterNode } from './cluster-nodes';
 
 const SLOTS = 16384;
 const STARTUP_TIMEOUT_MS = 10_000;

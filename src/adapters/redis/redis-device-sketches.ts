@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from './redis-client';
-import { cellFromId, cellId, cellMatches } from '../../domain/rollout-cell';
-import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity, SketchKey, SketchKind, SketchQuery } from '../../ports/device-sketches';
+import { cellFromId, cellId, cellMatches, type RolloutCell } from '../../domain/rollout-cell';
+import { SKETCH_PAGE_SIZE, type DayKeyStore, type DeviceSketchStore, type SketchEntry, type SketchGranularity, type SketchKey, type SketchKind, type SketchQuery } from '../../ports/device-sketches';
 import { fromRedisHll, toRedisHll } from './redis-hll-format';
 
 export const SKETCH_KEY_PREFIX = 'tt:hll:';
@@ -77,7 +77,7 @@ export class RedisDeviceSketchStore implements DeviceSketchStore {
     if (failed) throw failed[0];
   }
 
-  async read(query: SketchQuery): Promise<SketchEntry[]> {
+  async *readPages(query: SketchQuery, pageSize = SKETCH_PAGE_SIZE): AsyncIterable<SketchEntry[]> {
     this.operations++;
     const members = await this.redis.zrangebyscore(indexKey(query.appId, query.granularity), query.from.getTime(), `(${query.to.getTime()}`);
     const keys: SketchKey[] = [];
@@ -87,17 +87,29 @@ export class RedisDeviceSketchStore implements DeviceSketchStore {
       if (!cellMatches(key.cell, query.cell)) continue;
       keys.push(key);
     }
-    const out: SketchEntry[] = [];
-    for (let at = 0; at < keys.length; at += 500) {
-      const chunk = keys.slice(at, at + 500);
+    for (let at = 0; at < keys.length; at += pageSize) {
+      const chunk = keys.slice(at, at + pageSize);
       this.operations++;
       const values = await this.redis.mgetBuffer(...chunk.map(sketchKey));
+      const page: SketchEntry[] = [];
       chunk.forEach((key, i) => {
         const value = values[i];
-        if (value) out.push({ key, registers: fromRedisHll(value) });
+        if (value) page.push({ key, registers: fromRedisHll(value) });
       });
+      if (page.length > 0) yield page;
     }
-    return out;
+  }
+
+  /** From the day index alone: no sketch is read. */
+  async cellsIn(appId: string, day: Date): Promise<RolloutCell[]> {
+    this.operations++;
+    const members = await this.redis.zrangebyscore(indexKey(appId, 'day'), day.getTime(), day.getTime());
+    const cells = new Map<string, RolloutCell>();
+    for (const member of members) {
+      const { cell } = parseMember(appId, 'day', member);
+      cells.set(cellId(cell), cell);
+    }
+    return [...cells.values()];
   }
 
   /** PEXPIREAT removes sketches; the merge script trims the indexes. */

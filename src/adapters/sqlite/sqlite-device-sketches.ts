@@ -1,6 +1,8 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import { decodeRegisters, encodeRegisters, mergeRegisters } from '../../domain/hyperloglog';
-import type { DayKeyStore, DeviceSketchStore, SketchEntry, SketchGranularity, SketchKind, SketchQuery } from '../../ports/device-sketches';
+import { CELL_FIELDS, type RolloutCell } from '../../domain/rollout-cell';
+import { SKETCH_PAGE_SIZE, type DayKeyStore, type DeviceSketchStore, type SketchEntry, type SketchGranularity, type SketchKind, type SketchQuery } from '../../ports/device-sketches';
 import { guarded, statementCache, type SqliteDatabase } from './sqlite-database';
 
 interface SketchRow {
@@ -22,14 +24,16 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
   private readonly select;
   private readonly upsert;
   private readonly remove;
+  private readonly cells;
   private readonly selectOne;
   private readonly byShape: (sql: string) => Statement;
   private readonly mergeTx: (entries: SketchEntry[]) => void;
 
   constructor(db: SqliteDatabase) {
     this.selectOne = db.prepare('SELECT 1');
-    // A read's filter has 16 shapes at most (which of the four cell fields are given) times kinds or not.
-    this.byShape = statementCache(db, 64);
+    // A read's filter has 16 shapes at most (which of the four cell fields are given) times kinds or
+    // not, each a first page and a next one.
+    this.byShape = statementCache(db, 128);
     this.select = db.prepare<unknown[], { registers: Buffer }>(
       'SELECT registers FROM device_sketches WHERE app_id = ? AND granularity = ? AND bucket = ? AND version = ? AND channel = ? AND platform = ? AND arch = ? AND kind = ?',
     );
@@ -37,7 +41,13 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
       `INSERT INTO device_sketches (app_id, granularity, bucket, version, channel, platform, arch, kind, registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (app_id, granularity, bucket, version, channel, platform, arch, kind) DO UPDATE SET registers = excluded.registers`,
     );
-    this.remove = db.prepare('DELETE FROM device_sketches WHERE granularity = ? AND bucket < ?');
+    this.remove = db.prepare(
+      `DELETE FROM device_sketches WHERE (app_id, granularity, bucket, version, channel, platform, arch, kind) IN
+         (SELECT app_id, granularity, bucket, version, channel, platform, arch, kind FROM device_sketches WHERE granularity = ? AND bucket < ? LIMIT ?)`,
+    );
+    this.cells = db.prepare<[string, number], RolloutCell>(
+      "SELECT DISTINCT version, channel, platform, arch FROM device_sketches WHERE app_id = ? AND granularity = 'day' AND bucket = ?",
+    );
     this.mergeTx = db.transaction((entries: SketchEntry[]) => {
       for (const { key, registers } of entries) {
         const id = [key.appId, key.granularity, key.bucket.getTime(), key.cell.version, key.cell.channel, key.cell.platform, key.cell.arch, key.kind];
@@ -53,10 +63,11 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
     guarded('sketch merge', () => this.mergeTx(entries));
   }
 
-  async read(query: SketchQuery): Promise<SketchEntry[]> {
+  /** Keyset pages in primary-key order: each page is one short synchronous query. */
+  async *readPages(query: SketchQuery, pageSize = SKETCH_PAGE_SIZE): AsyncIterable<SketchEntry[]> {
     const where = ['app_id = ?', 'granularity = ?', 'bucket >= ?', 'bucket < ?'];
     const params: unknown[] = [query.appId, query.granularity, query.from.getTime(), query.to.getTime()];
-    for (const field of ['version', 'channel', 'platform', 'arch'] as const) {
+    for (const field of CELL_FIELDS) {
       const value = query.cell?.[field];
       if (value !== undefined) {
         where.push(`${field} = ?`);
@@ -67,23 +78,34 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
       where.push('kind IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(query.kinds));
     }
-    const rows = guarded('sketch read', () =>
-      this.byShape(`SELECT version, channel, platform, arch, bucket, kind, registers FROM device_sketches WHERE ${where.join(' AND ')}`).all(...params) as SketchRow[],
-    );
-    return rows.map((row) => ({
-      key: {
-        appId: query.appId,
-        cell: { version: row.version, channel: row.channel, platform: row.platform, arch: row.arch },
-        granularity: query.granularity,
-        bucket: new Date(row.bucket),
-        kind: row.kind as SketchKind,
-      },
-      registers: decodeRegisters(row.registers),
-    }));
+    const columns = 'bucket, version, channel, platform, arch, kind';
+    const first = this.byShape(`SELECT ${columns}, registers FROM device_sketches WHERE ${where.join(' AND ')} ORDER BY ${columns} LIMIT ?`);
+    const next = this.byShape(`SELECT ${columns}, registers FROM device_sketches WHERE ${where.join(' AND ')} AND (${columns}) > (?, ?, ?, ?, ?, ?) ORDER BY ${columns} LIMIT ?`);
+    let last: SketchRow | undefined;
+    for (;;) {
+      const after = last;
+      const rows = guarded('sketch read', () =>
+        after === undefined ? first.all(...params, pageSize) : next.all(...params, after.bucket, after.version, after.channel, after.platform, after.arch, after.kind, pageSize),
+      ) as SketchRow[];
+      if (rows.length > 0) yield rows.map((row) => entryOf(query, row));
+      if (rows.length < pageSize) return;
+      last = rows[rows.length - 1];
+    }
   }
 
+  async cellsIn(appId: string, day: Date): Promise<RolloutCell[]> {
+    return guarded('sketch cells', () => this.cells.all(appId, day.getTime()));
+  }
+
+  /** In batches, one per event-loop turn, so a large expiry never holds the loop for long. */
   async expire(granularity: SketchGranularity, before: Date): Promise<number> {
-    return guarded('sketch expiry', () => this.remove.run(granularity, before.getTime()).changes);
+    let removed = 0;
+    for (;;) {
+      const changes = guarded('sketch expiry', () => this.remove.run(granularity, before.getTime(), EXPIRY_BATCH).changes);
+      removed += changes;
+      if (changes < EXPIRY_BATCH) return removed;
+      await setImmediate();
+    }
   }
 
   async ping(): Promise<void> {
@@ -92,6 +114,21 @@ export class SqliteDeviceSketchStore implements DeviceSketchStore {
 
   /** The shared handle is closed by its owner. */
   async close(): Promise<void> {}
+}
+
+const EXPIRY_BATCH = 2_000;
+
+function entryOf(query: SketchQuery, row: SketchRow): SketchEntry {
+  return {
+    key: {
+      appId: query.appId,
+      cell: { version: row.version, channel: row.channel, platform: row.platform, arch: row.arch },
+      granularity: query.granularity,
+      bucket: new Date(row.bucket),
+      kind: row.kind as SketchKind,
+    },
+    registers: decodeRegisters(row.registers),
+  };
 }
 
 export class SqliteDayKeyStore implements DayKeyStore {

@@ -1,4 +1,5 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { currentSettings, foldLegacyCells, type LegacyCell } from '../../domain/rollout-legacy';
 
 /**
  * One schema change. A migration's SQL is history: once released it never changes, because
@@ -280,10 +281,106 @@ function snakeCaseColumns(db: SqliteDatabase): void {
 /** The same outbox row on the snake_case columns; the payload is unchanged. */
 const groupEventRow2 = (type: string) => groupEventRow(type, { hash: 'group_hash', updated: 'updated_at', created: 'created_at' });
 
+/**
+ * Counts of refused beacons per (app, granularity, bucket, cell, reason), the cell as its id ('' for
+ * none), and of beacons to unknown apps per (hour, reason, owner, app name), kept to each hour's most
+ * frequent by the adapter.
+ */
+function beaconRefusals(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE beacon_refusals (
+      app_id TEXT NOT NULL,
+      granularity TEXT NOT NULL CHECK (granularity IN ('hour', 'day')),
+      bucket INTEGER NOT NULL,
+      cell TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (app_id, granularity, bucket, cell, reason)
+    ) WITHOUT ROWID;
+    CREATE INDEX beacon_refusals_expiry ON beacon_refusals (granularity, bucket);
+    CREATE TABLE beacon_unmatched (
+      hour INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      app_name TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (hour, reason, owner, app_name)
+    ) WITHOUT ROWID;
+  `);
+}
+
+/**
+ * Migration 4: one state per release. 0.1.0 judged each cell on its own (rollout_cells); a release is
+ * now one test with a role (rollout, baseline, previous), a verdict only when it is a rollout (so the
+ * column admits null), its reasons, its evidence (state, JSON) and a history of changes. The cells'
+ * reasons, halt time and healthy streak fold into the release; each release starts its history with
+ * its verdict at its last evaluation and, if resumed, the resume. Settings take the new limit names.
+ */
+function releaseStateV3(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE rollout_releases_v3 (
+      app_id TEXT NOT NULL,
+      version TEXT NOT NULL,
+      role TEXT NOT NULL CHECK (role IN ('rollout', 'baseline', 'previous')),
+      verdict TEXT CHECK (verdict IN ('healthy', 'watch', 'halt')),
+      reasons TEXT NOT NULL,
+      baseline_version TEXT,
+      consecutive_healthy INTEGER NOT NULL,
+      halted_at INTEGER,
+      superseded_by TEXT,
+      active_device_days REAL NOT NULL,
+      state TEXT,
+      data_through INTEGER,
+      evaluated_at INTEGER NOT NULL,
+      resumed_at INTEGER,
+      resumed_by TEXT,
+      resume_note TEXT,
+      PRIMARY KEY (app_id, version)
+    );
+    CREATE TABLE rollout_history (
+      id INTEGER PRIMARY KEY,
+      app_id TEXT NOT NULL,
+      version TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('verdict', 'role', 'resume')),
+      from_value TEXT,
+      to_value TEXT,
+      reasons TEXT NOT NULL,
+      by_user TEXT,
+      note TEXT
+    );
+    CREATE INDEX rollout_history_release_at ON rollout_history (app_id, version, at);
+  `);
+  const releases = db.prepare('SELECT * FROM rollout_releases').all() as Array<Record<string, unknown>>;
+  const cellsOf = db.prepare<[string, string], { verdict: string; reasons: string; consecutive_healthy: number; halted_at: number | null }>(
+    'SELECT verdict, reasons, consecutive_healthy, halted_at FROM rollout_cells WHERE app_id = ? AND version = ?',
+  );
+  const insert = db.prepare(`
+    INSERT INTO rollout_releases_v3 (app_id, version, role, verdict, reasons, baseline_version, consecutive_healthy, halted_at, superseded_by,
+      active_device_days, state, data_through, evaluated_at, resumed_at, resumed_by, resume_note)
+    VALUES (@app_id, @version, 'rollout', @verdict, @reasons, @baseline_version, @consecutive_healthy, @halted_at, NULL,
+      0, NULL, @data_through, @evaluated_at, @resumed_at, @resumed_by, @resume_note)`);
+  const line = db.prepare('INSERT INTO rollout_history (app_id, version, at, kind, from_value, to_value, reasons, by_user, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const r of releases) {
+    const cells: LegacyCell[] = cellsOf.all(r.app_id as string, r.version as string).map((c) => ({ verdict: c.verdict, reasons: JSON.parse(c.reasons) as string[], consecutiveHealthy: c.consecutive_healthy, haltedAt: c.halted_at }));
+    const folded = foldLegacyCells(r.verdict as string, cells);
+    insert.run({ ...r, reasons: JSON.stringify(folded.reasons), consecutive_healthy: folded.consecutiveHealthy, halted_at: folded.haltedAt });
+    const at = (r.resumed_at as number | null) ?? (r.evaluated_at as number);
+    if (r.resumed_at !== null) line.run(r.app_id, r.version, r.resumed_at, 'resume', null, null, '[]', r.resumed_by, r.resume_note);
+    line.run(r.app_id, r.version, Math.max(at, r.evaluated_at as number), 'verdict', null, r.verdict, JSON.stringify(folded.reasons), null, null);
+  }
+  db.exec('DROP TABLE rollout_releases; DROP TABLE rollout_cells; ALTER TABLE rollout_releases_v3 RENAME TO rollout_releases;');
+  const settings = db.prepare('SELECT app_id, settings FROM rollout_settings').all() as Array<{ app_id: string; settings: string }>;
+  const update = db.prepare('UPDATE rollout_settings SET settings = ? WHERE app_id = ?');
+  for (const s of settings) update.run(JSON.stringify(currentSettings(JSON.parse(s.settings) as Record<string, unknown>)), s.app_id);
+}
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'the schema of release 0.1.0', up: schemaOf010 },
   { version: 2, name: 'snake_case column names', up: snakeCaseColumns },
+  { version: 3, name: 'refused-beacon counts', up: beaconRefusals },
+  { version: 4, name: 'one rollout state per release, with its history', up: releaseStateV3 },
 ];
 
 /** The schema version this code writes: the last migration's. */

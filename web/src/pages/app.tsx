@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { EVENT_TYPES, get, GROUP_STATUSES, type App, type GroupPage } from '../api';
 import { AdoptionChart, CrashFreeChart } from '../charts';
 import { ErrorText, isNotFound, Loading, PageTitle, StatusBadge, TableWrap, VerdictBadge } from '../components';
-import { count, percent, REASON_TEXT, when } from '../format';
+import { count, percent, when } from '../format';
 import { href, useAsync } from '../hooks';
 import { daySeries, releases, type Release } from '../rollouts';
 import { NotFoundPage } from './not-found';
@@ -12,9 +12,9 @@ const PAGE_SIZE = 50;
 const FILTERS = ['version', 'channel', 'platform', 'arch'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | 'type' | 'status', string>>;
 
+/** The release's reasons in the words the API gives (one verdict per release, so one list). */
 function reasonsOf(release: Release): string[] {
-  const reasons = new Set(release.health?.cells.flatMap((c) => c.reasons ?? []) ?? []);
-  return [...reasons].map((r) => REASON_TEXT[r] ?? r.replace(/_/g, ' '));
+  return release.health?.explanation ?? [];
 }
 
 interface Column {
@@ -28,7 +28,7 @@ const crashFreeOf = (release: Release) => (release.cell.suppressed ? undefined :
 
 /** The Releases table, one entry per column: a new column is one more entry. */
 const RELEASE_COLUMNS: Column[] = [
-  { header: 'Verdict', cell: (r) => <VerdictBadge verdict={r.health?.verdict} /> },
+  { header: 'Verdict', cell: (r) => (r.health && r.health.role !== 'rollout' && r.health.verdict === null ? <span class="muted">{r.health.role}</span> : <VerdictBadge verdict={r.health?.verdict} />) },
   {
     header: 'Reasons',
     kind: 'text',
