@@ -28,6 +28,10 @@ const DETAILS = { message: `renderer crashed ${XSS}`, stack: ['main.js:1', 'rend
 /** Over the page's 256 KiB, under REPORTS_MAX_DETAILS_DECOMPRESSED_BYTES and, gzipped, the compressed limit. */
 const BIG_DETAILS = { log: Array.from({ length: 6000 }, (_, i) => `line ${String(i).padStart(5, '0')}: ${'x'.repeat(80)}`) };
 const WIDTHS = [390, 1400] as const;
+/** shop-desktop's beta, on three devices: newer than the halted 1.9.0, and it must not mask it. */
+const BETA = '1.10.0-beta.1';
+/** shop-mobile's update checks refused over the per-address limit. */
+const REFUSED = 7;
 /** DASHBOARD_TIME_BUDGET_MS (npm run test:reliability): the app page's first paint and groups table must come within it. */
 const TIME_BUDGET_MS = process.env.DASHBOARD_TIME_BUDGET_MS ? Number(process.env.DASHBOARD_TIME_BUDGET_MS) : null;
 
@@ -52,14 +56,18 @@ function crashingDevices(i: number, d: number): Set<number> {
   return new Set(Array.from({ length: k }, (_, j) => (d * 37 + j * Math.floor(n / k)) % n));
 }
 
-/** Today's beacons only (POST /telemetry/beacons): `devices` per version, all within the last minute. */
-async function beaconsToday(app: Parameters<typeof request>[0], key: string, end: number, devices: Record<string, number>): Promise<void> {
-  const at = new Date(end - 60_000).toISOString();
+const todayDevice = (key: string, version: string, i: number) => `today-${key.slice(-8)}-${version}-${i}`;
+
+/** Today's beacons only (POST /telemetry/beacons): `devices` per version, all at `at` (default: a minute before `end`). */
+async function beaconsToday(app: Parameters<typeof request>[0], key: string, end: number, devices: Record<string, number>, cell: Partial<Record<keyof typeof CELL, string>> = {}, at = new Date(end - 60_000)): Promise<void> {
   const beacons = Object.entries(devices).flatMap(([version, n]) =>
-    Array.from({ length: n }, (_, i) => ({ device_id: `today-${key.slice(-8)}-${version}-${i}`, version, ...CELL, at })),
+    Array.from({ length: n }, (_, i) => ({ device_id: todayDevice(key, version, i), version, ...CELL, ...cell, at: at.toISOString() })),
   );
-  const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send({ beacons });
-  expect(res.body).toEqual({ accepted: beacons.length, rejected: [] });
+  for (let from = 0; from < beacons.length; from += 1000) {
+    const batch = beacons.slice(from, from + 1000);
+    const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send({ beacons: batch });
+    expect(res.body).toEqual({ accepted: batch.length, rejected: [] });
+  }
 }
 
 /**
@@ -127,6 +135,7 @@ describeBrowser('dashboard in a real browser', () => {
   let appId: string;
   let oneDayAppId: string;
   let fewDevicesAppId: string;
+  let photoAppId: string;
   let detailedGroup: string;
   let bigGroup: string;
   let context: BrowserContext;
@@ -150,6 +159,7 @@ describeBrowser('dashboard in a real browser', () => {
         REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '100000',
         // The webhook test's receiver listens on loopback; creating the webhook needs no such flag, delivering does.
         WEBHOOK_ALLOW_PRIVATE: 'true',
+        TELEMETRY_RATE_LIMIT_PER_IP: '5',
         DASHBOARD_DIR: distDir,
       },
       { logLevel: 'warn' },
@@ -179,9 +189,25 @@ describeBrowser('dashboard in a real browser', () => {
     // The rollout ends now: the browser asks for the last seven UTC days by its own clock.
     const end = Date.now();
     await seedRollout(h, app, shop.key, end);
+    // photo-editor: a release that goes watch → halt today, for the history and the resume.
+    const photo = await h.createApp('photo-editor', admin.id);
+    photoAppId = photo.appId;
+    h.clock.set(new Date(end - 40 * 60_000));
+    await beaconsToday(app, photo.key, end, { '1.0.0': 2000, '1.1.0': 400 }, {}, new Date(end - 40 * 60_000));
+    // shop-desktop's beta: three devices on a channel of its own, newer than the halted 1.9.0.
+    await beaconsToday(app, shop.key, end, { [BETA]: 3 }, { channel: 'beta' }, new Date(end - 40 * 60_000));
+    await h.rollouts.buffer.flush();
     // healthy needs two evaluations in a row that find it so.
     h.clock.set(new Date(end - 30 * 60_000));
     await h.verdicts.evaluator.evaluateAll();
+    h.clock.set(new Date(end - 20 * 60_000));
+    for (const [version, n] of [['1.0.0', 6], ['1.1.0', 30]] as const) {
+      for (let i = 0; i < n; i++) {
+        const body = reportBody({ application: { name: 'photo-editor', version, channel: CELL.channel }, system: { platform: CELL.platform, arch: CELL.arch }, event: { type: 'crash', reason: `brush_engine_${i % 2}` } });
+        const res = await request(app).post('/reports/ingest').set('Authorization', `Bearer ${photo.key}`).set('X-Device-ID', todayDevice(photo.key, version, i)).send(body);
+        expect(res.status).toBe(202);
+      }
+    }
     const big = reportBody({
       application: { name: 'shop-desktop', version: '1.8.0' },
       event: { type: 'startup_failure', reason: 'verbose_log_on_startup' },
@@ -207,6 +233,16 @@ describeBrowser('dashboard in a real browser', () => {
     fewDevicesAppId = fewDevices.appId;
     await beaconsToday(app, fewDevices.key, end, { '0.1.0': 3 });
     await h.rollouts.buffer.flush();
+    // Update checks of devices already counted, from one address: over TELEMETRY_RATE_LIMIT_PER_IP, refused and counted as such.
+    for (let i = 0; i < 5 + REFUSED; i++) {
+      await request(app)
+        .get('/telemetry/beacon')
+        .query({ owner: ADMIN.username, app_name: 'shop-mobile', version: '2.0.0', ...CELL })
+        .set('X-Device-ID', todayDevice(oneDay.key, '2.0.0', i))
+        .expect(i < 5 ? 204 : 429);
+    }
+    await h.rollouts.buffer.flush();
+    await h.rollouts.refusals.flush();
     await h.verdicts.evaluator.evaluateAll();
     // The seeding's group.new and verdict events go nowhere: no webhook exists yet.
     await h.verdicts.delivery.runOnce();
@@ -223,8 +259,17 @@ describeBrowser('dashboard in a real browser', () => {
       verdicts.set(version, health.body.verdict);
     }
     const rates = await request(app).get('/rollouts/rates').query({ app: appId, group_by: 'version' }).set('Authorization', `Bearer ${adminToken}`);
-    for (const cell of rates.body.cells) weekRates.set(cell.version, cell.rates.crash_free);
+    for (const cell of rates.body.cells) if (!cell.suppressed) weekRates.set(cell.version, cell.rates.crash_free);
     process.stdout.write(`dashboard: seeded ${groupTotal} groups; verdicts ${VERSIONS.map((v) => `${v} ${verdicts.get(v)}`).join(', ')}\n`);
+    if (process.env.DUMP) {
+      const get = async (path: string, query: object) => (await request(app).get(path).query(query).set('Authorization', `Bearer ${adminToken}`)).body;
+      const out: Record<string, unknown> = { apps: await get('/apps', {}) };
+      for (const [id, vs] of [[appId, [...VERSIONS, BETA]], [photoAppId, ['1.0.0', '1.1.0']], [oneDayAppId, ['2.0.0', '1.9.0']], [fewDevicesAppId, ['0.1.0']]] as const) {
+        for (const v of vs) out[`${id} ${v}`] = { health: await get('/rollouts/health', { app: id, version: v }), history: await get('/rollouts/history', { app: id, version: v }) };
+        out[`${id} rates`] = await get('/rollouts/rates', { app: id, group_by: 'version,channel,platform,arch' });
+      }
+      require('node:fs').writeFileSync(process.env.DUMP, JSON.stringify(out, null, 1));
+    }
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
