@@ -12,7 +12,7 @@ export function VerdictBadge({ verdict }: { verdict: Verdict | null | undefined 
 export function ReleaseVerdict({ health }: { health: Health | null | undefined }) {
   if (!health) return <VerdictBadge verdict={null} />;
   if (health.role === 'rollout') return <VerdictBadge verdict={health.verdict} />;
-  return <span class="role">{health.role}: not judged</span>;
+  return <span class="muted not-judged">not judged</span>;
 }
 
 /** What each role means, in the words of docs/webhooks-and-verdicts.md. */

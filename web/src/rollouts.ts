@@ -38,7 +38,7 @@ export interface Releases {
   items: Release[];
   /** Refused beacons of the app in the window: the device counts are short by these. */
   refused: RefusedSummary;
-  /** The versions the charts draw: the newest ones with figures (not suppressed). */
+  /** The versions the charts draw: the newest ones with figures over the window (not suppressed). */
   charted: string[];
 }
 
@@ -56,7 +56,9 @@ export async function releases(appId: string): Promise<Releases | null> {
       }),
     })),
   );
-  const charted = items.filter((r) => !r.cell.suppressed).map((r) => r.version).slice(0, CHART_VERSIONS);
+  // A version with too few devices over the whole window has no daily figures either; with none at all, the charts say so.
+  const withFigures = items.filter((r) => !r.cell.suppressed);
+  const charted = (withFigures.length > 0 ? withFigures : items).map((r) => r.version).slice(0, CHART_VERSIONS);
   return { items, refused: rates.refused_beacons, charted };
 }
 

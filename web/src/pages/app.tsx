@@ -37,7 +37,7 @@ const RELEASE_COLUMNS: Column[] = [
   { header: 'Role', cell: (r) => r.health?.role ?? <span class="muted">–</span> },
   { header: 'Verdict', cell: (r) => <ReleaseVerdict health={r.health} /> },
   { header: 'Explanation', kind: 'text', cell: explanationOf },
-  { header: 'Share of devices', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
+  { header: 'Share', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
   {
     header: 'Crash-free',
     kind: 'num',
@@ -76,7 +76,7 @@ function ReleasesTable({ appId, releases }: { appId: string; releases: Release[]
         <tbody>
           {releases.map((release) => (
             <tr key={release.version}>
-              <th scope="row">
+              <th scope="row" class="version">
                 <a href={href('apps', appId, 'releases', release.version)}>{release.version}</a>
               </th>
               {RELEASE_COLUMNS.map((c) => (

@@ -24,7 +24,8 @@ type Side = NonNullable<HealthCell['metrics']['crash']>['release'];
 /** A rate in device-days with its 95% interval, and what it counts; words where there is no rate. */
 function SideText({ side, metric }: { side: Side; metric: MetricName }) {
   if (side.rate === null || side.low === null || side.high === null) {
-    return <span class="muted">{metric !== 'crash' ? 'no denominator' : side.exposure === 0 ? 'no devices' : 'no rate'}</span>;
+    const words = side.exposure === 0 && side.affected === 0 ? (metric === 'crash' ? 'no devices' : 'no data') : metric === 'crash' ? 'no rate' : 'no denominator';
+    return <span class="muted">{words}</span>;
   }
   return (
     <>
@@ -256,7 +257,7 @@ function EvidenceCells({ health }: { health: Health }) {
           <tbody>
             {health.cells.map((c) => (
               <tr key={cellName(c)}>
-                <th scope="row">{cellName(c)}</th>
+                <th scope="row" class="cell-name">{cellName(c)}</th>
                 <td class="rate">{c.metrics.crash ? <SideText side={c.metrics.crash.release} metric="crash" /> : '–'}</td>
                 <td class="rate">{c.metrics.crash ? <SideText side={c.metrics.crash.baseline} metric="crash" /> : '–'}</td>
                 <td class="num">{ratioText(c.metrics.crash?.ratio ?? null)}</td>
@@ -275,10 +276,9 @@ function CountsRow({ cell }: { cell: RatesCell }) {
   const cf = cell.suppressed ? undefined : cell.rates?.crash_free;
   return (
     <tr>
-      <th scope="row">{cellName(cell)}</th>
+      <th scope="row" class="cell-name">{cellName(cell)}</th>
       <td class="num">{cell.suppressed || cell.active_device_days === undefined ? <span class="muted">too few devices</span> : count(cell.active_device_days)}</td>
       <td class="num">{cell.refused_beacons > 0 ? <strong class="refused-count">{count(cell.refused_beacons)}</strong> : '0'}</td>
-      <td class="num">{percent(cell.share, 1)}</td>
       <td class="num">{cf ? percent(cf.rate) : '–'}</td>
       <td class="num">{cf ? `${percent(cf.low)} – ${percent(cf.high)}` : '–'}</td>
     </tr>
@@ -304,7 +304,6 @@ function CellCounts({ appId, version }: { appId: string; version: string }) {
                   <th scope="col">Cell</th>
                   <th scope="col" class="num">Device-days</th>
                   <th scope="col" class="num">Refused beacons</th>
-                  <th scope="col" class="num">Share</th>
                   <th scope="col" class="num">Crash-free</th>
                   <th scope="col" class="num">95% interval</th>
                 </tr>
