@@ -163,6 +163,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     deps: {
       config,
       logger,
+      clock,
       ingestion,
       beacons: rollouts.beacons ?? undefined,
       routers,
