@@ -314,7 +314,7 @@ export async function simulateRun(s: Scenario, random: () => number, onHour?: (t
       let n = 0;
       return () => `e${n++}`;
     })(),
-    settings: { defaults: { ...s.settings }, bootstrapDays: 14 },
+    settings: { defaults: { ...SETTINGS_OVERRIDE, ...s.settings }, bootstrapDays: 14 },
     payloads: { verdictChanged: () => ({}), crashRateLimitShared: () => ({}) },
     pause: async () => undefined,
   });
@@ -348,6 +348,9 @@ const ramp = (over: Partial<Scenario> & { name: string }): Scenario => ({ fleet:
  * never halt a release no worse than its baseline (at most 1% of runs), halt a worse one, reach
  * healthy on a good one by the end of the ramp.
  */
+/** Settings for every scenario from TELLTALE_SIM_SETTINGS (JSON, the domain's names), to try a change before making it the default. */
+const SETTINGS_OVERRIDE: Partial<RolloutSettings> = process.env.TELLTALE_SIM_SETTINGS ? (JSON.parse(process.env.TELLTALE_SIM_SETTINGS) as Partial<RolloutSettings>) : {};
+
 export const SCENARIOS: Array<Scenario & { expect: 'no_halt' | 'halt' | 'healthy' | 'baseline_never_halted' }> = [
   { ...ramp({ name: 'ramp θ=1' }), expect: 'no_halt' },
   { ...ramp({ name: 'ramp θ=1.25', theta: 1.25 }), expect: 'no_halt' },
