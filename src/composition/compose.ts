@@ -6,6 +6,7 @@ import type { ReadinessCheck } from '../adapters/http/ops-routes';
 import type { RedisConnection } from '../adapters/redis/redis-client';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { CachedAppDirectory } from '../app/cached-app-directory';
+import { RelayTokens } from '../app/relay-tokens';
 import type { Identity } from '../app/identity';
 import { LeasedTask } from '../app/leased-task';
 import { RetentionSweeper } from '../app/retention-sweeper';
@@ -66,6 +67,8 @@ export interface Composition {
   verdicts: Verdicts;
   /** Device sketches, beacons and rates (rollout health). */
   rollouts: Rollouts;
+  /** Relay tokens, the credential of POST /telemetry/beacons (routes, CLI). */
+  relayTokens: RelayTokens;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -111,7 +114,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const holder = leaseHolderName();
 
   const verdictStores = await composeVerdictStores(storage);
-  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger, lease, holder }, closers);
+  const relayTokens = new RelayTokens({ store: storage.relayTokens, directory, clock, randomHex });
+  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, relayTokens, limiter, metrics, clock, logger, lease, holder }, closers);
   const ingestion = composeReportIngestion(config, { directory, repository, blobStore, limiter, clock, metrics, logger, devices: rollouts.counter, outbox: verdictStores.groupEventsInIngestWrite ? undefined : verdictStores.webhooks });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const { identity } = identityParts;
@@ -157,6 +161,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     redis,
     verdicts,
     rates: rollouts.rates,
+    relayTokens,
   });
 
   return {
@@ -194,6 +199,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     sqlite,
     verdicts,
     rollouts,
+    relayTokens,
     close: () => closers.closeAll(),
   };
 }

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { appsRoutes, type CurrentRollout } from '../adapters/http/apps-routes';
 import { reportsReadRoutes } from '../adapters/http/reports-read-routes';
 import { AppManagement } from '../app/app-management';
+import type { RelayTokens } from '../app/relay-tokens';
 import type { CachedAppDirectory } from '../app/cached-app-directory';
 import { ReportGroups } from '../app/report-groups';
 import type { BlobStore } from '../ports/blob-store';
@@ -17,6 +18,8 @@ export interface ReadApiParts {
   blobStore: BlobStore;
   clock: Clock;
   secrets: { urlSigning: string };
+  /** Deleting an app revokes its relay tokens. */
+  relayTokens: RelayTokens;
   /** The app list's worst current rollout; absent in tests that build the read API alone. */
   currentRollout?: CurrentRollout;
 }
@@ -28,6 +31,7 @@ export function readApiRouters(c: ReadApiParts, verifier: TokenVerifier, randomH
     directory: c.directory,
     repository: c.repository,
     blobStore: c.blobStore,
+    relayTokens: c.relayTokens,
     clock: c.clock,
     randomHex,
     storagePrefix: config.reports.storagePrefix,

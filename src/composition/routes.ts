@@ -14,6 +14,7 @@ import type { RolloutRates } from '../app/rollout-rates';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
 import { rolloutHealthRoutes, webhooksRoutes } from '../adapters/http/verdict-routes';
+import { relayTokenDocs, relayTokenRoutes } from '../adapters/http/relay-token-routes';
 import { rolloutHealthDocs, webhooksDocs } from '../adapters/http/verdict-route-docs';
 import type { Config } from './config';
 import type { Verdicts } from './verdicts';
@@ -44,6 +45,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...(logsIntake ? [logsRoutes({ intake: logsIntake, settings: config.logs, metrics: parts.metrics, logger: parts.logger, redis: parts.redis })] : []),
     ...readApiRouters({ ...parts, currentRollout: (appId) => parts.verdicts.rolloutHealth.worstCurrent(appId) }, tokenVerifier, randomHex),
     webhooksRoutes(parts.verdicts.webhookManagement, tokenVerifier),
+    relayTokenRoutes(parts.relayTokens, tokenVerifier),
     rolloutHealthRoutes(parts.verdicts.rolloutHealth, tokenVerifier),
     ...(parts.rates ? [rolloutsRoutes(parts.rates, tokenVerifier)] : []),
     dashboardRoutes({ distDir: config.dashboardDir ?? DASHBOARD_DIST_DIR, verifier: tokenVerifier }),
@@ -55,6 +57,7 @@ export function apiRoutes(config: Readonly<Config>, parts: RouteParts): { router
     ...(config.reports.enabled ? reportsReadDocs : []),
     ...(config.logs.enabled ? logsDocs(config.logs) : []),
     ...webhooksDocs,
+    ...relayTokenDocs,
     ...rolloutHealthDocs,
     ...(parts.rates ? rolloutsDocs : []),
     ...dashboardDocs,
