@@ -447,7 +447,21 @@ export function table(rows: ScenarioSummary[]): string {
   return [row(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(row)].join('\n');
 }
 
+const USAGE = `Usage: node -r @swc-node/register bench/rollout-simulation.ts [--runs N] [--seed S] [--only a,b] [--part k/n] [--json]
+
+Drives the real RolloutEvaluator hour by hour over seeded scenarios and prints, per scenario, how often
+the release was halted, declared healthy, and when.
+  --runs N     runs per scenario (default 400)
+  --seed S     the seed (default 1); the same seed gives the same figures
+  --only a,b   only the scenarios whose name contains one of these
+  --part k/n   every n-th scenario from the k-th, so n processes can share the cores
+  --json       one JSON document instead of the table`;
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const arg = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;

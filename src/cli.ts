@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { createServiceLogger } from './adapters/pino/pino-logger';
 import { CannotStartError, start } from './composition/start';
-import { checkOptions, commandHelp, commandsFor, findCommand, overviewHelp } from './cli/commands';
+import { checkOptions, commandHelp, commandsFor, matchCommand, OPTION_SHAPES, overviewHelp, usageLine } from './cli/commands';
 import { listing } from './cli/format';
 import { parseArgs, UsageError } from './cli/parse-args';
 import { ValidationError } from './domain/errors';
@@ -18,7 +18,7 @@ interface Outcome {
 
 async function main(argv: readonly string[]): Promise<Outcome> {
   const help = argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
-  const args = parseArgs(argv.filter((a) => a !== '-h' && a !== '--help'));
+  const args = parseArgs(argv.filter((a) => a !== '-h' && a !== '--help'), OPTION_SHAPES);
   const json = args.options.get('json') === true;
   if (help) {
     const words = args.words[0] === 'help' ? args.words.slice(1) : args.words;
@@ -26,12 +26,14 @@ async function main(argv: readonly string[]): Promise<Outcome> {
     if (about.length === 0) throw new UsageError(`unknown command "${words.join(' ')}"; see telltale help`);
     return { stdout: about.length === 1 && words.length > 0 ? commandHelp(about[0]!) : overviewHelp(about), json: false };
   }
-  const command = findCommand(args.words);
-  if (command === null) {
+  const match = matchCommand(args.words);
+  if (match === null) {
     const family = commandsFor(args.words.slice(0, 1));
     const hint = family.length > 0 ? `; ${args.words[0]} commands: ${family.map((c) => c.name).join(', ')}` : '; see telltale help';
     throw new UsageError(`unknown command "${args.words.join(' ')}"${hint}`);
   }
+  const { command, extra } = match;
+  if (extra.length > 0) throw new UsageError(`${command.name} takes no argument "${extra[0]}"; usage: ${usageLine(command)}`);
   checkOptions(command, args);
   // stdout carries the result only, so the service log goes to stderr, errors only.
   const logger = createServiceLogger('error', pino.destination({ dest: 2, sync: true }));

@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/access';
-import { NotFoundError } from '../domain/errors';
+import { ConflictError, NotFoundError } from '../domain/errors';
 import type { App, AppDirectory, ReportKey } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
@@ -84,9 +84,22 @@ export class AppManagement {
 /** `rpk_` and 64 hex digits. */
 export const newReportKey = (randomHex: (bytes: number) => string) => `rpk_${randomHex(32)}`;
 
+/**
+ * The owner's app of that name as a ConflictError that gives its id (in the message and as
+ * `details.app_id`), so whoever tried to make another can use that one instead.
+ */
+export async function appNameTaken(directory: AppDirectory, owner: string, name: string): Promise<ConflictError> {
+  const existing = (await directory.listApps(owner)).find((a) => a.name === name);
+  if (!existing) return new ConflictError('an app with this name already exists', 'app_exists');
+  return new ConflictError(`an app named "${name}" already exists: ${existing.id}`, 'app_exists', { app_id: existing.id });
+}
+
 /** Creates the app and its one report key; when the key can't be set, the app is removed again. */
 export async function createAppWithKey(directory: AppDirectory, app: App, key: string): Promise<{ app: App; key: ReportKey }> {
-  const created = await directory.createApp(app);
+  const created = await directory.createApp(app).catch(async (error: unknown) => {
+    // A fresh random id never collides: the conflict is the name.
+    throw error instanceof ConflictError && error.code === 'app_exists' ? await appNameTaken(directory, app.owner, app.name) : error;
+  });
   try {
     return { app: created, key: await directory.setReportKey(created.id, key, app.createdAt) };
   } catch (error) {

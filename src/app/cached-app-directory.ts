@@ -69,6 +69,9 @@ export class CachedAppDirectory implements AppDirectory {
   getApp(id: string): Promise<App | null> {
     return this.inner.getApp(id);
   }
+  findAppsByName(name: string): Promise<App[]> {
+    return this.inner.findAppsByName(name);
+  }
   listApps(owner: string): Promise<App[]> {
     return this.inner.listApps(owner);
   }

@@ -29,8 +29,12 @@ export function deliveryBody(event: OutboxEvent): string {
  * signed, and records every attempt with its next time (exponential backoff with jitter, for up
  * to 24 h). Run by one instance at a time, under a lease.
  */
+const REFUSAL_LOG_INTERVAL_MS = 3_600_000;
+
 export class WebhookDelivery {
   private readonly settings: WebhookDeliverySettings;
+  /** Per webhook: when its refusal was last explained in the log, and the refusals since. */
+  private readonly refusalsLogged = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
     private readonly deps: {
@@ -90,7 +94,31 @@ export class WebhookDelivery {
       at,
       nextAttemptAt: next === null ? null : new Date(next),
     });
-    if (!ok) this.deps.logger?.warn({ webhookId: d.webhook.id, eventId: d.event.id, attempt, error, givenUp: next === null }, 'webhook delivery failed');
-    return ok;
+    if (ok) return true;
+    const fields = { webhookId: d.webhook.id, appId: d.webhook.appId, eventId: d.event.id, attempt, error, givenUp: next === null };
+    if (result.kind === 'refused') this.logRefusal(fields, result.privateAddress === true, at);
+    else this.deps.logger?.warn(fields, 'webhook delivery failed');
+    return false;
+  }
+
+  /**
+   * A refused destination is refused again on every retry until someone acts, so the log says what
+   * to do, once per webhook and hour, instead of the same warning at every attempt.
+   */
+  private logRefusal(fields: { webhookId: string; appId: string; error: string | null }, privateAddress: boolean, at: Date): void {
+    const now = at.getTime();
+    const last = this.refusalsLogged.get(fields.webhookId);
+    if (last && now - last.at < REFUSAL_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    for (const [id, entry] of this.refusalsLogged) if (now - entry.at >= REFUSAL_LOG_INTERVAL_MS) this.refusalsLogged.delete(id);
+    this.refusalsLogged.set(fields.webhookId, { at: now, suppressed: 0 });
+    const { appId, webhookId } = fields;
+    const allow = privateAddress ? 'to allow private and loopback destinations, set WEBHOOK_ALLOW_PRIVATE=true and restart; or ' : '';
+    this.deps.logger?.warn(
+      { ...fields, refusedSinceLastLine: last?.suppressed ?? 0 },
+      `webhook delivery ${fields.error}; ${allow}delete the webhook: telltale webhooks delete --app ${appId} --webhook ${webhookId} (or DELETE /apps/${appId}/webhooks/${webhookId}). Logged once per webhook and hour.`,
+    );
   }
 }

@@ -60,7 +60,7 @@ function checkUrl(raw: string): void {
   try {
     url = new URL(raw);
   } catch {
-    throw new ValidationError('invalid field url', 'invalid_value', { field: 'url' });
+    throw new ValidationError('url must be an absolute http(s) URL such as https://hooks.example.com/telltale', 'invalid_value', { field: 'url' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError('url must use http or https', 'invalid_value', { field: 'url' });
   if (url.username || url.password) throw new ValidationError('url must not carry credentials', 'invalid_value', { field: 'url' });

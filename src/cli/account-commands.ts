@@ -2,6 +2,7 @@ import { accountView, DEFAULT_TEAM_USER_PERMISSIONS } from '../app/identity';
 import { parsePermissionNames } from '../domain/account';
 import { NotFoundError } from '../domain/errors';
 import type { Account } from '../domain/account';
+import { appIdsOfOwner } from './app-ref';
 import { command, type CliContext, type Command } from './command';
 import { listing } from './format';
 import { requiredOption, stringOption } from './parse-args';
@@ -43,7 +44,7 @@ export const accountCommands: Command[] = [
       { name: 'owner', value: '<admin id or username>', required: true, help: 'the admin the user works for' },
       { name: 'username', value: '<name>', required: true, help: 'the user\'s username' },
       { name: 'password', value: '<password>', required: true, help: 'at least 8 characters' },
-      { name: 'allowed-apps', value: '<id,id>', help: 'apps of the admin the user may read' },
+      { name: 'allowed-apps', value: '<id or name,…>', help: 'apps of the admin the user may read' },
       { name: 'permissions', value: '<download,edit,create,delete>', help: 'default: download' },
     ],
     async run(ctx, args) {
@@ -53,7 +54,7 @@ export const accountCommands: Command[] = [
         username: requiredOption(args, 'username'),
         password: requiredOption(args, 'password'),
         permissions: permissions === undefined ? { ...DEFAULT_TEAM_USER_PERMISSIONS } : parsePermissionNames(list(permissions)),
-        allowedApps: list(stringOption(args, 'allowed-apps')),
+        allowedApps: await appIdsOfOwner(ctx, admin.id, list(stringOption(args, 'allowed-apps'))),
       });
       return accountView(user);
     },

@@ -1,7 +1,7 @@
 import { accountCommands } from './account-commands';
 import { beaconCommands } from './beacon-commands';
 import type { Command, OptionSpec } from './command';
-import { UsageError, type ParsedArgs } from './parse-args';
+import { UsageError, type OptionShape, type ParsedArgs } from './parse-args';
 import { relayCommands } from './relay-commands';
 import { reportCommands } from './report-commands';
 import { rolloutCommands } from './rollout-commands';
@@ -19,8 +19,20 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', help: 'print this help' },
 ];
 
+/** Every option any command takes, once: the parser needs to know which take a value. */
+export const OPTION_SHAPES: readonly OptionShape[] = [...new Map([...COMMON_OPTIONS, ...COMMANDS.flatMap((c) => c.options)].map((o) => [o.name, o])).values()];
+
 export function findCommand(words: readonly string[], commands: readonly Command[] = COMMANDS): Command | null {
   return commands.find((c) => c.name === words.join(' ')) ?? null;
+}
+
+/** The command the leading words name (`groups resolve`, `token`), and the words left after it. */
+export function matchCommand(words: readonly string[], commands: readonly Command[] = COMMANDS): { command: Command; extra: string[] } | null {
+  for (const n of [2, 1]) {
+    const command = words.length >= n ? findCommand(words.slice(0, n), commands) : null;
+    if (command) return { command, extra: words.slice(n) };
+  }
+  return null;
 }
 
 /** The commands a help request is about: one command, a family (`apps`), or all. */

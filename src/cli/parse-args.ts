@@ -1,7 +1,15 @@
+import { parseArgs as parseWithNode } from 'node:util';
+
 /** A command line as words and `--name value` / `--name=value` / `--flag` options. */
 export interface ParsedArgs {
   words: string[];
   options: Map<string, string | true>;
+}
+
+/** An option as the parser needs it: with a `value` placeholder it takes one, without it is a flag. */
+export interface OptionShape {
+  name: string;
+  value?: string;
 }
 
 /** The invocation itself is wrong: unknown command or option, missing or malformed value. */
@@ -13,23 +21,26 @@ export class UsageError extends Error {
   }
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+const OPTION_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * node:util's parseArgs, told which options take a value, so `--app desktop` is an option and its
+ * value wherever it stands. Unknown options are kept (as flags, or with their `=value`) for the
+ * command table to refuse by name with the command's usage; a repeated option is refused here.
+ */
+export function parseArgs(argv: readonly string[], shapes: readonly OptionShape[] = []): ParsedArgs {
+  const config = Object.fromEntries(shapes.map((s) => [s.name, { type: s.value === undefined ? ('boolean' as const) : ('string' as const) }]));
+  const { tokens } = parseWithNode({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
   const words: string[] = [];
   const options = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg !== '--') words.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (name === '') throw new UsageError(`malformed option "${arg}"`);
-    if (options.has(name)) throw new UsageError(`--${name} given twice`);
-    const next = argv[i + 1];
-    if (eq !== -1) options.set(name, arg.slice(eq + 1));
-    else if (next !== undefined && !next.startsWith('--')) options.set(name, argv[++i]!);
-    else options.set(name, true);
+  for (const token of tokens) {
+    if (token.kind === 'positional') words.push(token.value);
+    if (token.kind !== 'option') continue;
+    if (!token.rawName.startsWith('--') || !OPTION_NAME.test(token.name)) throw new UsageError(`malformed option "${token.rawName}": options are written --name`);
+    if (options.has(token.name)) throw new UsageError(`--${token.name} given twice`);
+    // node takes the next word as the value even when it is another option: `--app --json`.
+    if (token.value !== undefined && !token.inlineValue && token.value.startsWith('--')) throw new UsageError(`--${token.name} needs a value`);
+    options.set(token.name, token.value ?? true);
   }
   return { words, options };
 }

@@ -1,24 +1,19 @@
-import { createAppWithKey, newReportKey } from '../app/app-management';
+import { appNameTaken, createAppWithKey, newReportKey } from '../app/app-management';
 import { appToWire, groupToWire } from '../adapters/http/views';
 import { randomHex } from '../composition/compose';
-import { NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { GROUP_HASH_PATTERN } from '../domain/group-hash';
 import type { GroupStatus, ReportGroup } from '../domain/report';
 import { REPORT_FIELD_LIMITS } from '../domain/report-validation';
 import type { App } from '../ports/app-directory';
 import { resolveOwner } from './account-commands';
+import { APP_OPTION, resolveApp } from './app-ref';
 import { command, type CliContext, type Command, type OptionSpec } from './command';
 import { listing, shortTime, table } from './format';
 import { flag, intOption, requiredOption, stringOption, UsageError, type ParsedArgs } from './parse-args';
 
 const APP_NAME = REPORT_FIELD_LIMITS['application.name'];
 const GROUP_STATUSES: readonly GroupStatus[] = ['open', 'resolved', 'muted'];
-
-async function existingApp(ctx: CliContext, id: string): Promise<App> {
-  const app = await ctx.composition.directory.getApp(id);
-  if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
-  return app;
-}
 
 /** The API's app, plus its owner: the operator sees every owner's apps. */
 const appView = (app: App) => ({ ...appToWire(app), owner: app.owner });
@@ -37,12 +32,11 @@ const groupColumns: [string, (g: GroupResult) => unknown][] = [
   ['LAST SEEN', (g) => shortTime(g.stats.last_seen)],
 ];
 
-const APP_OPTION: OptionSpec = { name: 'app', value: '<app_id>', required: true, help: 'the app' };
 const GROUP_OPTION: OptionSpec = { name: 'group', value: '<groupHash>', required: true, help: 'the group (its full 64-hex hash, or a unique prefix of at least 8)' };
 
 /** A group by hash or unique prefix (tables show 12 characters), within one app. */
 async function existingGroup(ctx: CliContext, args: ParsedArgs): Promise<{ app: App; group: ReportGroup }> {
-  const app = await existingApp(ctx, requiredOption(args, 'app'));
+  const app = await resolveApp(ctx, requiredOption(args, 'app'));
   const ref = requiredOption(args, 'group').toLowerCase();
   if (GROUP_HASH_PATTERN.test(ref)) {
     const group = await ctx.composition.repository.findGroup(app.id, ref);
@@ -129,9 +123,12 @@ export const reportCommands: Command[] = [
     options: [APP_OPTION, { name: 'owner', value: '<admin id or username>', required: true, help: 'the new owner' }],
     details: 'The app keeps its id, key, groups and details; the new owner sees them at once.',
     async run(ctx, args) {
-      const app = await existingApp(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const owner = await resolveOwner(ctx, requiredOption(args, 'owner'));
-      const updated = await ctx.composition.directory.setOwner(app.id, owner.id, ctx.composition.clock.now());
+      const { directory } = ctx.composition;
+      const updated = await directory.setOwner(app.id, owner.id, ctx.composition.clock.now()).catch(async (error: unknown) => {
+        throw error instanceof ConflictError ? await appNameTaken(directory, owner.id, app.name) : error;
+      });
       if (updated === null) throw new NotFoundError(`no app with id ${app.id}`, 'app_not_found');
       return appView(updated);
     },
@@ -143,9 +140,9 @@ export const reportCommands: Command[] = [
     summary: 'Turn report ingestion on or off for an app',
     options: [APP_OPTION, { name: 'enable', help: 'accept reports' }, { name: 'disable', help: 'refuse reports (403)' }],
     async run(ctx, args) {
-      const id = requiredOption(args, 'app');
       const enable = flag(args, 'enable');
       if (enable === flag(args, 'disable')) throw new UsageError('give exactly one of --enable or --disable');
+      const { id } = await resolveApp(ctx, requiredOption(args, 'app'));
       const app = await ctx.composition.directory.setReportsEnabled(id, enable, ctx.composition.clock.now());
       if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
       return appView(app);
@@ -158,7 +155,7 @@ export const reportCommands: Command[] = [
     summary: 'Replace an app\'s report key; the old one stops working',
     options: [APP_OPTION],
     async run(ctx, args) {
-      const app = await existingApp(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const key = await ctx.composition.directory.setReportKey(app.id, newReportKey(randomHex), ctx.composition.clock.now());
       return { app_id: app.id, app_name: app.name, report_key: key.key, created_at: key.createdAt.toISOString(), updated_at: key.updatedAt.toISOString() };
     },
@@ -175,7 +172,7 @@ export const reportCommands: Command[] = [
       { name: 'limit', value: '<n>', help: 'groups per page, 1 to 1000 (default 100)' },
     ],
     async run(ctx, args) {
-      const app = await existingApp(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const status = stringOption(args, 'status') as GroupStatus | undefined;
       if (status !== undefined && !GROUP_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${GROUP_STATUSES.join(', ')}`);
       const page = intOption(args, 'page', 1, 1, 1_000_000);

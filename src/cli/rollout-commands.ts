@@ -1,7 +1,8 @@
 import { ratesToWire } from '../adapters/http/rollouts-routes';
-import { NotFoundError, ValidationError } from '../domain/errors';
+import { ValidationError } from '../domain/errors';
 import { VERSION_PATTERN } from '../domain/report-validation';
 import { parseRfc3339 } from '../domain/rfc3339';
+import { APP_OPTION, resolveApp } from './app-ref';
 import { command, type CliContext, type Command } from './command';
 import { table } from './format';
 import { requiredOption, stringOption } from './parse-args';
@@ -23,18 +24,16 @@ export const rolloutCommands: Command[] = [
     name: 'rollouts rates',
     summary: 'Active device-days and failure rates per version, with 95% Wilson intervals',
     options: [
-      { name: 'app', value: '<app_id>', required: true, help: 'the app' },
+      APP_OPTION,
       { name: 'version', value: '<version>', help: 'only this version' },
       { name: 'from', value: '<RFC 3339>', help: 'window start (default: 7 days ago)' },
       { name: 'to', value: '<RFC 3339>', help: 'window end (default: now)' },
     ],
     details: `Cells with fewer than ROLLOUT_MIN_DEVICES active device-days show no counts or rates. REFUSED: beacons of the cell whose device was not counted (per-address limit, pending sketches full): its counts are short by up to that many devices.`,
     async run(ctx: CliContext, args) {
-      const id = requiredOption(args, 'app');
       const version = stringOption(args, 'version');
-      if (version !== undefined && !new RegExp(VERSION_PATTERN).test(version)) throw new ValidationError('--version is not a valid version', 'invalid_value');
-      const app = await ctx.composition.directory.getApp(id);
-      if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
+      if (version !== undefined && !new RegExp(VERSION_PATTERN).test(version)) throw new ValidationError('--version must look like 1.4.2 or 1.4.2-beta.1', 'invalid_value');
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const answer = await ctx.composition.rollouts.rates.ratesOf(app, {
         from: dateOption(stringOption(args, 'from'), 'from'),
         to: dateOption(stringOption(args, 'to'), 'to'),

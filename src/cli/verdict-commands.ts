@@ -1,17 +1,13 @@
 import { attemptToWire, webhookToWire } from '../adapters/http/verdict-routes';
 import { historyToWire, releaseToWire } from '../adapters/http/views';
 import { NotFoundError } from '../domain/errors';
-import { command, type CliContext, type Command, type OptionSpec } from './command';
+import { APP_OPTION, resolveApp } from './app-ref';
+import { command, type Command, type OptionSpec } from './command';
 import { shortTime, table } from './format';
 import { flag, intOption, requiredOption, stringOption } from './parse-args';
 
-async function appOf(ctx: CliContext, id: string) {
-  const app = await ctx.composition.directory.getApp(id);
-  if (app === null) throw new NotFoundError(`no app with id ${id}`, 'app_not_found');
-  return app;
-}
-
-const APP: OptionSpec = { name: 'app', value: '<app_id>', required: true, help: 'the app' };
+const APP = APP_OPTION;
+const WEBHOOK: OptionSpec = { name: 'webhook', value: '<id>', required: true, help: 'the webhook (its id, from webhooks list)' };
 const VERSION: OptionSpec = { name: 'version', value: '<version>', required: true, help: 'the release' };
 
 type ReleaseHealth = ReturnType<typeof releaseToWire>;
@@ -80,7 +76,7 @@ export const verdictCommands: Command[] = [
       { name: 'evaluate', help: 'evaluate now instead of showing the last scheduled evaluation' },
     ],
     async run(ctx, args) {
-      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const version = requiredOption(args, 'version');
       const { evaluator } = ctx.composition.verdicts;
       if (flag(args, 'evaluate')) await evaluator.evaluateRelease(app.id, version);
@@ -98,7 +94,7 @@ export const verdictCommands: Command[] = [
     summary: "Each change of a release's verdict or role, and each resume with who and why",
     options: [APP, VERSION],
     async run(ctx, args) {
-      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       return (await ctx.composition.verdicts.verdictStore.history(app.id, requiredOption(args, 'version'), 500)).map(historyToWire);
     },
     human: historyHuman,
@@ -108,7 +104,7 @@ export const verdictCommands: Command[] = [
     summary: 'Lift a halt after a person has looked at it (recorded with who and why)',
     options: [APP, VERSION, { name: 'note', value: '<why>', required: true, help: 'why the release may go on' }, { name: 'by', value: '<name>', help: 'who resumes it (default: operator)' }],
     async run(ctx, args) {
-      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const by = `cli:${stringOption(args, 'by') ?? 'operator'}`;
       const state = await ctx.composition.verdicts.evaluator.resume(app.id, requiredOption(args, 'version'), by, requiredOption(args, 'note'));
       if (!state) throw new NotFoundError('no evaluated release of that version', 'release_not_found');
@@ -121,7 +117,7 @@ export const verdictCommands: Command[] = [
     summary: "An app's webhooks (their secrets are shown only at creation, through the API)",
     options: [APP],
     async run(ctx, args) {
-      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       return (await ctx.composition.verdicts.webhookStore.listWebhooks(app.id)).map(webhookToWire);
     },
     human: (rows) =>
@@ -132,12 +128,25 @@ export const verdictCommands: Command[] = [
         ['CREATED', (w) => shortTime(w.created_at)],
       ]),
   }),
+  command<{ id: string; deleted: true }>({
+    name: 'webhooks delete',
+    summary: 'Delete a webhook, with its pending deliveries and their record',
+    options: [APP, WEBHOOK],
+    details: 'The API call is DELETE /apps/<app id>/webhooks/<webhook id>.',
+    async run(ctx, args) {
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
+      const id = requiredOption(args, 'webhook');
+      if (!(await ctx.composition.verdicts.webhookStore.deleteWebhook(app.id, id))) throw new NotFoundError(`no webhook ${id} in app ${app.id}`, 'webhook_not_found');
+      return { id, deleted: true };
+    },
+    human: (r) => `deleted webhook ${r.id}`,
+  }),
   command<AttemptRow[]>({
     name: 'webhooks deliveries',
     summary: "A webhook's delivery attempts, newest first",
-    options: [APP, { name: 'webhook', value: '<id>', required: true, help: 'the webhook' }, { name: 'limit', value: '<n>', help: 'at most this many (default 20, at most 500)' }],
+    options: [APP, WEBHOOK, { name: 'limit', value: '<n>', help: 'at most this many (default 20, at most 500)' }],
     async run(ctx, args) {
-      const app = await appOf(ctx, requiredOption(args, 'app'));
+      const app = await resolveApp(ctx, requiredOption(args, 'app'));
       const attempts = await ctx.composition.verdicts.webhookStore.listAttempts(app.id, requiredOption(args, 'webhook'), intOption(args, 'limit', 20, 1, 500));
       return attempts.map(attemptToWire);
     },

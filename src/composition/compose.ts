@@ -168,6 +168,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     deps: {
       config,
       logger,
+      clock,
       ingestion,
       beacons: rollouts.beacons ?? undefined,
       routers,

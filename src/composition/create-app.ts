@@ -9,6 +9,7 @@ import { corsAllowlist } from '../adapters/http/cors';
 import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { BeaconIntake } from '../app/beacon-intake';
+import type { Clock } from '../ports/clock';
 import { beaconHandler, telemetryDocs, telemetryRoutes } from '../adapters/http/telemetry-routes';
 import type { Config } from './config';
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   routeDocs?: RouteDoc[];
   /** Health, readiness and metrics. */
   ops?: OpsOptions;
+  /** Times the request log's aggregation windows; the system clock when absent. */
+  clock?: Clock;
 }
 
 /** Builds the Express app. It never listens: main.ts does, and tests use supertest on port 0. */
@@ -37,7 +40,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   if (deps.ops?.metrics) app.use(httpMetrics(deps.ops.metrics));
-  app.use(requestLogging(deps.logger));
+  const now = deps.clock ? () => deps.clock!.now().getTime() : Date.now;
+  app.use(requestLogging(deps.logger, now));
   if (deps.config.corsOrigins.length > 0) {
     app.use(['/reports/ingest', '/api/v1/logs'], corsAllowlist(deps.config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   }
@@ -56,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   });
   for (const router of deps.routers ?? []) app.use(router);
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, now));
   return app;
 }
 
@@ -96,7 +100,7 @@ interface RequestLine {
  * status, reason), each carrying in `count` the requests it stands for. Other 5xx stay one line
  * each. Metrics keep the exact counts either way.
  */
-function requestLogging(logger: PinoLogger): RequestHandler {
+function requestLogging(logger: PinoLogger, now: () => number): RequestHandler {
   if (logger.isLevelEnabled('debug')) {
     return pinoHttp({
       logger,
@@ -106,7 +110,7 @@ function requestLogging(logger: PinoLogger): RequestHandler {
     });
   }
   const write = (line: RequestLine, count: number) => logger[line.level]({ ...line.fields, count }, line.msg);
-  const aggregated = new AggregatedLog<RequestLine>(write);
+  const aggregated = new AggregatedLog<RequestLine>(write, { now });
   return (req, res, next) => {
     const start = Date.now();
     res.once('finish', () => {

@@ -1,7 +1,7 @@
 import Ajv, { type JSONSchemaType } from 'ajv';
 import { checkDeviceId, DEVICE_ID_RULE } from './device-id';
 import { ValidationError } from './errors';
-import { REPORT_FIELD_LIMITS, fieldName } from './report-validation';
+import { REPORT_FIELD_LIMITS, fieldName, invalidField } from './report-validation';
 import { RFC3339_PATTERN, parseRfc3339 } from './rfc3339';
 
 // The update-check beacon: faynoSync's query parameters (its JS SDK sends exactly these), plus two
@@ -79,11 +79,13 @@ export const batchBodySchema = {
 } as const;
 
 // validateSchema: false: checking our constant schemas against the JSON Schema meta-schema cost about 0.1 s of
-// start-up for each Ajv instance; test/unit/schemas.test.ts checks them once instead.
-const ajv = new Ajv({ allErrors: false, strict: true, validateSchema: false });
+// start-up for each Ajv instance; test/unit/schemas.test.ts checks them once instead. verbose: a refused
+// beacon's error can then state the field's rule.
+const ajv = new Ajv({ allErrors: false, strict: true, validateSchema: false, verbose: true });
 const validateQuery = ajv.compile(beaconQuerySchema);
 const validateBeacon = ajv.compile(batchBeaconSchema);
 const validateBatch = ajv.compile(batchBodySchema);
+
 /** Null when valid, else the first bad parameter's name. A repeated parameter (an array) is invalid. */
 export function beaconQueryError(query: unknown): string | null {
   if (validateQuery(query)) return null;
@@ -96,7 +98,7 @@ export function parseBatchBody(body: unknown): unknown[] {
   const name = fieldName(error);
   if (error.keyword === 'maxItems') throw new ValidationError(`at most ${MAX_BATCH_BEACONS} beacons per batch`, 'too_many_beacons', { field: name });
   if (error.keyword === 'required') throw new ValidationError(`missing ${name}`, 'missing_field', { field: name });
-  throw new ValidationError(`invalid ${name}`, 'invalid_field', { field: name });
+  throw invalidField(error);
 }
 
 export type BatchBeaconRefusal = { error: string; outcome: 'invalid_parameter' | 'missing_device_id' | 'invalid_device_id' };
@@ -105,7 +107,10 @@ export type BatchBeaconRefusal = { error: string; outcome: 'invalid_parameter' |
 export function checkBatchBeacon(raw: unknown, now: Date): { beacon: BatchBeacon; at: Date } | BatchBeaconRefusal {
   const device = checkDeviceId(typeof raw === 'object' && raw !== null ? (raw as { device_id?: unknown }).device_id : undefined);
   if (!device.ok) return { error: `${device.code === 'missing_device_id' ? 'missing' : 'invalid'} device_id: ${DEVICE_ID_RULE}`, outcome: device.code };
-  if (!validateBeacon(raw)) return { error: `invalid ${fieldName(validateBeacon.errors![0]!)}`, outcome: 'invalid_parameter' };
+  if (!validateBeacon(raw)) {
+    const error = validateBeacon.errors![0]!;
+    return { error: error.keyword === 'required' ? `missing ${fieldName(error)}` : invalidField(error).message, outcome: 'invalid_parameter' };
+  }
   const beacon = { ...raw, device_id: device.id };
   if (beacon.at === undefined || beacon.at === null) return { beacon, at: now };
   const at = parseRfc3339(beacon.at);

@@ -38,7 +38,7 @@ export class NotFoundError extends Error {
 }
 
 export class ConflictError extends Error {
-  constructor(message: string, readonly code = 'conflict') {
+  constructor(message: string, readonly code = 'conflict', readonly details?: unknown) {
     super(message);
     this.name = 'ConflictError';
   }

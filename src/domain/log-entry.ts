@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { AuthenticationError, SchemaViolationError, ValidationError } from './errors';
 import type { Scrubber } from './privacy';
-import { fieldName } from './report-validation';
+import { fieldName, schemaRule } from './report-validation';
 
 export const CLIENT_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type ClientLogLevel = (typeof CLIENT_LOG_LEVELS)[number];
@@ -131,11 +131,12 @@ function withoutNullable<T>(schema: T): T {
 
 export type LogBatchParser = (body: unknown) => ClientLogBatch;
 
-/** Compiled once per configuration; throws SchemaViolationError listing every failing path. */
+/** Compiled once per configuration; throws SchemaViolationError listing every failing path with its rule. */
 export function compileLogBatchParser(limits: LogSchemaLimits): LogBatchParser {
   // validateSchema: false: checking our constant schemas against the JSON Schema meta-schema cost about 0.1 s of
-  // start-up for each Ajv instance; test/unit/schemas.test.ts checks them once instead.
-  const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
+  // start-up for each Ajv instance; test/unit/schemas.test.ts checks them once instead. verbose: each error
+  // carries its schema, so a path can be listed with the rule it breaks.
+  const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false, verbose: true });
   const validate = ajv.compile(logBatchSchema(limits));
   return (body) => {
     if (!validate(body)) throw new SchemaViolationError('request body does not match the logs schema', unique(validate.errors!.map(pathOf)));
@@ -149,11 +150,15 @@ export function compileLogBatchParser(limits: LogSchemaLimits): LogBatchParser {
   };
 }
 
+/** `logs.0.level (must be one of debug, …)`: the path and the rule it breaks, as the metadata bounds are listed. */
 function pathOf(error: ErrorObject): string {
   const extra = (error.params as { additionalProperty?: string }).additionalProperty;
   const path = fieldName(error);
-  if (error.keyword === 'additionalProperties' && extra !== undefined) return path === 'body' ? extra : `${path}.${extra}`;
-  return path;
+  if (error.keyword === 'additionalProperties' && extra !== undefined) return `${path === 'body' ? extra : `${path}.${extra}`} (unknown field)`;
+  if (error.keyword === 'required') return `${path} (required)`;
+  const schema = error.parentSchema as { minimum?: unknown } | undefined;
+  const rule = schema?.minimum === LOG_TIMESTAMP_RANGE.min ? 'must be a whole number of milliseconds since 1970, from 2000-01-01 to 2100-01-01 UTC' : schemaRule(schema);
+  return rule === null ? path : `${path} (${rule})`;
 }
 
 const unique = (paths: string[]) => [...new Set(paths)].slice(0, 50);

@@ -28,6 +28,8 @@ export interface AppDirectory {
   getApp(id: string): Promise<App | null>;
   /** Sorted by name. */
   listApps(owner: string): Promise<App[]>;
+  /** Every owner's app of that name (a name is unique per owner only), sorted by owner: the CLI takes names. */
+  findAppsByName(name: string): Promise<App[]>;
   /** Every app's id, of every owner: background work (rollout evaluations) walks them. */
   listAppIds(): Promise<string[]>;
   setReportsEnabled(id: string, enabled: boolean, at: Date): Promise<App | null>;

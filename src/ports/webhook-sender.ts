@@ -5,10 +5,14 @@ export interface WebhookRequest {
   timeoutMs: number;
 }
 
-/** An HTTP answer (any status), a destination refused before connecting, or a transport failure. */
+/**
+ * An HTTP answer (any status), a destination refused before connecting, or a transport failure.
+ * `privateAddress` marks a refusal for a loopback, private, link-local or similar address, which
+ * a deployment may choose to allow.
+ */
 export type WebhookResponse =
   | { kind: 'response'; status: number }
-  | { kind: 'refused'; reason: string }
+  | { kind: 'refused'; reason: string; privateAddress?: boolean }
   | { kind: 'error'; message: string };
 
 /** POSTs one webhook delivery. Never throws: every outcome is a value the worker records. */

@@ -5,7 +5,8 @@ import { cliOnTempDataDir, type CliRun as Run } from '../fixtures/cli';
 import { reportEvent } from '../fixtures/groups';
 
 // Each step starts node afresh, which is slow on a cold machine.
-jest.setTimeout(60_000);
+// Every step starts the CLI from its sources: seconds each on a busy machine.
+jest.setTimeout(300_000);
 
 describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
   const { cli, dataDir } = cliOnTempDataDir();
@@ -103,7 +104,7 @@ describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
     expect(runs[0]!.stdout).toMatch(/groups delete\s+Delete a group/);
     expect(runs[3]!.stdout).toMatch(/apps update/);
     expect(runs[3]!.stdout).not.toMatch(/groups list/);
-    expect(runs[4]!.stdout).toMatch(/^Usage: telltale groups resolve --app <app_id> --group <groupHash> \[--note <text>\]/);
+    expect(runs[4]!.stdout).toMatch(/^Usage: telltale groups resolve --app <app id or name> --group <groupHash> \[--note <text>\]/);
     expect(runs[5]!.stdout).toContain('--owner <admin id or username>');
   });
 
@@ -137,6 +138,27 @@ describe('telltale CLI (spawned against a temp DATA_DIR)', () => {
       { code: 2, stdout: '', error: 'usage' },
       { code: 2, stdout: '', error: 'usage' },
     ]);
+  });
+
+  it('when --app is an app name, then it works as the id does; a name two admins use is refused listing each id and owner; "already exists" gives the id', async () => {
+    await admin('alice');
+    await admin('bob');
+    const desktop = json(await cli('apps', 'create', '--owner', 'alice', '--name', 'desktop', '--json')).id as string;
+    const mobile = json(await cli('apps', 'create', '--owner', 'alice', '--name', 'mobile', '--json')).id as string;
+    expect(json(await cli('apps', 'reports', '--app', 'mobile', '--disable', '--json'))).toMatchObject({ id: mobile, reports: false });
+
+    const again = await cli('apps', 'create', '--owner', 'alice', '--name', 'desktop');
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: `telltale: an app named "desktop" already exists: ${desktop}\n` });
+
+    const bobs = json(await cli('apps', 'create', '--owner', 'bob', '--name', 'desktop', '--json')).id as string;
+    const ambiguous = await cli('keys', 'regenerate', '--app', 'desktop');
+    expect(ambiguous.code).toBe(2);
+    // Listed in the order of the owners' ids, which are random.
+    expect(ambiguous.stderr).toMatch(/^telltale: --app "desktop" names 2 apps of different owners: .+; give the id\n$/);
+    expect(ambiguous.stderr).toContain(`${desktop} (owner alice)`);
+    expect(ambiguous.stderr).toContain(`${bobs} (owner bob)`);
+    const moved = await cli('apps', 'update', '--app', bobs, '--owner', 'alice');
+    expect({ code: moved.code, stderr: moved.stderr }).toEqual({ code: 1, stderr: `telltale: an app named "desktop" already exists: ${desktop}\n` });
   });
 
   it('admins create, then token: the token is accepted by the service configured on the same DATA_DIR', async () => {

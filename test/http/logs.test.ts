@@ -56,7 +56,7 @@ describe('POST /api/v1/logs — seed §11', () => {
     expect((await post(h, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'symbian' } }))).status).toBe(422);
     const narrow = await logsHarness({ LOGS_PLATFORMS: 'tvos,ios' });
     expect((await post(narrow, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'tvos' } }))).status).toBe(200);
-    expect((await post(narrow, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'windows' } }))).body.paths).toEqual(['device.platform']);
+    expect((await post(narrow, { 'X-Device-Id': newDeviceId() }, logBatch(undefined, { device: { platform: 'windows' } }))).body.paths).toEqual(['device.platform (must be one of tvos, ios)']);
   });
 
   it('when the device id is not a UUID v4, then 400 Invalid device ID format', async () => {
@@ -83,12 +83,12 @@ describe('POST /api/v1/logs — seed §11', () => {
     expect(h.metrics.value('rate_limit_rejections_total', { scope: 'logs' })).toBe(1);
   });
 
-  it('when the body breaks the schema, then 422 lists the failing paths and nothing is logged', async () => {
+  it('when the body breaks the schema, then 422 lists the failing paths, each with its rule, and nothing is logged', async () => {
     const h = await logsHarness();
     const res = await post(h, { 'X-Device-Id': newDeviceId() }, { logs: [{ level: 'loud', message: 'm' }] });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'schema_violation' });
-    expect(res.body.paths).toEqual(expect.arrayContaining(['logs.0.level', 'logs.0.timestamp']));
+    expect(res.body.paths).toEqual(['logs.0.timestamp (required)', 'logs.0.level (must be one of debug, info, warn, error, fatal)']);
     expect(h.clientLog.lines).toHaveLength(0);
   });
 });
@@ -131,10 +131,10 @@ describe('POST /api/v1/logs — limits at their boundaries', () => {
   const device = () => ({ 'X-Device-Id': newDeviceId() });
 
   it.each([
-    ['LOGS_MAX_BATCH', (n: number) => logBatch(Array.from({ length: n }, () => logEntry())), 3, 'logs'],
-    ['LOGS_MAX_MESSAGE_LENGTH', (n: number) => logBatch([logEntry({ message: 'm'.repeat(n) })]), 20, 'logs.0.message'],
-    ['LOGS_MAX_STACK_LENGTH', (n: number) => logBatch([logEntry({ context: { error: { stack: 's'.repeat(n) } } })]), 30, 'logs.0.context.error.stack'],
-  ])('when %s is met exactly, then 200; one over, then 422', async (_name, make, limit, path) => {
+    ['LOGS_MAX_BATCH', (n: number) => logBatch(Array.from({ length: n }, () => logEntry())), 3, 'logs (must be a list of 1 to 3 items)'],
+    ['LOGS_MAX_MESSAGE_LENGTH', (n: number) => logBatch([logEntry({ message: 'm'.repeat(n) })]), 20, 'logs.0.message (must be a string of 1 to 20 characters)'],
+    ['LOGS_MAX_STACK_LENGTH', (n: number) => logBatch([logEntry({ context: { error: { stack: 's'.repeat(n) } } })]), 30, 'logs.0.context.error.stack (must be a string of at most 30 characters)'],
+  ])('when %s is met exactly, then 200; one over, then 422 naming the path and its bound', async (_name, make, limit, path) => {
     const h = await logsHarness(env);
     expect((await post(h, device(), make(limit))).status).toBe(200);
     const over = await post(h, device(), make(limit + 1));

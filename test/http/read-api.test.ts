@@ -171,7 +171,7 @@ describe('GET /reports/groups', () => {
 
   it('when limit is out of range, then the 400 states the range', async () => {
     const res = await get('/reports/groups?limit=101');
-    expect(res.body.error).toBe('invalid query parameter limit: an integer from 1 to 100');
+    expect(res.body.error).toBe('query parameter limit must be an integer from 1 to 100');
   });
 
   it('when the app filter names no app of the caller, then it answers 404', async () => {
@@ -338,6 +338,14 @@ describe('apps and report keys', () => {
     expect((await h.directory.getApp(res.body.id))!.owner).toBe('owner-1');
     const ingest = await h.ingest(res.body.report_key, reportBody({ application: { name: 'new app' } }));
     expect(ingest.status).toBe(202);
+  });
+
+  it('when the name is taken in the account, then 409 gives the id of the app that has it', async () => {
+    const taken = await send('post', '/apps', { name: APP_NAMES.main });
+    expect({ status: taken.status, body: taken.body }).toEqual({
+      status: 409,
+      body: { error: `an app named "${APP_NAMES.main}" already exists: ${appIds.main}`, code: 'app_exists', details: { app_id: appIds.main } },
+    });
   });
 
   it('when the name is taken in the account, invalid, or the caller lacks apps.create, then the app is refused', async () => {

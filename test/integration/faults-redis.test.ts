@@ -5,7 +5,7 @@ import pino from 'pino';
 import { compose, randomHex, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
 import { createApp } from '../../src/composition/create-app';
-import { addApp, eventually, loadStream, pause, readiness, scrapeCounter } from '../fixtures/faults';
+import { addApp, eventually, loadStream, readiness, scrapeCounter } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
 import { newDeviceId, reportBody } from '../fixtures/reports';
 import { TcpProxy } from '../fixtures/tcp-proxy';
@@ -61,12 +61,14 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
       seen.push([at, res.status]);
       return res;
     });
-    await pause(300);
+    // Each phase lasts until its behaviour has been seen, however long that takes on a busy machine.
+    const answeredIn = (p: Phase) => seen.filter(([at]) => at === p).length;
+    await eventually(() => answeredIn('up'), (n) => n >= 3);
 
     phase = 'cut';
     proxy.cut();
-    await pause(1_000);
-    const down = await readiness(app);
+    const down = await eventually(() => readiness(app), (r) => r.status === 503);
+    await eventually(() => answeredIn('cut'), (n) => n > 10);
     // The device that was refused a moment ago gets through: the limiter fails open.
     const repeatWhileDown = await postReport(app, key, body, repeat);
     const errorsDuring = await scrapeCounter(app, 'rate_limiter_errors_total');
@@ -74,7 +76,7 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     phase = 'restored';
     proxy.restore();
     const up = await eventually(() => readiness(app), (r) => r.status === 200);
-    await pause(300);
+    await eventually(() => answeredIn('restored'), (n) => n >= 3);
     const responses = await stream.stop();
     const errorsAfter = await scrapeCounter(app, 'rate_limiter_errors_total');
 
@@ -84,7 +86,6 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     expect(up).toEqual({ status: 200, failing: [] });
 
     const during = seen.filter(([p]) => p === 'cut');
-    expect(during.length).toBeGreaterThan(10);
     expect(seen.filter(([, status]) => status !== 202)).toEqual([]);
 
     // Limits resume: the device already counted in Redis is refused again, and a new device gets
@@ -103,5 +104,5 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     process.stdout.write(
       `faults-redis: ${responses.length} ingests (${during.length} while Redis was cut), all 202; rate_limiter_errors_total ${errorsBefore} -> ${errorsDuring}\n`,
     );
-  }, 60_000);
+  }, 300_000);
 });

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { compose, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
 import { createApp } from '../../src/composition/create-app';
-import { addApp, eventually, loadStream, pause, readiness } from '../fixtures/faults';
+import { addApp, eventually, loadStream, readiness } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
 import { gzipDetails, reportBody } from '../fixtures/reports';
 import { s3TestEnv, testBucket } from '../fixtures/s3-bucket';
@@ -58,24 +58,28 @@ describeS3('faults: the S3 server goes away under load and comes back', () => {
     let phase: Phase = 'up';
     // Each response with the phase it was sent in and the phase it came back in.
     const seen: Array<[Phase, Phase, number, Record<string, unknown>]> = [];
+    // A request in flight when the proxy changes state may land on either side, so only the
+    // ones sent and answered within one phase must show that phase's outcome.
+    const within = (p: Phase) => seen.filter(([sent, answered]) => sent === p && answered === p).map(([, , , b]) => b);
     const stream = loadStream(async () => {
       const sentIn = phase;
       const res = await postReport(app, key, body);
       seen.push([sentIn, phase, res.status, res.body]);
       return res;
     });
-    await pause(300);
+    // Each phase lasts until its behaviour has been seen, however long that takes on a busy machine.
+    await eventually(() => within('up').length, (n) => n >= 3);
 
     phase = 'cut';
     proxy.cut();
-    await pause(1_500);
-    const down = await readiness(app);
+    const down = await eventually(() => readiness(app), (r) => r.status === 503);
+    await eventually(() => within('cut').length, (n) => n >= 4);
 
     phase = 'restored';
     proxy.restore();
     const up = await eventually(() => readiness(app), (r) => r.status === 200);
     const stored = await eventually(() => postReport(app, key, body), (res) => res.body.stored_details === true);
-    await pause(300);
+    await eventually(() => within('restored').length, (n) => n >= 3);
     const responses = await stream.stop();
 
     expect(down).toEqual({ status: 503, failing: ['blob_store'] });
@@ -83,12 +87,8 @@ describeS3('faults: the S3 server goes away under load and comes back', () => {
     expect(stored.status).toBe(202);
     expect(seen.filter(([, , status]) => status !== 202)).toEqual([]);
 
-    // A request in flight when the proxy changes state may land on either side, so only the
-    // ones sent and answered within one phase must show that phase's outcome.
-    const within = (p: Phase) => seen.filter(([sent, answered]) => sent === p && answered === p).map(([, , , b]) => b);
     const whileCut = within('cut');
     const withoutDetails = seen.filter(([, , , b]) => b.stored_details === false).map(([, , , b]) => b);
-    expect(whileCut.length).toBeGreaterThan(3);
     expect(whileCut.filter((b) => b.stored_details !== false)).toEqual([]);
     expect(within('up').filter((b) => b.stored_details !== true)).toEqual([]);
     expect(within('restored').filter((b) => b.stored_details !== true)).toEqual([]);
@@ -108,5 +108,5 @@ describeS3('faults: the S3 server goes away under load and comes back', () => {
     process.stdout.write(
       `faults-s3: ${accepted} ingests with details (${whileCut.length} sent and answered while S3 was cut, ${withoutDetails.length} counted without details), all 202; ${objects.length - records.length} orphaned object(s)\n`,
     );
-  }, 90_000);
+  }, 300_000);
 });

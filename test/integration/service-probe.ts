@@ -10,7 +10,8 @@ socket.on('error', () => process.exit(1));
 /**
  * Decides at collection time whether an integration suite runs: jest can't wait for an async
  * probe before choosing between describe and describe.skip, so the TCP check runs in a child.
- * Returns the reason to skip, or null when the service answers.
+ * Returns the reason to skip, or null when the service answers. The child gets long to start: on a
+ * busy machine node itself can take seconds, and a slow start must not skip a suite.
  */
 export function unreachableReason(variable: string, value: string | undefined, defaultPort: number, timeoutMs = 1500): string | null {
   if (!value) return `${variable} is not set`;
@@ -23,7 +24,7 @@ export function unreachableReason(variable: string, value: string | undefined, d
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port || String(defaultPort);
   try {
-    execFileSync(process.execPath, ['-e', PROBE, host, port, String(timeoutMs)], { stdio: 'ignore', timeout: timeoutMs + 2000 });
+    execFileSync(process.execPath, ['-e', PROBE, host, port, String(timeoutMs)], { stdio: 'ignore', timeout: timeoutMs + 30_000 });
     return null;
   } catch {
     return `nothing answers at ${host}:${port} (${variable})`;

@@ -5,7 +5,7 @@ import { tempSqlite } from '../fixtures/sqlite';
 
 const WRITER = resolve(__dirname, '../fixtures/sqlite-writer.ts');
 
-jest.setTimeout(60_000);
+jest.setTimeout(300_000);
 
 const writer = (dataDir: string, perGroup: number, groups: number) =>
   new Promise<void>((done, fail) => {

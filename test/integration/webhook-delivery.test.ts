@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import pino from 'pino';
 import { NodeHttpWebhookSender } from '../../src/adapters/http-client/node-http-webhook-sender';
 import { ManualClock } from '../../src/adapters/memory/system-clock';
 import { MemoryWebhookStore } from '../../src/adapters/memory/memory-webhook-store';
@@ -8,12 +9,14 @@ import { SqliteVerdictStore } from '../../src/adapters/sqlite/sqlite-verdict-sto
 import { SqliteWebhookStore } from '../../src/adapters/sqlite/sqlite-webhook-store';
 import { WebhookDelivery } from '../../src/app/webhook-delivery';
 import type { WebhookStore } from '../../src/ports/webhook-store';
+import { CapturedLog } from '../fixtures/harness';
 import { tempSqlite } from '../fixtures/sqlite';
 import { startReceiver } from '../fixtures/webhook-receiver';
 import { T0, outboxEvent, releaseState, webhook } from '../fixtures/webhooks';
 
 const allowPrivate = new NodeHttpWebhookSender({ allowPrivate: true });
-const worker = (store: WebhookStore, clock: ManualClock, sender = allowPrivate) => new WebhookDelivery({ store, sender, clock, random: () => 0 });
+// Generous timeouts: the receiver shares this process, which a busy machine may stall for seconds.
+const worker = (store: WebhookStore, clock: ManualClock, sender = allowPrivate) => new WebhookDelivery({ store, sender, clock, random: () => 0, settings: { timeoutMs: 60_000 } });
 
 describe('webhook delivery', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -108,13 +111,58 @@ describe('webhook delivery', () => {
     expect(attempt!.error).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/);
   });
 
+  it('when a refused destination is retried for hours, then the log says how to allow or delete the webhook once per webhook and hour', async () => {
+    const store = new MemoryWebhookStore();
+    const clock = new ManualClock(T0);
+    const log = new CapturedLog();
+    await store.createWebhook(webhook({ url: 'http://127.0.0.1:9/hook' }));
+    await store.createWebhook(webhook({ id: 'wh-2', url: 'http://127.0.0.1:9/other' }));
+    await store.appendEvent(outboxEvent({ createdAt: T0 }));
+    const w = new WebhookDelivery({ store, sender: new NodeHttpWebhookSender({ allowPrivate: false }), clock, random: () => 0, logger: pino(log) });
+    // Retries within seconds at first, then every half hour: 2 h 20 min of them, logged at about 0, 1 h 13 and 2 h 13.
+    for (let minute = 0; minute <= 140; minute++) {
+      await w.runOnce();
+      clock.advance(60_000);
+    }
+    const lines = log.lines.map((line) => JSON.parse(line) as { webhookId: string; msg: string; refusedSinceLastLine: number });
+    const attempts = (await store.listAttempts('app-1', 'wh-1', 100)).length;
+    expect(attempts).toBeGreaterThan(6);
+    expect(lines.map((l) => [l.webhookId, l.refusedSinceLastLine])).toEqual([
+      ['wh-1', 0],
+      ['wh-2', 0],
+      ['wh-1', expect.any(Number)],
+      ['wh-2', expect.any(Number)],
+      ['wh-1', expect.any(Number)],
+      ['wh-2', expect.any(Number)],
+    ]);
+    expect(lines.filter((l) => l.webhookId === 'wh-1').reduce((sum, l) => sum + 1 + l.refusedSinceLastLine, 0)).toBe(attempts);
+    expect(lines[0]!.msg).toBe(
+      'webhook delivery refused: 127.0.0.1 is a loopback address; to allow private and loopback destinations, set WEBHOOK_ALLOW_PRIVATE=true and restart; ' +
+        'or delete the webhook: telltale webhooks delete --app app-1 --webhook wh-1 (or DELETE /apps/app-1/webhooks/wh-1). Logged once per webhook and hour.',
+    );
+  });
+
+  it('when a delivery fails for another reason than its destination, then each failed attempt is logged as before', async () => {
+    receiver = await startReceiver([500]);
+    const store = new MemoryWebhookStore();
+    const clock = new ManualClock(T0);
+    const log = new CapturedLog();
+    await store.createWebhook(webhook({ url: receiver.url }));
+    await store.appendEvent(outboxEvent());
+    const w = new WebhookDelivery({ store, sender: allowPrivate, clock, random: () => 0, logger: pino(log), settings: { timeoutMs: 60_000 } });
+    await w.runOnce();
+    clock.advance(10_000);
+    await w.runOnce();
+    expect(log.lines.map((line) => JSON.parse(line).msg)).toEqual(['webhook delivery failed', 'webhook delivery failed']);
+  });
+
   it('when a name resolves to a public and a private address, then it is refused; when allowed, the socket goes to the checked address', async () => {
     receiver = await startReceiver([204]);
     const port = new URL(receiver.url).port;
     const mixed = new NodeHttpWebhookSender({ allowPrivate: false, resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }] });
     expect(await mixed.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 1000 })).toMatchObject({ kind: 'refused' });
     const pinned = new NodeHttpWebhookSender({ allowPrivate: true, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
-    expect(await pinned.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 1000 })).toEqual({ kind: 'response', status: 204 });
+    expect(await pinned.post({ url: `http://hooks.test:${port}/`, body: '{}', headers: {}, timeoutMs: 60_000 })).toEqual({ kind: 'response', status: 204 });
     expect(receiver.received[0]!.headers.host).toBe(`hooks.test:${port}`);
   });
 

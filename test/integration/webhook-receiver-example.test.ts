@@ -5,6 +5,7 @@ import { NodeHttpWebhookSender } from '../../src/adapters/http-client/node-http-
 import { MemoryWebhookStore } from '../../src/adapters/memory/memory-webhook-store';
 import { systemClock } from '../../src/adapters/memory/system-clock';
 import { WebhookDelivery } from '../../src/app/webhook-delivery';
+import { eventually } from '../fixtures/wait';
 import { outboxEvent, webhook } from '../fixtures/webhooks';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,7 +28,7 @@ describe('the receiver example in docs/webhooks-and-verdicts.md', () => {
     child = spawn(process.execPath, [SCRIPT], { cwd: ROOT, env: { ...process.env, PORT: '0', WEBHOOK_SECRET: webhook().secret } });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     const port = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`receiver did not start: ${output}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`receiver did not start: ${output}`)), 60_000);
       child.stdout!.on('data', () => {
         const m = /listening on (\d+)/.exec(output);
         if (m) {
@@ -40,10 +41,10 @@ describe('the receiver example in docs/webhooks-and-verdicts.md', () => {
     await store.createWebhook(webhook({ url: `http://127.0.0.1:${port}/hook` }));
     await store.createWebhook(webhook({ id: 'wh-wrong', url: `http://127.0.0.1:${port}/hook`, secret: 'whsec_not_the_one' }));
     await store.appendEvent(outboxEvent({ createdAt: systemClock.now() }));
-    const delivery = new WebhookDelivery({ store, sender: new NodeHttpWebhookSender({ allowPrivate: true }), clock: systemClock, random: () => 0 });
+    const delivery = new WebhookDelivery({ store, sender: new NodeHttpWebhookSender({ allowPrivate: true }), clock: systemClock, random: () => 0, settings: { timeoutMs: 60_000 } });
     expect(await delivery.runOnce()).toMatchObject({ attempted: 2, delivered: 1 });
     expect((await store.listAttempts('app-1', 'wh-wrong', 1))[0]).toMatchObject({ status: 'failed', responseStatus: 401 });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => output, (out) => /^verified evt-1 /m.test(out) && /^REJECTED evt-1 /m.test(out));
     expect(output).toMatch(/^verified evt-1 \{"id":"evt-1","type":"group.new"/m);
     expect(output).toMatch(/^REJECTED evt-1 /m);
   });

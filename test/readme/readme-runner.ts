@@ -98,7 +98,7 @@ export async function startService(env: Record<string, string> = {}) {
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (let i = 0; !stderr.includes('listening on'); i++) {
-    if (i > 300 || child.exitCode !== null) throw new Error(`service did not start: ${stderr}`);
+    if (i > 1200 || child.exitCode !== null) throw new Error(`service did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

@@ -12,11 +12,11 @@ describe('README: "Rollout rates" section', () => {
     const [definitions] = readmeBlocks('walkthrough');
     const service = await startService();
     try {
-      const result = runReadmeBlocks(blocks, { preamble: [CLI_FROM_SOURCES, definitions!.code, ALICE].join('\n'), env: { ...service.env, TELLTALE: service.baseUrl }, timeoutMs: 35_000 });
+      const result = runReadmeBlocks(blocks, { preamble: [CLI_FROM_SOURCES, definitions!.code, ALICE].join('\n'), env: { ...service.env, TELLTALE: service.baseUrl }, timeoutMs: 300_000 });
       const failures = result.runs.map((run) => ({ block: run.block.index, missing: missingLines(run), output: run.output })).filter((f) => f.missing.length > 0);
       expect({ status: result.status, ran: result.runs.length, stderr: result.stderr.trim(), failures }).toEqual({ status: 0, ran: blocks.length, stderr: '', failures: [] });
     } finally {
       await service.stop();
     }
-  }, 40_000);
+  }, 360_000);
 });

@@ -18,12 +18,12 @@ describe('README: "A rollout that halts" section', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'telltale-synthetic-'));
     try {
       const env = { ...service.env, TELLTALE: service.baseUrl, RECEIVER_PORT: String(await freePort()), STATE_FILE: join(stateDir, 'state.json') };
-      const result = runReadmeBlocks(blocks, { preamble: [KILL_JOBS_ON_EXIT, CLI_FROM_SOURCES, definitions!.code, ALICE].join('\n'), env, timeoutMs: 35_000 });
+      const result = runReadmeBlocks(blocks, { preamble: [KILL_JOBS_ON_EXIT, CLI_FROM_SOURCES, definitions!.code, ALICE].join('\n'), env, timeoutMs: 300_000 });
       const failures = result.runs.map((run) => ({ block: run.block.index, missing: missingLines(run), output: run.output })).filter((f) => f.missing.length > 0);
       expect({ status: result.status, ran: result.runs.length, stderr: result.stderr.trim(), failures }).toEqual({ status: 0, ran: blocks.length, stderr: '', failures: [] });
     } finally {
       await service.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 360_000);
 });

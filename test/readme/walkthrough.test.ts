@@ -1,3 +1,4 @@
+import { eventually } from '../fixtures/wait';
 import { missingLines, readmeBlocks, ROOT, runReadmeBlocks, startService } from './readme-runner';
 
 // The CLI from its sources, as the other tests run it: `npm run cli` would need a fresh build
@@ -10,17 +11,17 @@ describe('README: "The first hour" walkthrough', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(6);
     const service = await startService();
     try {
-      const result = runReadmeBlocks(blocks, { preamble: CLI_FROM_SOURCES, env: { ...service.env, TELLTALE: service.baseUrl }, timeoutMs: 60_000 });
+      const result = runReadmeBlocks(blocks, { preamble: CLI_FROM_SOURCES, env: { ...service.env, TELLTALE: service.baseUrl }, timeoutMs: 300_000 });
       const failures = result.runs.map((run) => ({ block: run.block.index, missing: missingLines(run), output: run.output })).filter((f) => f.missing.length > 0);
       expect({ status: result.status, ran: result.runs.length, stderr: result.stderr.trim(), failures }).toEqual({ status: 0, ran: blocks.length, stderr: '', failures: [] });
 
       // The service's stdout is written asynchronously (pino): wait for the client entry to land.
-      for (let i = 0; i < 50 && !service.stdout().includes('[CLIENT] Update failed'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually(() => service.stdout(), (out) => out.includes('[CLIENT] Update failed'));
       const log = service.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line));
       expect(log).toContainEqual(expect.objectContaining({ source: 'client-app', msg: '[CLIENT] Update failed', context: expect.objectContaining({ metadata: { password: '[Filtered]', attempt: 2 } }) }));
       expect(log).toContainEqual(expect.objectContaining({ msg: 'request completed', route: '/reports/ingest', reason: 'rate_limited', res: { statusCode: 429 }, count: 1 }));
     } finally {
       await service.stop();
     }
-  }, 90_000);
+  }, 360_000);
 });

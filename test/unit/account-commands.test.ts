@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { compose, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
-import { findCommand } from '../../src/cli/commands';
+import { findCommand, OPTION_SHAPES } from '../../src/cli/commands';
 import { parseArgs } from '../../src/cli/parse-args';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { dataDirFor } from '../fixtures/harness';
@@ -12,7 +12,7 @@ describe('CLI account commands', () => {
   let dataDir: string;
   // What the CLI prints with --json: the command's result as JSON.
   const run = async (name: string, flags: Record<string, string>) => {
-    const args = parseArgs([...name.split(' '), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])]);
+    const args = parseArgs([...name.split(' '), ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])], OPTION_SHAPES);
     return JSON.parse(JSON.stringify(await findCommand(args.words)!.run({ config: composition.deps.config, composition }, args)));
   };
 

@@ -31,10 +31,10 @@ describe('groupHash', () => {
 
   it('cannot collide by moving a separator between fields, because no valid field may hold "|"', () => {
     for (const field of ['name', 'version', 'channel'] as const) {
-      expect(() => parseReportInput(reportBody({ application: { [field]: 'a|b' } }))).toThrow(`invalid application.${field}`);
+      expect(() => parseReportInput(reportBody({ application: { [field]: 'a|b' } }))).toThrow(new RegExp(`^application\\.${field} must `));
     }
-    expect(() => parseReportInput(reportBody({ system: { platform: 'a|b' } }))).toThrow('invalid system.platform');
-    expect(() => parseReportInput(reportBody({ system: { arch: 'a|b' } }))).toThrow('invalid system.arch');
-    expect(() => parseReportInput(reportBody({ event: { reason: 'a|b' } }))).toThrow('invalid event.reason');
+    expect(() => parseReportInput(reportBody({ system: { platform: 'a|b' } }))).toThrow(/^system\.platform must /);
+    expect(() => parseReportInput(reportBody({ system: { arch: 'a|b' } }))).toThrow(/^system\.arch must /);
+    expect(() => parseReportInput(reportBody({ event: { reason: 'a|b' } }))).toThrow(/^event\.reason must /);
   });
 });

@@ -6,6 +6,8 @@ import {
   APPS_BY_NAME,
   GROUP_SORT,
   appFilter,
+  appsNamedFilter,
+  APPS_BY_OWNER,
   appsOfOwnerFilter,
   expiringBlobsQuery,
   groupKeyFilter,
@@ -396,6 +398,11 @@ describe('app directory queries, evaluated by mingo', () => {
     { _id: 'a2', owner: 'o1', name: 'alpha', reports: true, createdAt: T0, updatedAt: T0 },
     { _id: 'a3', owner: 'o2', name: 'beta', reports: true, createdAt: T0, updatedAt: T0 },
   ];
+
+  it('when finding apps by name, then every owner\'s app of that name comes back, sorted by owner', () => {
+    const docs = [...apps(), { _id: 'a9', owner: 'o0', name: 'alpha', reports: true, createdAt: T0, updatedAt: T0 }];
+    expect(find(docs, appsNamedFilter('alpha')).sort(APPS_BY_OWNER as Record<string, 1>).all().map((a) => [a._id, a.owner])).toEqual([['a9', 'o0'], ['a2', 'o1']]);
+  });
 
   it("when listing an owner's apps, then only theirs come back, sorted by name", () => {
     expect(find(apps(), appsOfOwnerFilter('o1')).sort(APPS_BY_NAME as Record<string, 1>).all().map((a) => a.name)).toEqual(['alpha', 'zeta']);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PinoClientLogSink } from '../../src/adapters/pino/pino-client-log-sink';
 import { CLIENT_LOG_LEVELS } from '../../src/domain/log-entry';
 import { CapturedLog } from '../fixtures/harness';
+import { eventually } from '../fixtures/wait';
 
 describe('PinoClientLogSink', () => {
   it('when each level is written, then pino writes it at the same level, fatal included', () => {
@@ -20,7 +21,7 @@ describe('PinoClientLogSink', () => {
     sink.write('debug', { source: 'rumble-mobile' }, '[CLIENT] below the level');
     await sink.flush();
     // The async destination finishes its write after flush returns; wait for it to land.
-    for (let i = 0; i < 100 && !readFileSync(path, 'utf8').includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => readFileSync(path, 'utf8'), (text) => text.includes('\n'));
     const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ source: 'rumble-mobile', traceId: 't', msg: '[CLIENT] hello' });

@@ -71,15 +71,13 @@ describe('privacy filter', () => {
     expect(() => scrub(cyclic)).not.toThrow();
   });
 
-  it('when the input is large, then every secret is filtered and it finishes quickly', () => {
+  // How long this takes is measured by `npm run bench` (bench/logs.ts, docs/benchmarks.md), not here.
+  it('when the input is large, then every secret is filtered', () => {
     const entries = Array.from({ length: 20_000 }, (_, i) => ({ id: i, screen: `S${i}`, password: `pw-${i}`, tags: ['a', 'b', `Bearer abcdefghijklmnopq${i}`] }));
-    const started = process.hrtime.bigint();
     const out = scrub({ entries }) as { entries: typeof entries };
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(out.entries).toHaveLength(20_000);
     expect(JSON.stringify(out)).not.toMatch(/pw-\d|abcdefghijklmnopq\d/);
     expect(out.entries[19_999]).toEqual({ id: 19_999, screen: 'S19999', password: FILTERED, tags: ['a', 'b', FILTERED] });
-    expect(ms).toBeLessThan(1000);
   });
 });
 

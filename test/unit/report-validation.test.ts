@@ -12,6 +12,8 @@ const rejects = (body: unknown) => {
   throw new Error('expected a ValidationError');
 };
 
+const VERSION_RULE = 'application.version must look like 1.4.2 or 1.4.2-beta.1 (SemVer, or digits, "." and "-"; at most 64 characters)';
+
 describe('parseReportInput', () => {
   it('accepts faynoSync\'s example report', () => {
     expect(parseReportInput(reportBody())).toEqual(reportBody());
@@ -44,21 +46,21 @@ describe('parseReportInput', () => {
   });
 
   it.each([
-    [{ application: { version: '1.4.2-beta+' } }, 'invalid application.version'],
-    [{ application: { version: '01.4.2-beta' } }, 'invalid application.version'],
-    [{ application: { version: '1.4.2|x' } }, 'invalid application.version'],
-    [{ application: { channel: 'stable|2' } }, 'invalid application.channel'],
-    [{ application: { channel: 'beta 2' } }, 'invalid application.channel'],
-    [{ application: { name: 'my_app' } }, 'invalid application.name'],
-    [{ system: { platform: 'win_32' } }, 'invalid system.platform'],
-    [{ system: { arch: 'x86.64' } }, 'invalid system.arch'],
-    [{ system: { arch: 'x86|64' } }, 'invalid system.arch'],
-    [{ event: { type: 'oops' } }, 'invalid event.type'],
-    [{ event: { reason: 'has space' } }, 'invalid event.reason'],
-    [{ event: { reason: 'r'.repeat(129) } }, 'invalid event.reason'],
-    [{ application: { name: 'n'.repeat(129) } }, 'invalid application.name'],
-    [{ application: { version: '' } }, 'invalid application.version'],
-  ])('names the field when it is invalid: %j', (override, message) => {
+    [{ application: { version: '1.4.2-beta+' } }, VERSION_RULE],
+    [{ application: { version: '01.4.2-beta' } }, VERSION_RULE],
+    [{ application: { version: '1.4.2|x' } }, VERSION_RULE],
+    [{ application: { channel: 'stable|2' } }, 'application.channel must be 1 to 64 letters, digits, "_" or "-"'],
+    [{ application: { channel: 'beta 2' } }, 'application.channel must be 1 to 64 letters, digits, "_" or "-"'],
+    [{ application: { name: 'my_app' } }, 'application.name must be 1 to 128 letters, digits, spaces or "-"'],
+    [{ system: { platform: 'win_32' } }, 'system.platform must be 1 to 64 letters, digits or "-"'],
+    [{ system: { arch: 'x86.64' } }, 'system.arch must be 1 to 32 letters, digits, "_" or "-"'],
+    [{ system: { arch: 'x86|64' } }, 'system.arch must be 1 to 32 letters, digits, "_" or "-"'],
+    [{ event: { type: 'oops' } }, 'event.type must be one of crash, startup_failure, update_failure, install_failure, rollback_failure'],
+    [{ event: { reason: 'has space' } }, 'event.reason must be 1 to 128 letters, digits, ".", "_" or "-"'],
+    [{ event: { reason: 'r'.repeat(129) } }, 'event.reason must be 1 to 128 letters, digits, ".", "_" or "-"'],
+    [{ application: { name: 'n'.repeat(129) } }, 'application.name must be 1 to 128 letters, digits, spaces or "-"'],
+    [{ application: { version: '' } }, VERSION_RULE],
+  ])('names the field and its rule when it is invalid: %j', (override, message) => {
     expect(rejects(reportBody(override as never))).toBe(message);
   });
 
@@ -75,8 +77,17 @@ describe('parseReportInput', () => {
     expect(rejects(null)).toBe('body must be a JSON object');
   });
 
+  it('when a version starts with v, then the refusal shows what a version looks like', () => {
+    expect(rejects(reportBody({ application: { version: 'v1.4.2' } }))).toBe(VERSION_RULE);
+  });
+
+  it('when a field has no brief rule, then it is named as invalid with its bound', () => {
+    expect(rejects({ ...reportBody(), details: { encoding: 5, content_type: 'x', payload: 'y' } })).toBe('details.encoding must be a string of at most 64 characters');
+    expect(rejects({ ...reportBody(), application: 'x' })).toBe('application must be an object');
+  });
+
   it('refuses a field of the wrong type', () => {
-    expect(rejects(reportBody({ application: { version: 142 as never } }))).toBe('invalid application.version');
+    expect(rejects(reportBody({ application: { version: 142 as never } }))).toBe(VERSION_RULE);
   });
 
   it('requires all three details fields when details are sent', () => {

@@ -138,6 +138,6 @@ describe('event.target_version', () => {
     const targeted = parseReportInput({ ...plain, event: { ...plain.event, target_version: '2.0.0' } });
     expect(targeted.event.target_version).toBe('2.0.0');
     expect(groupHash(dimensionsOf(targeted))).toBe(groupHash(dimensionsOf(plain)));
-    expect(() => parseReportInput({ ...plain, event: { ...plain.event, target_version: 'v2 beta' } })).toThrow('invalid event.target_version');
+    expect(() => parseReportInput({ ...plain, event: { ...plain.event, target_version: 'v2 beta' } })).toThrow('event.target_version must look like 1.4.2 or 1.4.2-beta.1');
   });
 });

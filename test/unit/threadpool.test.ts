@@ -27,7 +27,7 @@ function run(blocked: number, preload: boolean, env: Record<string, string | und
   try {
     for (let i = 0; i < blocked; i++) execFileSync('mkfifo', [join(fifoDir, `f${i}`)]);
     const args = [...(preload ? ['-r', '@swc-node/register', '-r', './src/composition/threadpool.ts'] : []), '-e', probe(blocked, fifoDir, waitMs)];
-    const result = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, UV_THREADPOOL_SIZE: undefined, ...env }, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, UV_THREADPOOL_SIZE: undefined, ...env }, encoding: 'utf8', timeout: 120_000 });
     if (!result.stdout) throw new Error(`probe failed: ${result.stderr}`);
     return JSON.parse(result.stdout.trim().split('\n')[0]!) as { size: string | undefined; statDone: boolean };
   } finally {
@@ -37,7 +37,7 @@ function run(blocked: number, preload: boolean, env: Record<string, string | und
 
 describe('thread pool size (src/composition/threadpool.ts, imported first by src/main.ts)', () => {
   it('when UV_THREADPOOL_SIZE is unset, then the pool has 16 threads: 8 blocked reads still leave a stat room', () => {
-    expect(run(8, true, {}, 15_000)).toEqual({ size: '16', statDone: true });
+    expect(run(8, true, {}, 60_000)).toEqual({ size: '16', statDone: true });
   });
 
   it('without it, the default 4 threads are all held by 4 blocked reads and the stat waits (the failure it prevents)', () => {

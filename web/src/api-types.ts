@@ -866,7 +866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description An app of that name exists */
+            /** @description An app of that name exists in the account; details.app_id is its id */
             409: {
                 headers: {
                     [name: string]: unknown;

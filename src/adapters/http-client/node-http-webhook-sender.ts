@@ -12,6 +12,12 @@ const systemResolver: Resolver = (hostname) =>
 
 class RefusedDestination extends Error {
   readonly code = 'ERR_WEBHOOK_DESTINATION_REFUSED';
+  constructor(
+    message: string,
+    readonly privateAddress: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -39,7 +45,7 @@ export class NodeHttpWebhookSender implements WebhookSender {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (parseIp(host)) {
       const forbidden = isForbiddenDestination(host, this.options.allowPrivate);
-      if (forbidden) return { kind: 'refused', reason: `${host} is a ${forbidden} address` };
+      if (forbidden) return { kind: 'refused', reason: `${host} is a ${forbidden} address`, privateAddress: forbidden !== 'invalid' };
     }
     return new Promise<WebhookResponse>((settle) => {
       let done = false;
@@ -71,7 +77,7 @@ export class NodeHttpWebhookSender implements WebhookSender {
       }, request.timeoutMs);
       req.on('error', (error: Error) => {
         const cause = error instanceof RefusedDestination ? error : (error as { cause?: unknown }).cause;
-        if (cause instanceof RefusedDestination) finish({ kind: 'refused', reason: cause.message });
+        if (cause instanceof RefusedDestination) finish({ kind: 'refused', reason: cause.message, privateAddress: cause.privateAddress });
         else finish({ kind: 'error', message: error.message });
       });
       req.end(request.body);
@@ -87,7 +93,7 @@ export class NodeHttpWebhookSender implements WebhookSender {
           if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 4);
           for (const a of usable) {
             const forbidden = isForbiddenDestination(a.address, this.options.allowPrivate);
-            if (forbidden) return callback(new RefusedDestination(`${hostname} resolves to ${a.address}, a ${forbidden} address`), '', 4);
+            if (forbidden) return callback(new RefusedDestination(`${hostname} resolves to ${a.address}, a ${forbidden} address`, forbidden !== 'invalid'), '', 4);
           }
           if (typeof options === 'object' && options?.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
           callback(null, usable[0]!.address, usable[0]!.family);

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { ValidationError } from '../../domain/errors';
-import { fieldName } from '../../domain/report-validation';
+import { fieldName, schemaRule } from '../../domain/report-validation';
 
 // Every JSON body and query string of the HTTP API is checked here; a refusal names the first
 // bad field. Query strings are all text, so their schemas coerce ("2" → 2); JSON bodies must have
@@ -60,14 +60,7 @@ function refusal(error: ErrorObject, what: string): ValidationError {
     if (error.keyword === 'minProperties') return new ValidationError('nothing to update', 'empty_update');
     return new ValidationError('body must be a JSON object', 'invalid_body');
   }
-  return new ValidationError(`invalid ${what} ${name}${accepted(error.parentSchema)}`, 'invalid_value', { field: name });
-}
-
-/** What the field accepts, when its schema says so briefly: `: an integer from 1 to 100`. */
-function accepted(schema: unknown): string {
-  const s = (schema ?? {}) as { type?: unknown; minimum?: unknown; maximum?: unknown; enum?: unknown };
-  if (s.type === 'integer' && typeof s.minimum === 'number' && typeof s.maximum === 'number') return `: an integer from ${s.minimum} to ${s.maximum}`;
-  if (s.type === 'integer' && typeof s.minimum === 'number') return `: an integer of at least ${s.minimum}`;
-  if (Array.isArray(s.enum) && s.enum.length <= 12) return `: one of ${s.enum.join(', ')}`;
-  return '';
+  // What the field accepts, when its schema says so briefly: `query parameter limit must be an integer from 1 to 100`.
+  const rule = schemaRule(error.parentSchema);
+  return new ValidationError(rule ? `${what} ${name} ${rule}` : `invalid ${what} ${name}`, 'invalid_value', { field: name });
 }

@@ -31,11 +31,12 @@ export function statusOf(error: unknown): number {
   return 500;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** `now` times the aggregation windows (milliseconds; the composition's clock, so tests can move it). */
+export function errorHandler(logger: Logger, now: () => number = Date.now): ErrorRequestHandler {
   // A store that is down makes every request a 503: one line per second per cause, no stack,
   // with the number of requests it stands for.
   // `cause`, not `err`: pino's err serializer would add the stack back.
-  const unavailable = new AggregatedLog<{ cause: object; msg: string }>((line, count) => logger.warn({ cause: line.cause, count }, line.msg));
+  const unavailable = new AggregatedLog<{ cause: object; msg: string }>((line, count) => logger.warn({ cause: line.cause, count }, line.msg), { now });
   return (raised, req, res, _next) => {
     const error = fromExpress(raised);
     const status = statusOf(error);
@@ -69,7 +70,7 @@ export function sendError(res: Response, error: unknown, status = statusOf(error
   res.locals.errorCode = typeof code === 'string' ? code : String(status);
   const body: Record<string, unknown> = { error: (error as Error).message, code };
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
-  if (error instanceof ValidationError && error.details !== undefined) body.details = error.details;
+  if ((error instanceof ValidationError || error instanceof ConflictError) && error.details !== undefined) body.details = error.details;
   if (error instanceof SchemaViolationError) body.paths = error.paths;
   if (error instanceof RateLimitedError) {
     body.scope = error.scope;

@@ -29,7 +29,7 @@ const hashOf = (req: Request) => String(req.params.groupHash);
 function dateParam(value: string | undefined, field: string): Date | undefined {
   if (value === undefined) return undefined;
   const date = parseRfc3339(value);
-  if (date === null) throw new ValidationError(`invalid query parameter ${field}`, 'invalid_value', { field });
+  if (date === null) throw new ValidationError(`query parameter ${field} must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z`, 'invalid_value', { field });
   return date;
 }
 

@@ -65,7 +65,7 @@ export const usersDocs: RouteDoc[] = [
 ];
 
 export const appsDocs: RouteDoc[] = [
-  { method: 'post', path: '/apps', summary: 'Create an app and its report key', tag: 'apps', auth: 'jwt', body: appCreateBodySchema, responses: { 201: { description: 'Created, with report_key', schema: appCreatedSchema }, 400: error('Invalid body'), 409: error('An app of that name exists'), ...jwtErrors } },
+  { method: 'post', path: '/apps', summary: 'Create an app and its report key', tag: 'apps', auth: 'jwt', body: appCreateBodySchema, responses: { 201: { description: 'Created, with report_key', schema: appCreatedSchema }, 400: error('Invalid body'), 409: error('An app of that name exists in the account; details.app_id is its id'), ...jwtErrors } },
   { method: 'get', path: '/apps', summary: 'The apps the caller may read', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'Apps, each with its worst current rollout', schema: itemsSchema(appListItemSchema) }, ...jwtErrors } },
   { method: 'get', path: '/apps/:id', summary: 'One app', tag: 'apps', auth: 'jwt', responses: { 200: { description: 'App', schema: appSchema }, 404: error('No such app in reach'), ...jwtErrors } },
   { method: 'patch', path: '/apps/:id', summary: 'Turn reports on or off', tag: 'apps', auth: 'jwt', body: appPatchBodySchema, responses: { 200: { description: 'Updated', schema: appSchema }, 400: error('Invalid body'), 404: error('No such app in reach'), ...jwtErrors } },

@@ -22,6 +22,13 @@ export class MemoryAppDirectory implements AppDirectory {
     return app ? { ...app } : null;
   }
 
+  async findAppsByName(name: string): Promise<App[]> {
+    return [...this.apps.values()]
+      .filter((a) => a.name === name)
+      .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0))
+      .map((a) => ({ ...a }));
+  }
+
   async listAppIds(): Promise<string[]> {
     return [...this.apps.keys()].sort();
   }

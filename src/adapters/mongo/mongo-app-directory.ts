@@ -3,8 +3,10 @@ import { ConflictError } from '../../domain/errors';
 import type { App, AppContext, AppDirectory, ReportKey } from '../../ports/app-directory';
 import {
   APPS_BY_NAME,
+  APPS_BY_OWNER,
   COLLECTIONS,
   appFilter,
+  appsNamedFilter,
   appsOfOwnerFilter,
   keyFilter,
   keyOfAppFilter,
@@ -63,6 +65,10 @@ export class MongoAppDirectory implements AppDirectory {
 
   async listAppIds(): Promise<string[]> {
     return guarded('listAppIds', async () => (await this.apps.find({}, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((d) => d._id));
+  }
+
+  async findAppsByName(name: string): Promise<App[]> {
+    return guarded('findAppsByName', async () => (await this.apps.find(appsNamedFilter(name)).sort(APPS_BY_OWNER).toArray()).map(fromDocument));
   }
 
   async listApps(owner: string): Promise<App[]> {

@@ -198,6 +198,11 @@ export const appsOfOwnerFilter = (owner: string): Filter<AppDocument> => ({ owne
 
 export const APPS_BY_NAME: Sort = { name: 1 };
 
+/** Across owners: names are unique per owner only. A scan of the apps collection, for the CLI. */
+export const appsNamedFilter = (name: string): Filter<AppDocument> => ({ name: { $eq: name } });
+
+export const APPS_BY_OWNER: Sort = { owner: 1 };
+
 export const appFilter = (id: string): Filter<AppDocument> => ({ _id: { $eq: id } });
 
 export const reportsEnabledUpdate = (enabled: boolean, at: Date): Document => ({ $set: { reports: enabled, updatedAt: at } });

@@ -24,6 +24,7 @@ export class SqliteAppDirectory implements AppDirectory {
   private readonly selectApp: Statement;
   private readonly selectAppIds: Statement;
   private readonly selectAppsOf: Statement;
+  private readonly selectAppsNamed: Statement;
   private readonly updateReports: Statement;
   private readonly updateOwner: Statement;
   private readonly selectByKey: Statement;
@@ -37,6 +38,7 @@ export class SqliteAppDirectory implements AppDirectory {
     this.selectApp = db.prepare('SELECT * FROM apps WHERE id = ?');
     this.selectAppIds = db.prepare('SELECT id FROM apps ORDER BY id').pluck();
     this.selectAppsOf = db.prepare('SELECT * FROM apps WHERE owner = ? ORDER BY name ASC');
+    this.selectAppsNamed = db.prepare('SELECT * FROM apps WHERE name = ? ORDER BY owner ASC');
     this.updateReports = db.prepare('UPDATE apps SET reports = ?, updated_at = ? WHERE id = ? RETURNING *');
     this.updateOwner = db.prepare('UPDATE apps SET owner = ?, updated_at = ? WHERE id = ? RETURNING *');
     this.selectByKey = db.prepare('SELECT apps.* FROM report_keys JOIN apps ON apps.id = report_keys.app_id WHERE report_keys.key = ?');
@@ -79,6 +81,11 @@ export class SqliteAppDirectory implements AppDirectory {
   async getApp(id: string): Promise<App | null> {
     const row = guarded('getApp', () => this.selectApp.get(id) as AppRow | undefined);
     return row ? fromRow(row) : null;
+  }
+
+  async findAppsByName(name: string): Promise<App[]> {
+    const rows = guarded('findAppsByName', () => this.selectAppsNamed.all(name) as AppRow[]);
+    return rows.map(fromRow);
   }
 
   async listAppIds(): Promise<string[]> {
