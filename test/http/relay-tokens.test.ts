@@ -51,14 +51,15 @@ describe('relay tokens: /apps/:id/relay-tokens', () => {
   });
   afterEach(() => s.h.close());
 
-  test('POST /apps/:id/relay-tokens — 201 with the token once; GET lists id, name, hint and created_at, never the token', async () => {
+  test('POST /apps/:id/relay-tokens — 201 with the token once; GET lists id, name, hint and created_at, oldest first, never the token', async () => {
+    s.h.clock.advance(1_000);
     const created = await create(s, { name: ' eu-relay-1 ' });
     expect(created.status).toBe(201);
     const { token, ...record } = created.body;
     expect(token).toMatch(TOKEN_SHAPE);
     expect(record).toEqual({ id: token.slice(4, 28), app_id: s.appId, name: 'eu-relay-1', hint: `rlt_${token.slice(4, 28)}_…${token.slice(-4)}`, created_at: s.h.clock.now().toISOString() });
     const listed = await list(s).expect(200);
-    // rolloutSetup's own token comes first.
+    // rolloutSetup's own token, a second older, comes first.
     expect(listed.body.items).toHaveLength(2);
     expect(listed.body.items[1]).toEqual(record);
     expect(JSON.stringify(listed.body)).not.toContain(token.slice(-64));
