@@ -1,5 +1,5 @@
 import { bucketStart, utcDay } from '../domain/rollout-cell';
-import { skipToNow, startEvidence, updateEvidence, type DayCellCounts, type ReleaseEvidence } from '../domain/rollout-release-evidence';
+import { rowsByCells, skipToNow, startEvidence, updateEvidence, type DayCellCounts, type ReleaseEvidence } from '../domain/rollout-release-evidence';
 import { chooseAppBaseline, roleOf, supersededBy, type VersionActivity } from '../domain/rollout-roles';
 import { gridsOf, rolloutSettings, type RolloutSettings } from '../domain/rollout-settings';
 import type { EvidenceGrids } from '../domain/rollout-evidence';
@@ -12,6 +12,8 @@ import { cooperative } from './cooperative';
 import type { DailyCounts } from './rollout-counts';
 
 const DAY = 86_400_000;
+/** Cells whose new device-days are taken into a release's evidence per event-loop turn. */
+const EVIDENCE_CELLS_PER_TURN = 50;
 
 export interface EvaluatorSettings {
   /** Service-wide defaults under every app's own settings. */
@@ -54,6 +56,21 @@ export function settingsOf(defaults: Partial<RolloutSettings>, app: AppRolloutSe
   const { baseline: _baseline, ...own } = app;
   const { baseline: _default, ...base } = defaults as Partial<RolloutSettings> & { baseline?: unknown };
   return rolloutSettings({ ...base, ...own });
+}
+
+/**
+ * updateEvidence a part of the cells per event-loop turn (rowsByCells): the same evidence as one
+ * update, without keeping requests waiting behind a release in many cells. Days close with the last part.
+ */
+async function addCounts(evidence: ReleaseEvidence, release: string, rows: readonly DayCellCounts[], grids: EvidenceGrids, at: { now: number; closeBefore: string }): Promise<ReleaseEvidence> {
+  const parts = rowsByCells(rows, EVIDENCE_CELLS_PER_TURN);
+  const pause = cooperative();
+  let out = evidence;
+  for (const [i, part] of parts.entries()) {
+    out = updateEvidence(out, release, part, grids, { now: at.now, closeBefore: i === parts.length - 1 ? at.closeBefore : out.openFrom });
+    await pause();
+  }
+  return out;
 }
 
 const heldHalt = (r: ReleaseState | null): boolean => r?.verdict === 'halt' && !(r.resumedAt !== null && r.haltedAt !== null && r.resumedAt >= r.haltedAt);
@@ -134,7 +151,7 @@ export class RolloutEvaluator {
     const from = round.now - this.deps.settings.bootstrapDays * DAY;
     const history = await this.historyRows(appId, version, baseline, from, round.now + 1);
     const firstDay = history.filter((r) => r.version === version && r.counts.active > 0).map((r) => r.day).sort()[0] ?? utcDay(new Date(round.now));
-    const evidence = updateEvidence(startEvidence(baseline, Date.parse(firstDay), firstDay, grids), version, history, grids, { now: round.now, closeBefore: utcDay(new Date(round.now)) });
+    const evidence = await addCounts(startEvidence(baseline, Date.parse(firstDay), firstDay, grids), version, history, grids, { now: round.now, closeBefore: utcDay(new Date(round.now)) });
     const judgement = judgeRelease(evidence, null, { now: round.now, resumedAt: null }, settings);
     const stored = round.stored.get(version) ?? null;
     return { ...this.base(round, version, stored), role: 'rollout', baselineVersion: baseline, ...this.judged(judgement), evidence, judgement: { metrics: judgement.metrics, limits: judgement.limits } };
@@ -213,7 +230,7 @@ export class RolloutEvaluator {
 
   private async judge(round: AppRound, base: ReleaseState, stored: ReleaseState | null): Promise<ReleaseState> {
     const grids = round.grids;
-    const evidence = updateEvidence(await this.evidenceFor(round, base, stored), base.version, round.rows, grids, { now: round.now, closeBefore: utcDay(new Date(round.now - DAY)) });
+    const evidence = await addCounts(await this.evidenceFor(round, base, stored), base.version, round.rows, grids, { now: round.now, closeBefore: utcDay(new Date(round.now - DAY)) });
     const previous: VerdictState | null =
       stored?.verdict != null ? { verdict: stored.verdict, reasons: stored.reasons, consecutiveHealthy: stored.consecutiveHealthy, haltedAt: stored.haltedAt?.getTime() ?? null } : null;
     const judgement = judgeRelease(evidence, previous, { now: round.now, resumedAt: stored?.resumedAt?.getTime() ?? null }, round.settings);
@@ -238,7 +255,7 @@ export class RolloutEvaluator {
     const past = from < yesterday ? await this.historyRows(round.appId, base.version, baseline, from, yesterday) : [];
     const firstDay = [...past, ...round.rows].filter((r) => r.version === base.version && r.counts.active > 0).map((r) => r.day).sort()[0] ?? today;
     const started = startEvidence(baseline, Date.parse(firstDay), firstDay, grids);
-    return past.length > 0 ? updateEvidence(started, base.version, past, grids, { now: yesterday, closeBefore: utcDay(new Date(yesterday)) }) : started;
+    return past.length > 0 ? addCounts(started, base.version, past, grids, { now: yesterday, closeBefore: utcDay(new Date(yesterday)) }) : started;
   }
 
   private async historyRows(appId: string, version: string, baseline: string, from: number, to: number): Promise<DayCellCounts[]> {

@@ -202,15 +202,20 @@ function addSide(into: SideCounts, c: SideCounts): void {
   into.exposure += c.exposure;
 }
 
-function cellState(cells: Map<string, CellEvidenceState>, cell: ReleaseCellKey): CellEvidenceState {
+/** A cell's state to add to: a copy of the stored one on first touch (the input stays as it was), or a new one. */
+function cellState(cells: Map<string, CellEvidenceState>, copied: Set<string>, cell: ReleaseCellKey): CellEvidenceState {
   const id = releaseCellId(cell);
   let state = cells.get(id);
-  if (!state) {
-    state = { cell, release: perMetric(zeroSide), baseline: perMetric(zeroSide), matchedCrash: zeroSide() };
+  if (!copied.has(id)) {
+    state = state ? structuredClone(state) : { cell, release: perMetric(zeroSide), baseline: perMetric(zeroSide), matchedCrash: zeroSide() };
     cells.set(id, state);
+    copied.add(id);
   }
-  return state;
+  return state!;
 }
+
+/** Cells in one order everywhere, by id; a shared collator (localeCompare's order, without building one per call). */
+const BY_CELL_ID = new Intl.Collator();
 
 /**
  * One interval of one metric for the conditional test: the affected device-days new in the interval,
@@ -231,13 +236,14 @@ function testInterval(metric: GatedMetric, r: SideInterval, b: SideInterval): Ev
 export function updateEvidence(evidence: ReleaseEvidence, release: string, rows: readonly DayCellCounts[], grids: EvidenceGrids, at: { now: number; closeBefore: string }): ReleaseEvidence {
   const { closeBefore } = at;
   const { intervals, watermarks, hourMarks } = newIntervals(evidence, release, rows, at.now);
-  const cells = new Map(evidence.cells.map((c) => [releaseCellId(c.cell), structuredClone(c)]));
+  const cells = new Map(evidence.cells.map((c) => [releaseCellId(c.cell), c]));
+  const copied = new Set<string>();
   const metrics = structuredClone(evidence.metrics);
   const tests = perMetric<EvidenceHour[]>(() => []);
   for (const { cell, release: r, baseline: b } of intervals) {
     // A cell the release has not been seen in that day holds no evidence about it.
     if (!KINDS.some((kind) => r.added[kind] > 0 || r.atRisk[kind] > 0)) continue;
-    const state = cellState(cells, cell);
+    const state = cellState(cells, copied, cell);
     for (const metric of GATED_METRICS) {
       const added = { r: METRIC_OF[metric](r.added), b: METRIC_OF[metric](b.added) };
       addSide(state.release[metric], added.r);
@@ -263,9 +269,39 @@ export function updateEvidence(evidence: ReleaseEvidence, release: string, rows:
     watermarks,
     hourMarks,
     metrics,
-    cells: [...cells.values()].sort((a, b) => releaseCellId(a.cell).localeCompare(releaseCellId(b.cell))),
+    cells: [...cells.entries()].sort(([a], [b]) => BY_CELL_ID.compare(a, b)).map(([, c]) => c),
     updates: evidence.updates + 1,
   };
+}
+
+/**
+ * The rows in parts of at most `maxCells` cells, every row of a cell (both versions, every day) in the
+ * same part: cells are independent in the test, so updating with the parts one after the other (days
+ * closed with the last) gives the evidence one update with all rows gives, and a caller can yield
+ * between parts however many cells there are.
+ */
+export function rowsByCells(rows: readonly DayCellCounts[], maxCells: number): DayCellCounts[][] {
+  const byCell = new Map<string, DayCellCounts[]>();
+  for (const row of rows) {
+    const id = releaseCellId(row.cell);
+    const list = byCell.get(id);
+    if (list) list.push(row);
+    else byCell.set(id, [row]);
+  }
+  const parts: DayCellCounts[][] = [];
+  let part: DayCellCounts[] = [];
+  let cellsInPart = 0;
+  for (const list of byCell.values()) {
+    if (cellsInPart === maxCells) {
+      parts.push(part);
+      part = [];
+      cellsInPart = 0;
+    }
+    part.push(...list);
+    cellsInPart++;
+  }
+  parts.push(part);
+  return parts;
 }
 
 /**

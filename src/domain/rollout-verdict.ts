@@ -123,7 +123,9 @@ function judgeLimits(evidence: ReleaseEvidence, settings: RolloutSettings): Limi
   const byPlatform = new Map<string, CellEvidenceState[]>();
   for (const c of evidence.cells) {
     const key = `${c.cell.platform}|${c.cell.arch}`;
-    byPlatform.set(key, [...(byPlatform.get(key) ?? []), c]);
+    const list = byPlatform.get(key);
+    if (list) list.push(c);
+    else byPlatform.set(key, [c]);
   }
   const limits = [judgeLimit(evidence.cells, settings.crashRateLimit, { platform: null, arch: null }, settings)];
   for (const [key, cells] of [...byPlatform].sort(([a], [b]) => a.localeCompare(b))) {

@@ -28,6 +28,10 @@ const DETAILS = { message: `renderer crashed ${XSS}`, stack: ['main.js:1', 'rend
 /** Over the page's 256 KiB, under REPORTS_MAX_DETAILS_DECOMPRESSED_BYTES and, gzipped, the compressed limit. */
 const BIG_DETAILS = { log: Array.from({ length: 6000 }, (_, i) => `line ${String(i).padStart(5, '0')}: ${'x'.repeat(80)}`) };
 const WIDTHS = [390, 1400] as const;
+/** shop-desktop's beta, on three devices: newer than the halted 1.9.0, and it must not mask it. */
+const BETA = '1.10.0-beta.1';
+/** shop-mobile's update checks refused over the per-address limit. */
+const REFUSED = 7;
 /** DASHBOARD_TIME_BUDGET_MS (npm run test:reliability): the app page's first paint and groups table must come within it. */
 const TIME_BUDGET_MS = process.env.DASHBOARD_TIME_BUDGET_MS ? Number(process.env.DASHBOARD_TIME_BUDGET_MS) : null;
 
@@ -35,6 +39,17 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SLOTS_PER_DAY = 6;
 const CELL = { channel: 'stable', platform: 'windows', arch: 'amd64' } as const;
+
+/** The parts of GET /rollouts/health the tests compare with the page. */
+interface HealthAnswer {
+  role: string;
+  verdict: string | null;
+  reasons: string[];
+  explanation: string[];
+  baseline_version: string | null;
+  limits: Array<{ scope: string; platform: string | null; arch: string | null; over: boolean }>;
+  cells: Array<{ channel: string; platform: string; arch: string; metrics: { crash: { release: { affected: number; exposure: number; rate: number } } } }>;
+}
 
 /** Devices of VERSIONS[i] active on day d (0 = six days ago, 6 = today): 1.9.0 ships on day 4 and takes over from 1.8.0. */
 function activeDevices(i: number, d: number): number {
@@ -52,14 +67,30 @@ function crashingDevices(i: number, d: number): Set<number> {
   return new Set(Array.from({ length: k }, (_, j) => (d * 37 + j * Math.floor(n / k)) % n));
 }
 
-/** Today's beacons only (POST /telemetry/beacons with a relay token): `devices` per version, all within the last minute. */
-async function beaconsToday(app: Parameters<typeof request>[0], relay: string, end: number, devices: Record<string, number>): Promise<void> {
-  const at = new Date(end - 60_000).toISOString();
+const todayDevice = (key: string, version: string, i: number) => `today-${key.slice(-8)}-${version}-${i}`;
+
+/**
+ * Today's beacons only (POST /telemetry/beacons, with a relay token of the app): `devices` per
+ * version, all at `at` (default: a minute before `end`), device ids from the app's key (todayDevice).
+ */
+async function beaconsToday(
+  h: Harness,
+  app: Parameters<typeof request>[0],
+  target: { appId: string; key: string },
+  end: number,
+  devices: Record<string, number>,
+  cell: Partial<Record<keyof typeof CELL, string>> = {},
+  at = new Date(end - 60_000),
+): Promise<void> {
+  const relay = await h.relayToken(target.appId, 'seeding relay');
   const beacons = Object.entries(devices).flatMap(([version, n]) =>
-    Array.from({ length: n }, (_, i) => ({ device_id: `today-${relay.slice(-8)}-${version}-${i}`, version, ...CELL, at })),
+    Array.from({ length: n }, (_, i) => ({ device_id: todayDevice(target.key, version, i), version, ...CELL, ...cell, at: at.toISOString() })),
   );
-  const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${relay}`).send({ beacons });
-  expect(res.body).toEqual({ accepted: beacons.length, rejected: [] });
+  for (let from = 0; from < beacons.length; from += 1000) {
+    const batch = beacons.slice(from, from + 1000);
+    const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${relay}`).send({ beacons: batch });
+    expect(res.body).toEqual({ accepted: batch.length, rejected: [] });
+  }
 }
 
 /**
@@ -128,6 +159,7 @@ describeBrowser('dashboard in a real browser', () => {
   let appId: string;
   let oneDayAppId: string;
   let fewDevicesAppId: string;
+  let photoAppId: string;
   let detailedGroup: string;
   let bigGroup: string;
   let context: BrowserContext;
@@ -136,7 +168,8 @@ describeBrowser('dashboard in a real browser', () => {
   let groupListRequests: string[];
   let adminToken: string;
   let groupTotal: number;
-  const verdicts = new Map<string, string>();
+  const verdicts = new Map<string, string | null>();
+  const healths = new Map<string, HealthAnswer>();
   const weekRates = new Map<string, { rate: number; low: number; high: number }>();
 
   beforeAll(async () => {
@@ -151,6 +184,7 @@ describeBrowser('dashboard in a real browser', () => {
         REPORTS_RATE_LIMIT_PER_GROUP_PER_MINUTE: '100000',
         // The webhook test's receiver listens on loopback; creating the webhook needs no such flag, delivering does.
         WEBHOOK_ALLOW_PRIVATE: 'true',
+        TELEMETRY_RATE_LIMIT_PER_IP: '5',
         DASHBOARD_DIR: distDir,
       },
       { logLevel: 'warn' },
@@ -180,9 +214,25 @@ describeBrowser('dashboard in a real browser', () => {
     // The rollout ends now: the browser asks for the last seven UTC days by its own clock.
     const end = Date.now();
     await seedRollout(h, app, shop, end);
+    // photo-editor: a release that goes watch → halt today, for the history and the resume.
+    const photo = await h.createApp('photo-editor', admin.id);
+    photoAppId = photo.appId;
+    h.clock.set(new Date(end - 40 * 60_000));
+    await beaconsToday(h, app, photo, end, { '1.0.0': 2000, '1.1.0': 400 }, {}, new Date(end - 40 * 60_000));
+    // shop-desktop's beta: three devices on a channel of its own, newer than the halted 1.9.0.
+    await beaconsToday(h, app, shop, end, { [BETA]: 3 }, { channel: 'beta' }, new Date(end - 40 * 60_000));
+    await h.rollouts.buffer.flush();
     // healthy needs two evaluations in a row that find it so.
     h.clock.set(new Date(end - 30 * 60_000));
     await h.verdicts.evaluator.evaluateAll();
+    h.clock.set(new Date(end - 20 * 60_000));
+    for (const [version, n] of [['1.0.0', 6], ['1.1.0', 30]] as const) {
+      for (let i = 0; i < n; i++) {
+        const body = reportBody({ application: { name: 'photo-editor', version, channel: CELL.channel }, system: { platform: CELL.platform, arch: CELL.arch }, event: { type: 'crash', reason: `brush_engine_${i % 2}` } });
+        const res = await request(app).post('/reports/ingest').set('Authorization', `Bearer ${photo.key}`).set('X-Device-ID', todayDevice(photo.key, version, i)).send(body);
+        expect(res.status).toBe(202);
+      }
+    }
     const big = reportBody({
       application: { name: 'shop-desktop', version: '1.8.0' },
       event: { type: 'startup_failure', reason: 'verbose_log_on_startup' },
@@ -203,11 +253,21 @@ describeBrowser('dashboard in a real browser', () => {
     // One day of figures, and an app whose every cell is under ROLLOUT_MIN_DEVICES.
     const oneDay = await h.createApp('shop-mobile', admin.id);
     oneDayAppId = oneDay.appId;
-    await beaconsToday(app, await h.relayToken(oneDay.appId), end, { '2.0.0': 60, '1.9.0': 40 });
+    await beaconsToday(h, app, oneDay, end, { '2.0.0': 60, '1.9.0': 40 });
     const fewDevices = await h.createApp('tiny-tool', admin.id);
     fewDevicesAppId = fewDevices.appId;
-    await beaconsToday(app, await h.relayToken(fewDevices.appId), end, { '0.1.0': 3 });
+    await beaconsToday(h, app, fewDevices, end, { '0.1.0': 3 });
     await h.rollouts.buffer.flush();
+    // Update checks of devices already counted, from one address: over TELEMETRY_RATE_LIMIT_PER_IP, refused and counted as such.
+    for (let i = 0; i < 5 + REFUSED; i++) {
+      await request(app)
+        .get('/telemetry/beacon')
+        .query({ owner: ADMIN.username, app_name: 'shop-mobile', version: '2.0.0', ...CELL })
+        .set('X-Device-ID', todayDevice(oneDay.key, '2.0.0', i))
+        .expect(i < 5 ? 204 : 429);
+    }
+    await h.rollouts.buffer.flush();
+    await h.rollouts.refusals.flush();
     await h.verdicts.evaluator.evaluateAll();
     // The seeding's group.new and verdict events go nowhere: no webhook exists yet.
     await h.verdicts.delivery.runOnce();
@@ -218,13 +278,14 @@ describeBrowser('dashboard in a real browser', () => {
     expect(noted.status).toBe(200);
     const groups = await request(app).get('/reports/groups').query({ app: appId, limit: 1 }).set('Authorization', `Bearer ${adminToken}`);
     groupTotal = groups.body.total;
-    for (const version of VERSIONS) {
+    for (const version of [...VERSIONS, BETA]) {
       const health = await request(app).get('/rollouts/health').query({ app: appId, version }).set('Authorization', `Bearer ${adminToken}`);
       expect(health.status).toBe(200);
       verdicts.set(version, health.body.verdict);
+      healths.set(version, health.body);
     }
     const rates = await request(app).get('/rollouts/rates').query({ app: appId, group_by: 'version' }).set('Authorization', `Bearer ${adminToken}`);
-    for (const cell of rates.body.cells) weekRates.set(cell.version, cell.rates.crash_free);
+    for (const cell of rates.body.cells) if (!cell.suppressed) weekRates.set(cell.version, cell.rates.crash_free);
     process.stdout.write(`dashboard: seeded ${groupTotal} groups; verdicts ${VERSIONS.map((v) => `${v} ${verdicts.get(v)}`).join(', ')}\n`);
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -314,15 +375,23 @@ describeBrowser('dashboard in a real browser', () => {
     await expect(page.evaluate<number>('sessionStorage.length + localStorage.length')).resolves.toBe(0);
   });
 
-  test('when an admin signs in, then the apps list shows each app with its latest release verdict as text', async () => {
+  test('when an admin signs in, then each app shows the worst verdict among its current rollouts, naming the version; a small newer beta does not mask a halted release', async () => {
+    // The beta is a rollout too, newer than 1.9.0, on watch: the verdict of the newest version would hide the halt.
+    expect([healths.get(BETA)?.role, verdicts.get(BETA), healths.get('1.9.0')?.role, verdicts.get('1.9.0')]).toEqual(['rollout', 'watch', 'rollout', 'halt']);
     await signIn();
     const shop = page.getByRole('row', { name: /shop-desktop/ });
     await expect(shop.getByText('halt', { exact: true }).textContent()).resolves.toBe('halt');
-    await expect(shop.getByText('1.9.0').isVisible()).resolves.toBe(true);
-    const quiet = page.getByRole('row', { name: /internal-tool/ });
-    await expect(quiet.getByText('no data', { exact: true }).textContent()).resolves.toBe('no data');
+    await expect(shop.getByRole('link', { name: '1.9.0' }).isVisible()).resolves.toBe(true);
+    await expect(shop.textContent()).resolves.not.toContain(BETA);
+    // No data at all, and data with nothing rolling out (a baseline and an older version): both say so.
+    for (const name of ['internal-tool', 'shop-mobile', 'tiny-tool']) {
+      await expect(page.getByRole('row', { name: new RegExp(name) }).textContent()).resolves.toBe(`${name}onnothing rolling out–`);
+    }
     await expect(page.evaluate<[boolean, number]>("[sessionStorage.getItem('telltale.token') !== null, localStorage.length]")).resolves.toEqual([true, 0]);
     await expectNoSeriousAxeViolations();
+    // The version leads to its release page.
+    await shop.getByRole('link', { name: '1.9.0' }).click();
+    await page.getByRole('heading', { name: 'Release 1.9.0', level: 1 }).waitFor();
   });
 
   test('the app page shows Releases with verdicts and charts, and Groups from one /reports/groups request per page view', async () => {
@@ -344,18 +413,29 @@ describeBrowser('dashboard in a real browser', () => {
 
     await page.getByRole('heading', { name: 'Releases', level: 2 }).waitFor();
     await page.getByRole('heading', { name: 'Groups', level: 2 }).waitFor();
-    const releases = page.getByRole('table', { name: 'Recent releases with their verdicts' });
-    expect(await countSettled(releases.getByRole('row'), 11)).toBe(11);
-    expect([verdicts.get('1.9.0'), verdicts.get('1.8.0'), verdicts.get('1.7.0')]).toEqual(['halt', 'healthy', 'watch']);
-    await expect(releases.getByRole('row', { name: /^1\.9\.0/ }).textContent()).resolves.toMatch(/halt.*crash rate above the baseline/);
-    await expect(releases.getByRole('row', { name: /^1\.7\.0/ }).textContent()).resolves.toMatch(/watch.*evidence still building/);
-    // Each row shows the API's verdict, crash-free rate and interval, as the API gives them.
+    const releases = page.getByRole('table', { name: 'Recent releases with their roles and verdicts' });
+    expect(await countSettled(releases.getByRole('row'), 12)).toBe(12);
+    // Newest first in SemVer order: the beta, then 1.9.0 … 1.0.0.
+    await expect(releases.locator('tbody th').allTextContents()).resolves.toEqual([BETA, ...[...VERSIONS].reverse()]);
+    // One verdict per release, and only for a rollout: the baseline and older versions show their role.
+    expect(VERSIONS.map((v) => `${healths.get(v)!.role} ${verdicts.get(v)}`)).toEqual([...Array(8).fill('previous null'), 'baseline null', 'rollout halt']);
+    const rowOf = (version: string) => releases.getByRole('row', { name: new RegExp(`^${version.replace(/\./g, '\\.')}`) });
+    const explained = healths.get('1.9.0')!.explanation;
+    expect(explained).toContain("crash rate above 1.8.0's");
+    await expect(rowOf('1.9.0').textContent()).resolves.toContain(`rollouthalt${explained.join('; ')}`);
+    await expect(rowOf('1.8.0').textContent()).resolves.toContain('baselinenot judgedthe version rollouts are compared with');
+    await expect(rowOf('1.7.0').textContent()).resolves.toContain('previousnot judgedolder than the baseline 1.8.0');
+    await expect(rowOf(BETA).textContent()).resolves.toContain(`rolloutwatch${healths.get(BETA)!.explanation.join('; ')}`);
+    await expect(rowOf(BETA).textContent()).resolves.toContain('too few devices');
+    await expect(releases.textContent()).resolves.not.toMatch(/evidence still building|no baseline version/);
+    // Each row shows the API's crash-free rate and interval, device-days, and refused beacons (none here).
     for (const version of VERSIONS) {
-      const row = await releases.getByRole('row', { name: new RegExp(`^${version.replace(/\./g, '\\.')}`) }).textContent();
+      const row = await rowOf(version).textContent();
       const cf = weekRates.get(version)!;
-      expect(row).toContain(verdicts.get(version));
       expect(row).toContain(`${(cf.rate * 100).toFixed(2)}%${(cf.low * 100).toFixed(2)}% – ${(cf.high * 100).toFixed(2)}%`);
+      await expect(rowOf(version).locator('td').last().textContent()).resolves.toBe('0');
     }
+    await page.getByText('No beacons were refused in the last 7 days: the device counts are complete.').waitFor();
     expect(weekRates.get('1.9.0')!.high).toBeLessThan(weekRates.get('1.8.0')!.low);
 
     expect(await countSettled(page.locator('.chart'), 2)).toBe(2);
@@ -410,6 +490,124 @@ describeBrowser('dashboard in a real browser', () => {
     expect(groupListRequests[2]).toMatch(/version=1\.9\.0.*type=crash|type=crash.*version=1\.9\.0/);
   });
 
+  test('a rollout’s release page shows its one verdict, the API’s explanation, the crash-rate limits by their names, the evidence per cell and the history', async () => {
+    await signIn();
+    await page.goto(`${base}/#/apps/${appId}/releases/1.9.0`);
+    await page.getByRole('heading', { name: 'Release 1.9.0', level: 1 }).waitFor();
+    const health = healths.get('1.9.0')!;
+    const verdict = page.getByRole('region', { name: 'Verdict' });
+    await verdict.getByText('Rolling out: newer than the baseline 1.8.0, and judged against it.').waitFor();
+    await expect(verdict.locator('.badge').textContent()).resolves.toBe('halt');
+    await expect(verdict.getByRole('list', { name: 'Why' }).getByRole('listitem').allTextContents()).resolves.toEqual(
+      health.explanation.map((text, i) => `${text} ${health.reasons[i]}`),
+    );
+
+    // The limits under their names; a Windows cell is never measured against an Android level.
+    const limits = page.getByRole('table', { name: 'Crash-rate limits of 1.9.0' }).locator('tbody tr');
+    expect(await countSettled(limits, health.limits.length)).toBe(2);
+    expect(health.limits.map((l) => [l.scope, l.platform, l.over])).toEqual([['overall', null, true], ['platform', 'windows', false]]);
+    await expect(limits.nth(0).textContent()).resolves.toMatch(/^crash_rate_limitall cells1\.09%.*over the limit$/);
+    await expect(limits.nth(1).textContent()).resolves.toMatch(/^crash_rate_limit_platformwindows \/ amd648\.00%.*not over the limit$/);
+    await expect(page.locator('main').textContent()).resolves.not.toMatch(/vitals/i);
+
+    // Where: the one cell, with the release's crash rate in device-days as the API gives it.
+    const cells = page.getByRole('table', { name: "The verdict's evidence per cell" }).locator('tbody tr');
+    expect(await countSettled(cells, 1)).toBe(1);
+    const crash = health.cells[0]!.metrics.crash.release;
+    await expect(cells.first().textContent()).resolves.toContain(`stable / windows / amd64${(crash.rate * 100).toFixed(2)}%`);
+    await expect(cells.first().textContent()).resolves.toContain(`${crash.affected.toLocaleString('en')} of ${crash.exposure.toLocaleString('en')} device-days`);
+    const devices = page.getByRole('table', { name: 'Device-days, refused beacons and crash-free rate per cell of 1.9.0' }).locator('tbody tr');
+    expect(await countSettled(devices, 1)).toBe(1);
+    const cf = weekRates.get('1.9.0')!;
+    await expect(devices.first().locator('th, td').allTextContents()).resolves.toEqual([
+      'stable / windows / amd64',
+      expect.stringMatching(/^\d,\d{3}$/),
+      '0',
+      `${(cf.rate * 100).toFixed(2)}%`,
+      `${(cf.low * 100).toFixed(2)}% – ${(cf.high * 100).toFixed(2)}%`,
+    ]);
+
+    // The history: the first evaluation found it over the baseline and the limit.
+    const history = page.getByRole('table', { name: 'Each change of verdict or role, and each resume, oldest first' }).locator('tbody tr');
+    expect(await countSettled(history, 1)).toBe(1);
+    await expect(history.first().textContent()).resolves.toMatch(/UTCfirst verdict: haltcrash_rate_above_baselinecrash_rate_limit––$/);
+    await expectNoSeriousAxeViolations();
+
+    // The baseline and an older version show their role and rates, no verdict, no evidence of their own.
+    for (const [version, role] of [
+      ['1.8.0', 'The baseline: the version the rollouts are compared with. It is shown, not judged: no verdict, no webhook.'],
+      ['1.7.0', 'A previous version, older than the baseline 1.8.0. It is shown, not judged: no verdict, no webhook.'],
+    ] as const) {
+      await page.goto(`${base}/#/apps/${appId}/releases/${version}`);
+      await page.getByRole('heading', { name: `Release ${version}`, level: 1 }).waitFor();
+      await page.getByText(role).waitFor();
+      await page.getByRole('table', { name: `Device-days, refused beacons and crash-free rate per cell of ${version}` }).waitFor();
+      await expect(page.locator('main .badge').count()).resolves.toBe(0);
+      await page.getByRole('region', { name: 'Verdict' }).getByText('not judged', { exact: true }).waitFor();
+      await expect(page.getByRole('heading', { name: /Crash-rate limits|Against the baseline|Where/ }).count()).resolves.toBe(0);
+      await expect(page.locator('main').textContent()).resolves.not.toMatch(/watch|evidence still building/);
+    }
+  });
+
+  test('when a person resumes a halted release in the page, then it is on watch with its evidence restarted, and the history names who and why', async () => {
+    await signIn();
+    const photo = page.getByRole('row', { name: /photo-editor/ });
+    await expect(photo.textContent()).resolves.toBe('photo-editoron1.1.0halt');
+    await photo.getByRole('link', { name: '1.1.0' }).click();
+    await page.getByRole('heading', { name: 'Release 1.1.0', level: 1 }).waitFor();
+    const history = page.getByRole('table', { name: 'Each change of verdict or role, and each resume, oldest first' }).locator('tbody tr');
+    expect(await countSettled(history, 2)).toBe(2);
+    await expect(history.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/UTCfirst verdict: watchevidence_building––$/),
+      expect.stringMatching(/UTCwatch → halt.*crash_rate_above_baseline.*––$/),
+    ]);
+
+    const note = `config push fixed it ${XSS}`;
+    await page.getByRole('button', { name: 'Resume…' }).click();
+    await page.getByLabel('Why resume (kept in the history)').fill(note);
+    await page.getByRole('button', { name: 'Resume 1.1.0' }).click();
+    const verdict = page.getByRole('region', { name: 'Verdict' });
+    await verdict.locator('.badge-watch').waitFor();
+    // Still compared with its baseline: the reason says the evidence restarted, and by whom.
+    await verdict.getByText(/^evidence restarted at \d\d:\d\d UTC after a resume by alice/).waitFor();
+    await expect(verdict.textContent()).resolves.not.toContain('no baseline version');
+    await verdict.getByText('Rolling out: newer than the baseline 1.0.0, and judged against it.').waitFor();
+    await expect(page.getByRole('button', { name: 'Resume…' }).count()).resolves.toBe(0);
+    expect(await countSettled(history, 4)).toBe(4);
+    await expect(history.nth(2).textContent()).resolves.toMatch(new RegExp(`UTCresumed \\(the halt lifted\\)–alice${note.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    await expect(history.nth(3).textContent()).resolves.toMatch(/UTChalt → watch.*evidence_restarted.*––$/);
+    // The note holds markup: it shows as characters and never runs.
+    await expect(page.evaluate("[document.querySelectorAll('#root script, #root img').length, typeof window.__xss]")).resolves.toEqual([0, 'undefined']);
+    const api = await request(base).get('/rollouts/history').query({ app: photoAppId, version: '1.1.0' }).set('Authorization', `Bearer ${adminToken}`);
+    expect(api.body.items[2]).toMatchObject({ kind: 'resume', by: 'alice', note });
+    await expectNoSeriousAxeViolations();
+
+    await page.getByRole('link', { name: 'Apps' }).first().click();
+    await expect(page.getByRole('row', { name: /photo-editor/ }).getByText('watch', { exact: true }).textContent()).resolves.toBe('watch');
+  });
+
+  test('refused beacons show beside the device counts, per version, per cell and for the app, with a sentence that the denominator is incomplete', async () => {
+    await signIn();
+    await page.goto(`${base}/#/apps/${oneDayAppId}`);
+    const note = page.locator('.refused');
+    await note.waitFor();
+    await expect(note.textContent()).resolves.toBe(
+      `${REFUSED} refused beacons in the last 7 days: ${REFUSED} over the per-address beacon limit (ip_limit). Those devices were not counted, so the device counts are incomplete and the rates' denominators are short: a rate may read higher than it is.`,
+    );
+    const releases = page.getByRole('table', { name: 'Recent releases with their roles and verdicts' });
+    await expect(releases.getByRole('row', { name: /^2\.0\.0/ }).locator('td').last().textContent()).resolves.toBe(String(REFUSED));
+    await expect(releases.getByRole('row', { name: /^1\.9\.0/ }).locator('td').last().textContent()).resolves.toBe('0');
+    await expectNoSeriousAxeViolations();
+
+    await page.goto(`${base}/#/apps/${oneDayAppId}/releases/2.0.0`);
+    const cells = page.getByRole('table', { name: 'Device-days, refused beacons and crash-free rate per cell of 2.0.0' }).locator('tbody tr');
+    expect(await countSettled(cells, 1)).toBe(1);
+    await expect(cells.first().locator('td').nth(1).textContent()).resolves.toBe(String(REFUSED));
+    await expect(page.locator('.refused').textContent()).resolves.toMatch(new RegExp(`^${REFUSED} refused beacons for this version in the last 7 days: .*the device counts are incomplete`));
+    await page.goto(`${base}/#/apps/${oneDayAppId}/releases/1.9.0`);
+    await page.getByText('No beacons were refused for this version in the last 7 days: the device counts are complete.').waitFor();
+  });
+
   test('when an admin resolves a group, then the status is resolved after a reload, and its details download', async () => {
     await signIn();
     await page.goto(`${base}/#/apps/${appId}`);
@@ -431,7 +629,7 @@ describeBrowser('dashboard in a real browser', () => {
     expect(res.headers.get('content-type')).toBe('application/gzip');
   });
 
-  test('when a team user without apps.edit opens a group and settings, then no triage or key controls are shown', async () => {
+  test('when a team user without apps.edit opens a group, a halted release and settings, then no triage, resume or key controls are shown', async () => {
     await signIn(VIEWER);
     expect(await countSettled(page.getByRole('row', { name: /shop-desktop/ }), 1)).toBe(1);
     await expect(page.getByRole('row', { name: /internal-tool/ }).count()).resolves.toBe(0);
@@ -442,6 +640,10 @@ describeBrowser('dashboard in a real browser', () => {
     for (const name of ['Resolve', 'Mute', 'Reopen', 'Save tags and note', 'Delete group…']) {
       await expect(page.getByRole('button', { name }).count()).resolves.toBe(0);
     }
+    await page.goto(`${base}/#/apps/${appId}/releases/1.9.0`);
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    await expect(page.getByRole('region', { name: 'Verdict' }).locator('.badge').textContent()).resolves.toBe('halt');
+    await expect(page.getByRole('button', { name: /Resume/ }).count()).resolves.toBe(0);
     await page.goto(`${base}/#/apps/${appId}/settings`);
     await page.getByRole('heading', { name: 'Report key' }).waitFor();
     await expect(page.getByRole('button', { name: /Regenerate|Turn reports/ }).count()).resolves.toBe(0);
@@ -481,8 +683,8 @@ describeBrowser('dashboard in a real browser', () => {
       await page.getByText('No webhooks.').waitFor();
       await page.getByLabel('URL').fill(receiver.url);
       await page.getByLabel('rollout.verdict_changed').uncheck();
-      await page.getByLabel('group.regressed').uncheck();
       await page.getByLabel('rollout.crash_rate_limit_shared').uncheck();
+      await page.getByLabel('group.regressed').uncheck();
       await page.getByRole('button', { name: 'Add webhook' }).click();
       const notice = page.locator('.notice');
       await expect(notice.textContent()).resolves.toMatch(new RegExp(`Signing secret for ${receiver.url.replace(/[.]/g, '\\.')}, shown this once:whsec_[0-9a-f]{64}$`));
@@ -644,6 +846,18 @@ describeBrowser('dashboard in a real browser', () => {
       await expectNoSeriousAxeViolations();
     }
 
+    for (const [id, version] of [
+      [appId, '1.9.0'],
+      [appId, '1.8.0'],
+      [oneDayAppId, '2.0.0'],
+    ] as const) {
+      await page.goto(`${base}/#/apps/${id}/releases/${version}`);
+      await page.getByRole('heading', { name: 'History' }).waitFor();
+      await page.getByRole('region', { name: 'Devices per cell', exact: true }).waitFor();
+      await expectFitsWidth(width, `release ${version}`);
+      await expectNoSeriousAxeViolations();
+    }
+
     await page.goto(`${base}/#/apps/${appId}/groups/${detailedGroup}`);
     await page.locator('pre.details-text').waitFor();
     await expectFitsWidth(width, 'group');
@@ -688,11 +902,13 @@ describeBrowser('dashboard in a real browser', () => {
     await expect(page.getByText('Hover over the chart').count()).resolves.toBe(0);
   });
 
-  test('an unknown app, its settings or an unknown group show one “not found” page, with no filters or tabs', async () => {
+  test('an unknown app, its settings or releases, an unknown group or release show one “not found” page, with no filters or tabs', async () => {
     await signIn();
     for (const [path, heading] of [
       ['#/apps/no-such-app', 'App not found'],
       ['#/apps/no-such-app/settings', 'App not found'],
+      ['#/apps/no-such-app/releases/1.0.0', 'App not found'],
+      [`#/apps/${appId}/releases/9.9.9`, 'Release not found'],
       [`#/apps/${appId}/groups/${'0'.repeat(64)}`, 'Group not found'],
       ['#/nowhere', 'Page not found'],
     ] as const) {

@@ -1,5 +1,5 @@
 import { accumulateEvidence, emptyLogRatios, evidenceGrids } from '../../src/domain/rollout-evidence';
-import { AT_RISK_WINDOW_HOURS, NO_DEVICES, startEvidence, updateEvidence, type DayCellCounts, type DeviceDayCounts } from '../../src/domain/rollout-release-evidence';
+import { AT_RISK_WINDOW_HOURS, NO_DEVICES, rowsByCells, startEvidence, updateEvidence, type DayCellCounts, type DeviceDayCounts } from '../../src/domain/rollout-release-evidence';
 
 const grids = evidenceGrids({ gridSize: 4 });
 const DAY = '2026-01-05';
@@ -43,6 +43,29 @@ describe('release evidence from day-so-far device counts', () => {
       expected = accumulateEvidence(expected, [{ xR: h === 0 ? 0 : 1, xB: h === 0 ? 0 : 2, eR: release[h]! - base(release), eB: baseline[h]! - base(baseline) }], grids);
     }
     for (let k = 0; k < 4; k++) expect(e.metrics.crash.logRatios.halt[k]).toBeCloseTo(expected.halt[k]!, 10);
+  });
+
+  it('when the rows are taken in a few cells at a time (the evaluator yields between parts), then the evidence is what one update gives', () => {
+    const where = (i: number) => ({ channel: i % 2 ? 'beta' : 'stable', platform: `p${i % 5}`, arch: `a${i}` });
+    const rows = [0, 1, 2, 3, 4, 5, 6].flatMap((i) => [
+      row('1.1.0', { active: 100 + i, crash: i % 3 }, '2026-01-04', where(i)),
+      row('1.0.0', { active: 900 + i, crash: i }, '2026-01-04', where(i)),
+      row('1.1.0', { active: 50 + i, crash: 1 }, DAY, where(i)),
+      row('1.0.0', { active: 400 + i, crash: 2 + (i % 2) }, DAY, where(i)),
+    ]);
+    const early = startEvidence('1.0.0', at(0, '2026-01-04'), '2026-01-04', grids);
+    const whole = updateEvidence(early, '1.1.0', rows, grids, { now: at(5), closeBefore: DAY });
+    const parts = rowsByCells(rows, 3);
+    expect(parts.map((p) => p.length)).toEqual([12, 12, 4]);
+    let inParts = early;
+    for (const [i, part] of parts.entries()) inParts = updateEvidence(inParts, '1.1.0', part, grids, { now: at(5), closeBefore: i === parts.length - 1 ? DAY : inParts.openFrom });
+    expect({ ...inParts, metrics: undefined, updates: 0 }).toEqual({ ...whole, metrics: undefined, updates: 0 });
+    for (const metric of ['crash', 'update_failure', 'install_failure'] as const) {
+      expect(inParts.metrics[metric].release).toEqual(whole.metrics[metric].release);
+      whole.metrics[metric].logRatios.halt.forEach((v, k) => expect(inParts.metrics[metric].logRatios.halt[k]).toBeCloseTo(v, 9));
+    }
+    expect(whole.metrics.crash.release.affected).toBeGreaterThan(0);
+    expect(inParts.openFrom).toBe(DAY);
   });
 
   it('when a day is closed, then later readings of it are ignored and its watermarks dropped', () => {

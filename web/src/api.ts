@@ -92,6 +92,9 @@ export type Action = keyof Me['permissions']['apps'];
 export const can = (me: Me | null, action: Action) => me !== null && (me.role === 'admin' || me.permissions.apps[action]);
 
 export type App = Answer<'/apps/{id}', 'get'>;
+/** GET /apps items: the app and its worst current rollout (null when nothing is rolling out). */
+export type AppListItem = Answer<'/apps', 'get'>['items'][number];
+export type CurrentRollout = NonNullable<AppListItem['rollout']>;
 export type GroupPage = Answer<'/reports/groups', 'get'>;
 export type Group = GroupPage['items'][number];
 export type GroupStatus = Group['status'];
@@ -101,8 +104,16 @@ export type ReportKey = Answer<'/reports/keys', 'get'>['items'][number];
 export type Rates = Answer<'/rollouts/rates', 'get'>;
 export type RatesCell = Rates['cells'][number];
 export type Interval = NonNullable<NonNullable<RatesCell['rates']>['crash_free']>;
+export type RefusedSummary = Rates['refused_beacons'];
 export type Health = Answer<'/rollouts/health', 'get'>;
-export type Verdict = Health['verdict'];
+export type Verdict = NonNullable<Health['verdict']>;
+export type Role = Health['role'];
+export type Reason = Health['reasons'][number];
+export type Limit = Health['limits'][number];
+export type HealthCell = Health['cells'][number];
+export type MetricName = keyof HealthCell['metrics'];
+export type History = Answer<'/rollouts/history', 'get'>;
+export type HistoryEntry = History['items'][number];
 export type Webhook = Answer<'/apps/{id}/webhooks', 'get'>['items'][number];
 export type CreatedWebhook = Answer<'/apps/{id}/webhooks', 'post'>;
 export type Delivery = Answer<'/apps/{id}/webhooks/{wid}/deliveries', 'get'>['items'][number];

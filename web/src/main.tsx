@@ -5,6 +5,7 @@ import { href, useHashRoute } from './hooks';
 import { AppPage } from './pages/app';
 import { AppsPage } from './pages/apps';
 import { GroupPage } from './pages/group';
+import { ReleasePage } from './pages/release';
 import { SettingsPage } from './pages/settings';
 import { NotFoundPage } from './pages/not-found';
 import { SignIn } from './pages/sign-in';
@@ -49,6 +50,7 @@ function Dashboard() {
   let page;
   const key = route.join('/');
   if (first === 'apps' && appId && sub === 'groups' && hash) page = <GroupPage key={key} appId={appId} hash={hash} me={me} focus={navigated} />;
+  else if (first === 'apps' && appId && sub === 'releases' && hash) page = <ReleasePage key={key} appId={appId} version={hash} me={me} focus={navigated} />;
   else if (first === 'apps' && appId && sub === 'settings') page = <SettingsPage key={key} appId={appId} me={me} focus={navigated} />;
   else if (first === 'apps' && appId && sub === undefined) page = <AppPage key={key} appId={appId} focus={navigated} />;
   else if (first === undefined || (first === 'apps' && appId === undefined)) page = <AppsPage key={key} focus={navigated} />;

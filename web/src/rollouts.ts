@@ -1,36 +1,31 @@
-import { ApiError, get, optional, type Health, type Rates, type RatesCell, type Verdict } from './api';
+import { ApiError, get, optional, type Health, type History, type Rates, type RatesCell, type RefusedSummary } from './api';
 import { compareVersionsDesc } from './format';
 
-// Rates and verdicts come from GET /rollouts/rates and GET /rollouts/health. An app without
-// beacons yet has no cells and reads as "no rollout data".
+// Rates come from GET /rollouts/rates, each release's role and verdict from GET /rollouts/health,
+// its changes from GET /rollouts/history. An app without beacons yet has no cells and reads as
+// "no rollout data".
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const CHART_DAYS = 7;
-export const MAX_RELEASES = 10;
+/** The newest versions with traffic in the rates window that the Releases table lists (one health request each). */
+export const MAX_RELEASES = 12;
+/** Lines per chart: more are unreadable. */
+const CHART_VERSIONS = 6;
 
 const versionsOf = (cells: RatesCell[]) =>
   [...new Set(cells.map((c) => c.version).filter((v): v is string => typeof v === 'string'))].sort(compareVersionsDesc);
-
-export async function releaseRates(appId: string): Promise<Rates | null> {
-  return optional(get<Rates>('/rollouts/rates', { app: appId, group_by: 'version' }));
-}
 
 export async function health(appId: string, version: string): Promise<Health | null> {
   return optional(get<Health>('/rollouts/health', { app: appId, version }));
 }
 
-export interface LatestVerdict {
-  version: string;
-  verdict: Verdict | null;
+export async function history(appId: string, version: string): Promise<History | null> {
+  return optional(get<History>('/rollouts/history', { app: appId, version }));
 }
 
-/** The newest version with traffic in the rates window, and its verdict. */
-export async function latestVerdict(appId: string): Promise<LatestVerdict | null> {
-  const rates = await releaseRates(appId);
-  const latest = rates ? versionsOf(rates.cells)[0] : undefined;
-  if (latest === undefined) return null;
-  const h = await health(appId, latest);
-  return { version: latest, verdict: h?.verdict ?? null };
+/** One version's cells (channel, platform, arch) over the rates window: device-days, rates and refused beacons. */
+export async function cellRates(appId: string, version: string): Promise<Rates | null> {
+  return optional(get<Rates>('/rollouts/rates', { app: appId, version, group_by: 'channel,platform,arch' }));
 }
 
 export interface Release {
@@ -39,11 +34,19 @@ export interface Release {
   health: Health | null;
 }
 
-export async function releases(appId: string): Promise<Release[] | null> {
-  const rates = await releaseRates(appId);
+export interface Releases {
+  items: Release[];
+  /** Refused beacons of the app in the window: the device counts are short by these. */
+  refused: RefusedSummary;
+  /** The versions the charts draw: the newest ones with figures over the window (not suppressed). */
+  charted: string[];
+}
+
+export async function releases(appId: string): Promise<Releases | null> {
+  const rates = await optional(get<Rates>('/rollouts/rates', { app: appId, group_by: 'version' }));
   if (rates === null) return null;
   const versions = versionsOf(rates.cells).slice(0, MAX_RELEASES);
-  return Promise.all(
+  const items = await Promise.all(
     versions.map(async (version) => ({
       version,
       cell: rates.cells.find((c) => c.version === version)!,
@@ -53,6 +56,10 @@ export async function releases(appId: string): Promise<Release[] | null> {
       }),
     })),
   );
+  // A version with too few devices over the whole window has no daily figures either; with none at all, the charts say so.
+  const withFigures = items.filter((r) => !r.cell.suppressed);
+  const charted = (withFigures.length > 0 ? withFigures : items).map((r) => r.version).slice(0, CHART_VERSIONS);
+  return { items, refused: rates.refused_beacons, charted };
 }
 
 export interface DaySeries {

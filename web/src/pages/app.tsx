@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { EVENT_TYPES, get, GROUP_STATUSES, type App, type GroupPage } from '../api';
 import { AdoptionChart, CrashFreeChart } from '../charts';
-import { ErrorText, isNotFound, Loading, PageTitle, StatusBadge, TableWrap, VerdictBadge } from '../components';
+import { ErrorText, isNotFound, Loading, PageTitle, RefusedNote, ReleaseVerdict, StatusBadge, TableWrap } from '../components';
 import { count, percent, when } from '../format';
 import { href, useAsync } from '../hooks';
 import { daySeries, releases, type Release } from '../rollouts';
@@ -12,9 +12,15 @@ const PAGE_SIZE = 50;
 const FILTERS = ['version', 'channel', 'platform', 'arch'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number] | 'type' | 'status', string>>;
 
-/** The release's reasons in the words the API gives (one verdict per release, so one list). */
-function reasonsOf(release: Release): string[] {
-  return release.health?.explanation ?? [];
+/** A rollout's explanation as the API words it; the baseline and older versions say what they are instead. */
+function explanationOf(release: Release): ComponentChildren {
+  const h = release.health;
+  if (!h) return <span class="muted">–</span>;
+  if (h.role === 'baseline') return <span class="muted">the version rollouts are compared with</span>;
+  if (h.role === 'previous') return <span class="muted">older than the baseline {h.baseline_version}</span>;
+  const lines = [...h.explanation];
+  if (h.superseded_by !== null) lines.push(`superseded by ${h.superseded_by}: no longer a current rollout`);
+  return lines.length > 0 ? lines.join('; ') : <span class="muted">–</span>;
 }
 
 interface Column {
@@ -28,16 +34,10 @@ const crashFreeOf = (release: Release) => (release.cell.suppressed ? undefined :
 
 /** The Releases table, one entry per column: a new column is one more entry. */
 const RELEASE_COLUMNS: Column[] = [
-  { header: 'Verdict', cell: (r) => (r.health && r.health.role !== 'rollout' && r.health.verdict === null ? <span class="muted">{r.health.role}</span> : <VerdictBadge verdict={r.health?.verdict} />) },
-  {
-    header: 'Reasons',
-    kind: 'text',
-    cell: (r) => {
-      const reasons = reasonsOf(r);
-      return reasons.length > 0 ? reasons.join('; ') : <span class="muted">–</span>;
-    },
-  },
-  { header: 'Share of devices', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
+  { header: 'Role', cell: (r) => r.health?.role ?? <span class="muted">–</span> },
+  { header: 'Verdict', cell: (r) => <ReleaseVerdict health={r.health} /> },
+  { header: 'Explanation', kind: 'text', cell: explanationOf },
+  { header: 'Share', kind: 'num', cell: (r) => percent(r.cell.share, 1) },
   {
     header: 'Crash-free',
     kind: 'num',
@@ -55,13 +55,14 @@ const RELEASE_COLUMNS: Column[] = [
     },
   },
   { header: 'Device-days', kind: 'num', cell: (r) => (r.cell.suppressed || r.cell.active_device_days === undefined ? '–' : count(r.cell.active_device_days)) },
+  { header: 'Refused beacons', kind: 'num', cell: (r) => (r.cell.refused_beacons > 0 ? <strong class="refused-count">{count(r.cell.refused_beacons)}</strong> : '0') },
 ];
 
-function ReleasesTable({ releases }: { releases: Release[] }) {
+function ReleasesTable({ appId, releases }: { appId: string; releases: Release[] }) {
   return (
     <TableWrap label="Releases">
       <table class="table">
-        <caption class="sr-only">Recent releases with their verdicts</caption>
+        <caption class="sr-only">Recent releases with their roles and verdicts</caption>
         <thead>
           <tr>
             <th scope="col">Version</th>
@@ -75,7 +76,9 @@ function ReleasesTable({ releases }: { releases: Release[] }) {
         <tbody>
           {releases.map((release) => (
             <tr key={release.version}>
-              <th scope="row">{release.version}</th>
+              <th scope="row" class="version">
+                <a href={href('apps', appId, 'releases', release.version)}>{release.version}</a>
+              </th>
               {RELEASE_COLUMNS.map((c) => (
                 <td key={c.header} class={c.kind}>
                   {c.cell(release)}
@@ -91,17 +94,22 @@ function ReleasesTable({ releases }: { releases: Release[] }) {
 
 function Releases({ appId }: { appId: string }) {
   const list = useAsync(() => releases(appId), [appId]);
-  const versions = list.data?.map((r) => r.version) ?? [];
-  const series = useAsync(() => (versions.length > 0 ? daySeries(appId, versions.slice(0, 6)) : Promise.resolve(null)), [appId, versions.join(',')]);
+  const charted = list.data?.charted ?? [];
+  const series = useAsync(() => (charted.length > 0 ? daySeries(appId, charted) : Promise.resolve(null)), [appId, charted.join(',')]);
 
   if (list.loading && !list.data) return <Loading what="releases" />;
   if (list.error) return <ErrorText error={list.error} />;
-  if (!list.data || list.data.length === 0) {
+  if (!list.data || list.data.items.length === 0) {
     return <p class="empty">No rollout data yet. Releases appear here once devices send update-check beacons.</p>;
   }
   return (
     <>
-      <ReleasesTable releases={list.data} />
+      <p class="muted small">
+        Last 7 days, in device-days (one device active on one UTC day). Only a release rolling out against the baseline gets a verdict; open a version for
+        its evidence per cell, its crash-rate limits and its history.
+      </p>
+      <RefusedNote refused={list.data.refused} window="in the last 7 days" />
+      <ReleasesTable appId={appId} releases={list.data.items} />
       {series.error && <ErrorText error={series.error} />}
       {series.data && (
         <div class="charts">

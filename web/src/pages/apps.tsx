@@ -1,32 +1,30 @@
-import { get, type App } from '../api';
+import { get, type AppListItem } from '../api';
 import { ErrorText, Loading, PageTitle, TableWrap, VerdictBadge } from '../components';
 import { href, useAsync } from '../hooks';
-import { latestVerdict } from '../rollouts';
 
-function LatestRelease({ appId }: { appId: string }) {
-  const latest = useAsync(() => latestVerdict(appId), [appId]);
-  if (latest.loading) return <td colSpan={2} class="muted">loading…</td>;
-  if (latest.error || !latest.data)
+/** GET /apps names each app's worst current rollout: a small beta can't hide a halted stable release. */
+function CurrentRollout({ app }: { app: AppListItem }) {
+  if (app.rollout === null)
     return (
       <>
-        <td class="muted">no rollout data yet</td>
-        <td>
-          <VerdictBadge verdict={null} />
-        </td>
+        <td class="muted">nothing rolling out</td>
+        <td class="muted">–</td>
       </>
     );
   return (
     <>
-      <td>{latest.data.version}</td>
       <td>
-        <VerdictBadge verdict={latest.data.verdict} />
+        <a href={href('apps', app.id, 'releases', app.rollout.version)}>{app.rollout.version}</a>
+      </td>
+      <td>
+        <VerdictBadge verdict={app.rollout.verdict} />
       </td>
     </>
   );
 }
 
 export function AppsPage({ focus }: { focus: boolean }) {
-  const apps = useAsync(() => get<{ items: App[] }>('/apps'), []);
+  const apps = useAsync(() => get<{ items: AppListItem[] }>('/apps'), []);
   return (
     <>
       <PageTitle focus={focus}>Apps</PageTitle>
@@ -34,30 +32,35 @@ export function AppsPage({ focus }: { focus: boolean }) {
       {apps.loading && !apps.data && <Loading what="apps" />}
       {apps.data && apps.data.items.length === 0 && <p>No apps yet. Create one with <code>POST /apps</code> or the CLI.</p>}
       {apps.data && apps.data.items.length > 0 && (
-        <TableWrap label="Apps">
-          <table class="table">
-            <caption class="sr-only">Your apps and their latest release's verdict</caption>
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Reports</th>
-                <th scope="col">Latest release</th>
-                <th scope="col">Verdict</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.data.items.map((app) => (
-                <tr key={app.id}>
-                  <th scope="row">
-                    <a href={href('apps', app.id)}>{app.name}</a>
-                  </th>
-                  <td>{app.reports ? 'on' : 'off'}</td>
-                  <LatestRelease appId={app.id} />
+        <>
+          <p class="muted" id="apps-help">
+            Each app shows the worst verdict among the releases rolling out now (halt, then watch, then healthy), naming the version.
+          </p>
+          <TableWrap label="Apps">
+            <table class="table" aria-describedby="apps-help">
+              <caption class="sr-only">Your apps and the worst verdict among their current rollouts</caption>
+              <thead>
+                <tr>
+                  <th scope="col">App</th>
+                  <th scope="col">Reports</th>
+                  <th scope="col">Current rollout</th>
+                  <th scope="col">Verdict</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+              </thead>
+              <tbody>
+                {apps.data.items.map((app) => (
+                  <tr key={app.id}>
+                    <th scope="row">
+                      <a href={href('apps', app.id)}>{app.name}</a>
+                    </th>
+                    <td>{app.reports ? 'on' : 'off'}</td>
+                    <CurrentRollout app={app} />
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
       )}
     </>
   );
