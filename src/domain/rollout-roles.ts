@@ -46,14 +46,14 @@ export const SUPERSEDING_SHARE = 0.05;
 
 /**
  * The newest version newer than `version` that has itself been adopted: at least `minDevices`
- * active device-days over the last two days, and at least SUPERSEDING_SHARE of the app's. One
- * beacon, or a handful of devices, supersedes nothing. null when none has.
+ * active device-days over the last two days, and at least SUPERSEDING_SHARE of the app's, and not
+ * itself on a held halt. One beacon, or a handful of devices, supersedes nothing. null when none has.
  */
 export function supersededBy(version: string, activity: readonly VersionActivity[], minDevices: number): string | null {
   const total = activity.reduce((n, a) => n + a.activeDeviceDays, 0);
   let newest: string | null = null;
   for (const a of activity) {
-    if (compareVersions(a.version, version) <= 0) continue;
+    if (compareVersions(a.version, version) <= 0 || a.halted) continue;
     if (a.activeDeviceDays < Math.max(1, minDevices) || a.activeDeviceDays < SUPERSEDING_SHARE * total) continue;
     if (newest === null || compareVersions(a.version, newest) > 0) newest = a.version;
   }

@@ -143,18 +143,20 @@ describe('RolloutEvaluator', () => {
     expect(after.verdict).toBe('halt');
   });
 
-  it('when one beacon names a newer version, then the halted release is not superseded; when that version is really adopted, it is, and the halt stays a halt', async () => {
+  it('when one beacon names a newer version and 30,000 fake healthy devices join the halted one, then it is not superseded and stays halted; when that version is really adopted, it is superseded, and the halt stays a halt', async () => {
     const { traffic, counts, release, evaluator } = setup();
     traffic(0, 4, { active: 400, crash: 12 });
     let state = await release(0);
     for (let h = 1; h < 4 && state.verdict !== 'halt'; h++) state = await release(h);
     counts.add('app-1', { version: '1.1.1' }, hour(4), { active: 1 });
+    // 30 relay batches of 1,000 new devices that never crash: dilution, not a resume.
+    counts.add('app-1', { version: '1.1.0' }, hour(4), { active: 30_000 });
     traffic(4, 5, { active: 400, crash: 1 });
     const afterOne = await release(4);
     expect(afterOne).toMatchObject({ verdict: 'halt', supersededBy: null });
     expect((await evaluator.current('app-1')).map((r) => r.version)).toContain('1.1.0');
 
-    for (let h = 5; h < 8; h++) counts.add('app-1', { version: '1.1.1' }, hour(h), { active: 600 });
+    for (let h = 5; h < 8; h++) counts.add('app-1', { version: '1.1.1' }, hour(h), { active: 1000 });
     traffic(5, 8, { active: 400, crash: 1 });
     const adopted = await release(7);
     expect(adopted).toMatchObject({ verdict: 'halt', supersededBy: '1.1.1' });

@@ -29,5 +29,7 @@ describe('rollout roles', () => {
     expect(supersededBy('1.1.0', [v('1.0.0', 9000), v('1.1.0', 1000), v('1.1.1', 400)], 20)).toBeNull();
     expect(supersededBy('1.1.0', [v('1.0.0', 9000), v('1.1.0', 1000), v('1.1.1', 600)], 20)).toBe('1.1.1');
     expect(supersededBy('1.1.0', [v('1.0.0', 9000), v('1.1.0', 1000), v('1.0.5', 5000)], 20)).toBeNull();
+    // A newer version on a held halt has been stopped, not adopted: it retires nothing.
+    expect(supersededBy('1.1.0', [v('1.0.0', 9000), v('1.1.0', 1000), v('1.2.0', 3000, true)], 20)).toBeNull();
   });
 });

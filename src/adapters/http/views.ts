@@ -112,7 +112,9 @@ function cellToWire(c: CellEvidenceState) {
       const release = side(c.release[m], hasDenominator(m, c.release[m]));
       const baseline = side(c.baseline[m], hasDenominator(m, c.baseline[m]));
       const ratio = measured && baseline.rate ? release.rate! / baseline.rate : null;
-      return [m, { status: measured ? 'measured' : 'no_denominator', release, baseline, ratio }];
+      // Devices on both sides but no count of how many tried: no denominator; a side without devices here: no data.
+      const bothActive = c.release.crash.exposure > 0 && c.baseline.crash.exposure > 0;
+      return [m, { status: measured ? 'measured' : bothActive ? 'no_denominator' : 'no_data', release, baseline, ratio }];
     }),
   );
   return { ...c.cell, metrics };
