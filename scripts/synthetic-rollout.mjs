@@ -1,6 +1,6 @@
 // A synthetic rollout through Telltale's public HTTP API: a baseline 1.0.0 and a bad release 1.1.0.
-// `setup` creates an app and a webhook and prints them as shell exports (the receiver's secret among
-// them); `beacons` sends six hours of beacons and evaluates (watch); `crashes` sends crash reports and
+// `setup` creates an app, a relay token for its beacon batches and a webhook, and prints them as shell
+// exports (the receiver's secret among them); `beacons` sends six hours of beacons and evaluates (watch); `crashes` sends crash reports and
 // evaluates again (halt); `run` does both. The README's "A rollout that halts" section walks through it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -29,8 +29,11 @@ async function setup() {
   const { token } = await call('POST', '/auth/login', { body: { username: process.env.TELLTALE_USER, password: process.env.TELLTALE_PASSWORD } });
   const app = await call('POST', '/apps', { token, body: { name: `synthetic-${randomBytes(3).toString('hex')}` } });
   const hook = await call('POST', `/apps/${app.id}/webhooks`, { token, body: { url: RECEIVER, events: ['rollout.verdict_changed'] } });
-  writeFileSync(STATE, JSON.stringify({ token, appId: app.id, appName: app.name, reportKey: app.report_key }, null, 2));
+  // Batches of beacons are a relay's: they take a relay token, not the report key the app ships with.
+  const relay = await call('POST', `/apps/${app.id}/relay-tokens`, { token, body: { name: 'synthetic relay' } });
+  writeFileSync(STATE, JSON.stringify({ token, appId: app.id, appName: app.name, reportKey: app.report_key, relayToken: relay.token }, null, 2));
   console.log(`# app ${app.name}, webhook ${hook.id} → ${RECEIVER}`);
+  console.log(`# relay token ${relay.hint} for the beacon batches, kept in ${STATE}`);
   console.log(`export SYNTHETIC_APP=${app.id}`);
   console.log(`export WEBHOOK_SECRET=${hook.secret}`);
 }
@@ -45,7 +48,7 @@ async function beacons(state) {
     }
   }
   for (let i = 0; i < all.length; i += 1000) {
-    const answer = await call('POST', '/telemetry/beacons', { token: state.reportKey, body: { beacons: all.slice(i, i + 1000) } });
+    const answer = await call('POST', '/telemetry/beacons', { token: state.relayToken, body: { beacons: all.slice(i, i + 1000) } });
     if (answer.rejected?.length) throw new Error(`beacons rejected: ${JSON.stringify(answer.rejected.slice(0, 3))}`);
   }
   console.log(`${all.length} beacons over 6 hours: 1.0.0 on ${FLEET['1.0.0'].devices} devices, 1.1.0 on ${FLEET['1.1.0'].devices}`);

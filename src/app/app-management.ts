@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import type { App, AppDirectory, ReportKey } from '../ports/app-directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
+import type { RelayTokens } from './relay-tokens';
 import type { ReportRepository } from '../ports/report-repository';
 import { AppScope, requirePermission } from './app-scope';
 import type { CachedAppDirectory } from './cached-app-directory';
@@ -12,6 +13,7 @@ export interface AppManagementDeps {
   directory: CachedAppDirectory;
   repository: ReportRepository;
   blobStore: BlobStore;
+  relayTokens: Pick<RelayTokens, 'revokeAll'>;
   clock: Clock;
   /** Hex from crypto.randomBytes; app ids and report keys. */
   randomHex: (bytes: number) => string;
@@ -53,7 +55,7 @@ export class AppManagement {
 
   /**
    * Ingestion is switched off first so no new group or object appears while the app is emptied;
-   * then objects, then records, then the app and its key. A failure part-way leaves an app that
+   * then objects, then records, then its relay tokens, then the app and its key. A failure part-way leaves an app that
    * a repeated DELETE finishes.
    */
   async delete(p: Principal, id: string): Promise<void> {
@@ -62,6 +64,7 @@ export class AppManagement {
     const keys = await this.deps.blobStore.list(`${this.deps.storagePrefix}/${app.id}/`);
     for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.deps.blobStore.delete(keys.slice(i, i + DELETE_BATCH));
     await this.deps.repository.deleteAppData(app.id);
+    await this.deps.relayTokens.revokeAll(app.id);
     await this.deps.directory.deleteApp(app.id);
   }
 

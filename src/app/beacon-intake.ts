@@ -4,9 +4,10 @@ import { deviceIdFromHeader } from '../domain/device-id';
 import { AuthenticationError, ForbiddenError, RateLimitedError, UnavailableError } from '../domain/errors';
 import { addressKey } from '../domain/ip-ranges';
 import { pseudonym } from '../domain/privacy';
+import { RELAY_TOKEN_PREFIX } from '../domain/relay-token';
 import { bucketStart, type RolloutCell } from '../domain/rollout-cell';
 import type { AccountRepository } from '../ports/account-repository';
-import type { AppDirectory } from '../ports/app-directory';
+import type { AppContext, AppDirectory } from '../ports/app-directory';
 import type { UnmatchedReason } from '../ports/beacon-refusals';
 import type { Clock } from '../ports/clock';
 import type { SketchKind } from '../ports/device-sketches';
@@ -17,8 +18,10 @@ import { BeaconApps } from './beacon-apps';
 import type { CellCap } from './cell-cap';
 import type { CountOutcome, DeviceCounter } from './device-counter';
 import type { RefusalTally } from './refusal-tally';
+import type { RelayTokens } from './relay-tokens';
 
 const REPORT_KEY_PATTERN = /^rpk_[0-9a-f]{64}$/;
+const HOW_TO_GET_A_RELAY_TOKEN = 'an admin creates one per app with POST /apps/{id}/relay-tokens, the dashboard (app settings) or `telltale relays create --app <app_id> --name <label>`';
 /** Bounds the per-IP memos; past it they start over (a memo only saves work, it decides nothing). */
 const MAX_REMEMBERED_IPS = 10_000;
 
@@ -51,7 +54,9 @@ export interface BeaconIntakeDeps {
   clock: Clock;
   logger: Logger;
   settings: BeaconSettings;
-  /** The per-key limit of report ingestion, applied to relays' batches too. */
+  /** Who may send batches (POST /telemetry/beacons). */
+  relayTokens: Pick<RelayTokens, 'appOf'>;
+  /** The per-key limit of report ingestion, applied to relays' batches too (per app). */
   rateLimitPerKeyPerMinute: number;
 }
 
@@ -96,14 +101,29 @@ export class BeaconIntake {
     return outcome;
   }
 
-  /** POST /telemetry/beacons: a relay's batch, authenticated by the app's report key. */
-  async batch(authorization: string | undefined, body: unknown): Promise<BatchResult> {
-    const key = bearerToken(authorization);
-    const app = key !== null && REPORT_KEY_PATTERN.test(key) ? await this.unavailableOnError(() => this.deps.directory.findByReportKey(key)) : null;
-    if (app === null) throw new AuthenticationError('invalid report key', 'invalid_report_key');
+  /**
+   * The app a relay's batch is for, from its relay token, before the body is read: a bad token
+   * costs no body, and at most one lookup by id (see RelayTokens.appOf). The public report key is
+   * refused by name, so a relay set up before relay tokens is told what changed.
+   */
+  async relayApp(authorization: string | undefined): Promise<AppContext> {
+    const token = bearerToken(authorization);
+    if (token === null || !token.startsWith(RELAY_TOKEN_PREFIX)) {
+      const what = token !== null && REPORT_KEY_PATTERN.test(token) ? 'the report key is not accepted here: a relay token is required' : 'a relay token is required';
+      throw new AuthenticationError(`${what} (Authorization: Bearer rlt_…); ${HOW_TO_GET_A_RELAY_TOKEN}`, 'relay_token_required');
+    }
+    // A store that is down answers 503 from its adapter (UnavailableError), like every lookup here.
+    const appId = await this.deps.relayTokens.appOf(token);
+    const app = appId === null ? null : await this.deps.directory.getApp(appId);
+    if (app === null) throw new AuthenticationError(`unknown or revoked relay token; ${HOW_TO_GET_A_RELAY_TOKEN}`, 'invalid_relay_token');
     if (!app.reports) throw new ForbiddenError('reports are disabled for this app', 'reports_disabled');
-    const verdict = await this.deps.limiter.consume([{ scope: 'key', key: `beacons:${app.appId}`, limit: this.deps.rateLimitPerKeyPerMinute, windowSeconds: 60 }]);
+    const verdict = await this.deps.limiter.consume([{ scope: 'key', key: `beacons:${app.id}`, limit: this.deps.rateLimitPerKeyPerMinute, windowSeconds: 60 }]);
     if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
+    return { appId: app.id, owner: app.owner, name: app.name, reports: app.reports };
+  }
+
+  /** POST /telemetry/beacons: a relay's batch for the app relayApp found. */
+  async batch(app: AppContext, body: unknown): Promise<BatchResult> {
     const beacons = parseBatchBody(body);
     const now = this.deps.clock.now();
     const result: BatchResult = { accepted: 0, rejected: [] };

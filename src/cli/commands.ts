@@ -2,6 +2,7 @@ import { accountCommands } from './account-commands';
 import { beaconCommands } from './beacon-commands';
 import type { Command, OptionSpec } from './command';
 import { UsageError, type OptionShape, type ParsedArgs } from './parse-args';
+import { relayCommands } from './relay-commands';
 import { reportCommands } from './report-commands';
 import { rolloutCommands } from './rollout-commands';
 import { verdictCommands } from './verdict-commands';
@@ -10,7 +11,7 @@ import { verdictCommands } from './verdict-commands';
  * The command table. A new command is one entry: a `command({...})` in a family file (or a new
  * family array spread in here). Help, option checking, --json and exit codes come from the table.
  */
-export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands, ...beaconCommands, ...verdictCommands];
+export const COMMANDS: readonly Command[] = [...accountCommands, ...reportCommands, ...rolloutCommands, ...beaconCommands, ...relayCommands, ...verdictCommands];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

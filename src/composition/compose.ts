@@ -6,6 +6,7 @@ import type { ReadinessCheck } from '../adapters/http/ops-routes';
 import type { RedisConnection } from '../adapters/redis/redis-client';
 import type { SqliteDatabase } from '../adapters/sqlite/sqlite-database';
 import { CachedAppDirectory } from '../app/cached-app-directory';
+import { RelayTokens } from '../app/relay-tokens';
 import type { Identity } from '../app/identity';
 import type { LeasedTask } from '../app/leased-task';
 import type { LogsIntake } from '../app/logs-intake';
@@ -70,6 +71,8 @@ export interface Composition {
   verdicts: Verdicts;
   /** Device sketches, beacons and rates (rollout health). */
   rollouts: Rollouts;
+  /** Relay tokens, the credential of POST /telemetry/beacons (routes, CLI). */
+  relayTokens: RelayTokens;
   /** Closes every client the composition opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -119,6 +122,7 @@ interface Stores extends Pick<Storage, 'repository' | 'accounts' | 'sqlite'> {
 /** The use cases behind the intakes and identity. */
 interface Intakes {
   verdictStores: VerdictStores;
+  relayTokens: RelayTokens;
   rollouts: Rollouts;
   ingestion: ReportIngestion;
   identity: Identity;
@@ -157,6 +161,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     sweeper,
     sweepTask,
     readinessChecks,
+    relayTokens: intakes.relayTokens,
     identity: intakes.identity,
     tokenVerifier: intakes.tokenVerifier,
     secrets: { urlSigning },
@@ -183,14 +188,15 @@ async function composeIntakes(config: Readonly<Config>, overrides: ComposeOverri
   const { clock, metrics, logger } = basics;
   const { storage, redis, accounts, directory, limiter, lease, holder } = stores;
   const verdictStores = await composeVerdictStores(storage);
-  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, limiter, metrics, clock, logger, lease, holder }, closers);
+  const relayTokens = new RelayTokens({ store: storage.relayTokens, directory, clock, randomHex });
+  const rollouts = await composeRollouts(config, { storage, redis, accounts, directory, relayTokens, limiter, metrics, clock, logger, lease, holder }, closers);
   // Where the repository writes group events in the ingest write itself, ingestion needs no outbox.
   const outbox = verdictStores.groupEventsInIngestWrite ? undefined : verdictStores.webhooks;
   const ingestion = composeReportIngestion(config, { ...basics, directory, repository: stores.repository, blobStore: stores.blobStore, limiter, devices: rollouts.counter, outbox });
   const identityParts = composeIdentity(config, { accounts, directory, limiter, clock });
   const tokenVerifier = overrides.tokenVerifier ?? identityParts.tokenVerifier;
   const logsIntake = composeLogsIntake(config, { tokenVerifier, metrics, clock, sink: overrides.clientLogSink, appIntegrity: overrides.appIntegrity }, closers);
-  return { verdictStores, rollouts, ingestion, identity: identityParts.identity, tokenVerifier, logsIntake };
+  return { verdictStores, relayTokens, rollouts, ingestion, identity: identityParts.identity, tokenVerifier, logsIntake };
 }
 
 // The sketches live in the repository's store or in Redis, both checked already.
@@ -207,7 +213,7 @@ function routeParts(
   c: { basics: Basics; stores: Stores; intakes: Intakes; verdicts: Verdicts; ops: RouteParts['ops'] },
 ): RouteParts {
   const { basics, stores, intakes, verdicts } = c;
-  const { apps, groups } = composeReadApi(config, { ...stores, clock: basics.clock, urlSigningSecret: stores.urlSigning });
+  const { apps, groups } = composeReadApi(config, { ...stores, relayTokens: intakes.relayTokens, clock: basics.clock, urlSigningSecret: stores.urlSigning });
   return {
     ingestion: intakes.ingestion,
     beacons: intakes.rollouts.beacons,
@@ -224,5 +230,6 @@ function routeParts(
     webhookManagement: verdicts.webhookManagement,
     rolloutHealth: verdicts.rolloutHealth,
     rates: intakes.rollouts.rates,
+    relayTokens: intakes.relayTokens,
   };
 }

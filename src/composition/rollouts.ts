@@ -11,6 +11,7 @@ import { RefusalTally } from '../app/refusal-tally';
 import type { BeaconRefusalStore } from '../ports/beacon-refusals';
 import { BeaconIntake, type BeaconIntakeDeps } from '../app/beacon-intake';
 import { DeviceCounter } from '../app/device-counter';
+import type { RelayTokens } from '../app/relay-tokens';
 import { RolloutRates } from '../app/rollout-rates';
 import { SketchBuffer } from '../app/sketch-buffer';
 import { LeasedTask } from '../app/leased-task';
@@ -58,6 +59,7 @@ type RolloutDeps = {
   redis: RedisConnection | null;
   accounts: AccountRepository;
   directory: AppDirectory;
+  relayTokens: RelayTokens;
   limiter: RateLimiter;
   metrics: Metrics;
   clock: Clock;
@@ -108,6 +110,7 @@ function beaconIntake(config: Readonly<Config>, deps: RolloutDeps, parts: Pick<B
     ...parts,
     accounts: deps.accounts,
     directory: deps.directory,
+    relayTokens: deps.relayTokens,
     limiter: deps.limiter,
     metrics: deps.metrics,
     clock: deps.clock,

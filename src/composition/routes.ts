@@ -5,6 +5,7 @@ import { logsModule } from '../adapters/http/logs-routes';
 import { buildOpenApiDocument } from '../adapters/http/openapi';
 import { metricsModule, openApiModule, opsModule, type OpsOptions } from '../adapters/http/ops-routes';
 import { reportIngestModule } from '../adapters/http/report-ingest-routes';
+import { relayTokensModule } from '../adapters/http/relay-token-routes';
 import { reportsReadModule } from '../adapters/http/reports-read-routes';
 import { rolloutRatesModule } from '../adapters/http/rollouts-routes';
 import type { RouteModule } from '../adapters/http/route-module';
@@ -17,6 +18,7 @@ import type { AppManagement } from '../app/app-management';
 import type { BeaconIntake } from '../app/beacon-intake';
 import type { Identity } from '../app/identity';
 import type { LogsIntake } from '../app/logs-intake';
+import type { RelayTokens } from '../app/relay-tokens';
 import type { ReportGroups } from '../app/report-groups';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { RolloutHealth } from '../app/rollout-health';
@@ -48,6 +50,7 @@ export interface RouteParts {
   webhookManagement: WebhookManagement;
   rolloutHealth: RolloutHealth;
   rates: RolloutRates;
+  relayTokens: RelayTokens;
 }
 
 /** What createApp hands the modules: the parts, and the document of the modules it mounts (built once they are chosen). */
@@ -73,6 +76,7 @@ export const ROUTE_MODULES: readonly ServiceRouteModule[] = [
   appsModule,
   reportsReadModule,
   webhooksModule,
+  relayTokensModule,
   rolloutHealthModule,
   rolloutRatesModule,
   dashboardModule,

@@ -1,13 +1,16 @@
 import { MemoryAccountRepository } from '../adapters/memory/memory-account-repository';
 import { MemoryAppDirectory } from '../adapters/memory/memory-app-directory';
+import { MemoryRelayTokenStore } from '../adapters/memory/memory-relay-token-store';
 import { MemoryReportRepository } from '../adapters/memory/memory-report-repository';
 import { SqliteAccountRepository } from '../adapters/sqlite/sqlite-account-repository';
 import { SqliteAppDirectory } from '../adapters/sqlite/sqlite-app-directory';
 import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database';
+import { SqliteRelayTokenStore } from '../adapters/sqlite/sqlite-relay-token-store';
 import { SqliteReportRepository } from '../adapters/sqlite/sqlite-report-repository';
 import type { Db } from 'mongodb';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
+import type { RelayTokenStore } from '../ports/relay-token-store';
 import type { ReportRepository } from '../ports/report-repository';
 import type { Closers } from './closers';
 import { ConfigError, type Config } from './config';
@@ -17,6 +20,8 @@ export interface Storage {
   /** Uncached; compose wraps it in CachedAppDirectory. */
   directory: AppDirectory;
   accounts: AccountRepository;
+  /** Relay tokens (POST /telemetry/beacons), with the apps. */
+  relayTokens: RelayTokenStore;
   /** The embedded database when REPOSITORY_DRIVER=sqlite, for adapters that add their own tables. */
   sqlite: SqliteDatabase | null;
   /** The MongoDB database when REPOSITORY_DRIVER=mongo, for adapters that add their own collections. */
@@ -25,7 +30,7 @@ export interface Storage {
   expiresMetadataItself: boolean;
 }
 
-/** The repository family (reports, apps and keys, accounts), all on one store chosen by REPOSITORY_DRIVER. */
+/** The repository family (reports, apps, report keys and relay tokens, accounts), all on one store chosen by REPOSITORY_DRIVER. */
 export async function composeStorage(config: Readonly<Config>, closers: Closers): Promise<Storage> {
   const storage = await open(config, closers);
   closers.add(
@@ -50,6 +55,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         repository: new SqliteReportRepository(db),
         directory: new SqliteAppDirectory(db),
         accounts: new SqliteAccountRepository(db),
+        relayTokens: new SqliteRelayTokenStore(db),
         sqlite: db,
         mongoDb: null,
         expiresMetadataItself: false,
@@ -60,6 +66,7 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
         repository: new MemoryReportRepository(),
         directory: new MemoryAppDirectory(),
         accounts: new MemoryAccountRepository(),
+        relayTokens: new MemoryRelayTokenStore(),
         sqlite: null,
         mongoDb: null,
         expiresMetadataItself: false,
@@ -68,10 +75,11 @@ async function open(config: Readonly<Config>, closers: Closers): Promise<Storage
       // Loaded only when configured, like the S3 adapter: the driver is slow to require.
       const { connectMongo } = await import('../adapters/mongo/mongo-connection');
       const { MongoAccountRepository } = await import('../adapters/mongo/mongo-account-repository');
+      const { MongoRelayTokenStore } = await import('../adapters/mongo/mongo-relay-token-store');
       const mongo = await connectMongo(config.repository.mongoUrl ?? '', config.repository.mongoDb);
       closers.add(() => mongo.close());
       const accounts = new MongoAccountRepository(mongo.db);
-      return { repository: mongo.repository, directory: mongo.directory, accounts, sqlite: null, mongoDb: mongo.db, expiresMetadataItself: true };
+      return { repository: mongo.repository, directory: mongo.directory, accounts, relayTokens: new MongoRelayTokenStore(mongo.db), sqlite: null, mongoDb: mongo.db, expiresMetadataItself: true };
     }
     default:
       throw new ConfigError('REPOSITORY_DRIVER', `driver "${config.repository.driver}" is not available in this build`);

@@ -69,26 +69,39 @@ function crashingDevices(i: number, d: number): Set<number> {
 
 const todayDevice = (key: string, version: string, i: number) => `today-${key.slice(-8)}-${version}-${i}`;
 
-/** Today's beacons only (POST /telemetry/beacons): `devices` per version, all at `at` (default: a minute before `end`). */
-async function beaconsToday(app: Parameters<typeof request>[0], key: string, end: number, devices: Record<string, number>, cell: Partial<Record<keyof typeof CELL, string>> = {}, at = new Date(end - 60_000)): Promise<void> {
+/**
+ * Today's beacons only (POST /telemetry/beacons, with a relay token of the app): `devices` per
+ * version, all at `at` (default: a minute before `end`), device ids from the app's key (todayDevice).
+ */
+async function beaconsToday(
+  h: Harness,
+  app: Parameters<typeof request>[0],
+  target: { appId: string; key: string },
+  end: number,
+  devices: Record<string, number>,
+  cell: Partial<Record<keyof typeof CELL, string>> = {},
+  at = new Date(end - 60_000),
+): Promise<void> {
+  const relay = await h.relayToken(target.appId, 'seeding relay');
   const beacons = Object.entries(devices).flatMap(([version, n]) =>
-    Array.from({ length: n }, (_, i) => ({ device_id: todayDevice(key, version, i), version, ...CELL, ...cell, at: at.toISOString() })),
+    Array.from({ length: n }, (_, i) => ({ device_id: todayDevice(target.key, version, i), version, ...CELL, ...cell, at: at.toISOString() })),
   );
   for (let from = 0; from < beacons.length; from += 1000) {
     const batch = beacons.slice(from, from + 1000);
-    const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send({ beacons: batch });
+    const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${relay}`).send({ beacons: batch });
     expect(res.body).toEqual({ accepted: batch.length, rejected: [] });
   }
 }
 
 /**
  * A week of rollout through the real service: each day's devices send update-check beacons in
- * batches (POST /telemetry/beacons with the report key, dated by `at`), the crashing ones send
+ * batches (POST /telemetry/beacons with a relay token, dated by `at`), the crashing ones send
  * crash reports (POST /reports/ingest), with the harness clock moved to each slot and the sketch
  * buffer flushed at the end of each day. Slots stay inside their UTC day, so each chart day holds
  * exactly its own devices whatever the time of day the test runs.
  */
-async function seedRollout(h: Harness, app: Parameters<typeof request>[0], key: string, end: number): Promise<void> {
+async function seedRollout(h: Harness, app: Parameters<typeof request>[0], { appId, key }: { appId: string; key: string }, end: number): Promise<void> {
+  const relay = await h.relayToken(appId, 'seeding relay');
   const today = Math.floor(end / DAY) * DAY;
   const step = Math.min(HOUR, Math.floor((end - today) / (SLOTS_PER_DAY + 1)));
   for (let d = 0; d < 7; d++) {
@@ -107,7 +120,7 @@ async function seedRollout(h: Harness, app: Parameters<typeof request>[0], key: 
       });
       for (let from = 0; from < beacons.length; from += 1000) {
         const batch = beacons.slice(from, from + 1000);
-        const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send({ beacons: batch });
+        const res = await request(app).post('/telemetry/beacons').set('Authorization', `Bearer ${relay}`).send({ beacons: batch });
         expect(res.body).toEqual({ accepted: batch.length, rejected: [] });
       }
       for (const { deviceId, version } of crashes) {
@@ -200,14 +213,14 @@ describeBrowser('dashboard in a real browser', () => {
     const app = createApp(h.deps);
     // The rollout ends now: the browser asks for the last seven UTC days by its own clock.
     const end = Date.now();
-    await seedRollout(h, app, shop.key, end);
+    await seedRollout(h, app, shop, end);
     // photo-editor: a release that goes watch → halt today, for the history and the resume.
     const photo = await h.createApp('photo-editor', admin.id);
     photoAppId = photo.appId;
     h.clock.set(new Date(end - 40 * 60_000));
-    await beaconsToday(app, photo.key, end, { '1.0.0': 2000, '1.1.0': 400 }, {}, new Date(end - 40 * 60_000));
+    await beaconsToday(h, app, photo, end, { '1.0.0': 2000, '1.1.0': 400 }, {}, new Date(end - 40 * 60_000));
     // shop-desktop's beta: three devices on a channel of its own, newer than the halted 1.9.0.
-    await beaconsToday(app, shop.key, end, { [BETA]: 3 }, { channel: 'beta' }, new Date(end - 40 * 60_000));
+    await beaconsToday(h, app, shop, end, { [BETA]: 3 }, { channel: 'beta' }, new Date(end - 40 * 60_000));
     await h.rollouts.buffer.flush();
     // healthy needs two evaluations in a row that find it so.
     h.clock.set(new Date(end - 30 * 60_000));
@@ -240,10 +253,10 @@ describeBrowser('dashboard in a real browser', () => {
     // One day of figures, and an app whose every cell is under ROLLOUT_MIN_DEVICES.
     const oneDay = await h.createApp('shop-mobile', admin.id);
     oneDayAppId = oneDay.appId;
-    await beaconsToday(app, oneDay.key, end, { '2.0.0': 60, '1.9.0': 40 });
+    await beaconsToday(h, app, oneDay, end, { '2.0.0': 60, '1.9.0': 40 });
     const fewDevices = await h.createApp('tiny-tool', admin.id);
     fewDevicesAppId = fewDevices.appId;
-    await beaconsToday(app, fewDevices.key, end, { '0.1.0': 3 });
+    await beaconsToday(h, app, fewDevices, end, { '0.1.0': 3 });
     await h.rollouts.buffer.flush();
     // Update checks of devices already counted, from one address: over TELEMETRY_RATE_LIMIT_PER_IP, refused and counted as such.
     for (let i = 0; i < 5 + REFUSED; i++) {
@@ -636,6 +649,8 @@ describeBrowser('dashboard in a real browser', () => {
     await expect(page.getByRole('button', { name: /Regenerate|Turn reports/ }).count()).resolves.toBe(0);
     await page.getByText('Webhooks need the apps.edit permission.').waitFor();
     await expect(page.getByRole('button', { name: /Add webhook|Delete/ }).count()).resolves.toBe(0);
+    await page.getByText('Relay tokens are managed by an admin.').waitFor();
+    await expect(page.getByRole('button', { name: /Create relay token|Revoke/ }).count()).resolves.toBe(0);
   });
 
   test('Settings: reports switch off and on, the key regenerates only after confirmation, the app has no webhooks yet', async () => {
@@ -712,6 +727,49 @@ describeBrowser('dashboard in a real browser', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  test('Settings: a relay token is created and shown once with a copy button, works for a batch, and is revoked only after confirmation', async () => {
+    /** A batch the service can authenticate but counts nothing of (an invalid version): 202 or 401 says whether the token works. */
+    const tryBatch = (token: string) => request(base).post('/telemetry/beacons').set('Authorization', `Bearer ${token}`).send({ beacons: [{ device_id: 'relay-ui', version: 'x', ...CELL }] });
+    await signIn();
+    await page.goto(`${base}/#/apps/${appId}/settings`);
+    await page.getByRole('heading', { name: 'Relay tokens' }).waitFor();
+    const items = page.locator('ul.relay-tokens li');
+    // The seeding's relay.
+    await items.first().waitFor();
+    const before = await items.count();
+    await page.getByLabel('Relay name').fill('eu-relay-1');
+    await page.getByRole('button', { name: 'Create relay token' }).click();
+    const shown = page.getByRole('textbox', { name: 'New relay token' });
+    await shown.waitFor();
+    const token = await shown.inputValue();
+    expect(token).toMatch(/^rlt_[0-9a-f]{24}_[0-9a-f]{64}$/);
+    await expect(page.locator('.notice').textContent()).resolves.toContain('Relay token for eu-relay-1, shown this once');
+    expect(await countSettled(items, before + 1)).toBe(before + 1);
+    await expect(items.filter({ hasText: 'eu-relay-1' }).textContent()).resolves.toContain(`eu-relay-1rlt_${token.slice(4, 28)}_…${token.slice(-4)}`);
+    await page.getByRole('button', { name: 'Copy token' }).click();
+    await page.getByText(/^(Relay token copied\.|Select the token and copy it \(Ctrl\+C\)\.)$/).waitFor();
+    await expectNoSeriousAxeViolations();
+    expect((await tryBatch(token)).status).toBe(202);
+
+    // Shown once: a reload lists it without the token.
+    await page.reload();
+    await items.first().waitFor();
+    expect(await countSettled(items, before + 1)).toBe(before + 1);
+    await expect(page.getByRole('textbox', { name: 'New relay token' }).count()).resolves.toBe(0);
+    await expect(page.content()).resolves.not.toContain(token.slice(-64));
+
+    const revoke = page.getByRole('button', { name: 'Revoke… relay token eu-relay-1' });
+    await revoke.click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await tryBatch(token)).status).toBe(202);
+    await revoke.click();
+    await page.getByRole('button', { name: 'Yes, revoke eu-relay-1' }).click();
+    await page.getByText('Relay token eu-relay-1 revoked: its next batch is refused.').waitFor();
+    expect(await countSettled(items, before)).toBe(before);
+    const refused = await tryBatch(token);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 401, code: 'invalid_relay_token' });
   });
 
   test('when the token is rejected (401), then the page returns to sign-in; Sign out forgets the token', async () => {

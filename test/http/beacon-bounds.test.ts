@@ -55,7 +55,7 @@ describe('Bounded cells: ROLLOUT_MAX_CELLS_PER_APP_PER_DAY', () => {
 
   test("when a relay's batch names more new cells than the cap, then those over it are rejected by index, saying why", async () => {
     const beacons = Array.from({ length: 5 }, (_, i) => ({ device_id: `d${i}`, version: `3.0.${i}`, ...CELL, first_run: true }));
-    const res = await request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${s.key}`).send({ beacons }).expect(202);
+    const res = await request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${s.relay}`).send({ beacons }).expect(202);
     expect(res.body.accepted).toBe(3);
     expect(res.body.rejected).toEqual([3, 4].map((index) => ({ index, error: expect.stringContaining('ROLLOUT_MAX_CELLS_PER_APP_PER_DAY') })));
     expect(s.h.metrics.value('beacons_total', { outcome: 'accepted' })).toBe(5);

@@ -99,8 +99,10 @@ describe('GET /openapi.json', () => {
     const admin = await h.identity.createAdmin(credentials);
     const token = (await request(h.app).post('/auth/login').send(credentials)).body.token as string;
     const { appId, key } = await h.createApp('my-app', admin.id);
+    const relayToken = await request(h.app).post(`/apps/${appId}/relay-tokens`).set('Authorization', `Bearer ${token}`).send({ name: 'eu-relay-1' });
     const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) => {
-      const req = request(h.app)[method](path).set('Authorization', `Bearer ${path === '/telemetry/beacons' || path === '/reports/ingest' ? key : token}`);
+      const credential = path === '/reports/ingest' ? key : path === '/telemetry/beacons' ? relayToken.body.token : token;
+      const req = request(h.app)[method](path).set('Authorization', `Bearer ${credential}`);
       return body ? req.send(body).set('X-Device-ID', '9b2f6a8e-5d1c-4b7e-9f3a-2c8d7e6f5a4b') : req;
     };
     const ingested = await call('post', '/reports/ingest', reportBody({ details: gzipDetails({ stack: ['a'] }) }));
@@ -126,6 +128,8 @@ describe('GET /openapi.json', () => {
       ['post', '/apps/{id}/webhooks', webhook],
       ['get', '/apps/{id}/webhooks', await call('get', `/apps/${appId}/webhooks`)],
       ['get', '/apps/{id}/webhooks/{wid}/deliveries', await call('get', `/apps/${appId}/webhooks/${webhook.body.id}/deliveries`)],
+      ['post', '/apps/{id}/relay-tokens', relayToken],
+      ['get', '/apps/{id}/relay-tokens', await call('get', `/apps/${appId}/relay-tokens`)],
       ['get', '/rollouts/rates', await call('get', `/rollouts/rates?app=${appId}`)],
       ['get', '/rollouts/health', await call('get', `/rollouts/health?app=${appId}&version=1.1.0`)],
     ];

@@ -164,7 +164,7 @@ describe('POST /telemetry/beacons', () => {
   });
   afterEach(() => s.h.close());
 
-  const post = (body: unknown, key = s.key) => request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send(body as object);
+  const post = (body: unknown, key = s.relay) => request(s.h.app).post('/telemetry/beacons').set('Authorization', `Bearer ${key}`).send(body as object);
 
   test('POST /telemetry/beacons — 202 with the accepted count and each rejected index with its reason', async () => {
     const now = s.h.clock.now().getTime();
@@ -214,8 +214,8 @@ describe('POST /telemetry/beacons', () => {
     expect(row!.active).toBeCloseTo(n, 0);
   });
 
-  test('POST /telemetry/beacons — 401 without a valid report key, 400 over 1,000 beacons', async () => {
-    await post({ beacons: [{ device_id: 'd', version: '1.0.0', ...CELL }] }, 'rpk_nope').expect(401);
+  test('POST /telemetry/beacons — 401 without a valid relay token, 400 over 1,000 beacons', async () => {
+    await post({ beacons: [{ device_id: 'd', version: '1.0.0', ...CELL }] }, 'rlt_nope').expect(401);
     const many = Array.from({ length: 1001 }, (_, i) => ({ device_id: `d${i}`, version: '1.0.0', ...CELL }));
     const res = await post({ beacons: many });
     expect(res.status).toBe(400);

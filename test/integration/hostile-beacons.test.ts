@@ -194,7 +194,7 @@ describe('hostile beacons: junk cells', () => {
   test.each([
     ['at default settings', {}],
     ['with the cell cap lifted, so only ROLLOUT_MAX_PENDING_BYTES bounds pending memory', { ROLLOUT_MAX_CELLS_PER_APP_PER_DAY: '1000000' }],
-  ])("when report-key batches of 1,000 new cells each arrive (with from_version and first_run) %s, then memory stays bounded", async (_label, env) => {
+  ])("when relay batches of 1,000 new cells each arrive (with from_version and first_run) %s, then memory stays bounded", async (_label, env) => {
     const batches = FULL ? 30 : 3;
     server = await spawnServer({ REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '1000', ...env });
     const rss0 = server.rssBytes();
@@ -206,7 +206,7 @@ describe('hostile beacons: junk cells', () => {
         const body = JSON.stringify({
           beacons: Array.from({ length: 1_000 }, (_, i) => ({ device_id: `d-${b}-${i}`, version: `${b}.${i}.0`, channel: `ch${rand()}`, platform: 'linux', arch: 'x64', from_version: '0.0.1', first_run: true })),
         });
-        const res = await send(server.port, 'POST', '/telemetry/beacons', { headers: { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' }, body });
+        const res = await send(server.port, 'POST', '/telemetry/beacons', { headers: { Authorization: `Bearer ${server.relay}`, 'Content-Type': 'application/json' }, body });
         expect(res.status).toBe(202);
         results.push(JSON.parse(res.body) as { accepted: number; rejected: unknown[] });
       }
@@ -234,7 +234,7 @@ describe('hostile beacons: junk cells', () => {
     const token = await signIn(server);
     for (let at = 0; at < versions; at += 1_000) {
       const body = JSON.stringify({ beacons: Array.from({ length: Math.min(1_000, versions - at) }, (_, i) => ({ device_id: `d${at + i}`, version: `9.${at + i}.0`, channel: 'stable', platform: 'linux', arch: 'x64' })) });
-      expect((await send(server.port, 'POST', '/telemetry/beacons', { headers: { Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' }, body })).status).toBe(202);
+      expect((await send(server.port, 'POST', '/telemetry/beacons', { headers: { Authorization: `Bearer ${server.relay}`, 'Content-Type': 'application/json' }, body })).status).toBe(202);
     }
     await sleep(3_000);
     const idle = await victimDuring(server, 10, () => sleep(2_000));

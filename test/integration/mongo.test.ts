@@ -12,6 +12,8 @@ import { appDirectoryContract } from '../contract/app-directory.contract';
 import { deviceSketchContract } from '../contract/device-sketches.contract';
 import { reportRepositoryContract } from '../contract/report-repository.contract';
 import { webhookStoreContract } from '../contract/webhook-store.contract';
+import { relayTokenStoreContract } from '../contract/relay-token-store.contract';
+import { MongoRelayTokenStore } from '../../src/adapters/mongo/mongo-relay-token-store';
 import { MongoVerdictStore, MongoWebhookStore } from '../../src/adapters/mongo/mongo-webhook-store';
 import { ingestConcurrencySuite } from '../contract/ingest-concurrency.contract';
 import { reportBody } from '../fixtures/reports';
@@ -109,6 +111,11 @@ describeWhenReachable('mongo integration', target.kind === 'none' ? target.reaso
     const webhooks = new MongoWebhookStore(conn.db);
     return { webhooks, verdicts: new MongoVerdictStore(conn.db), cleanup };
   });
+  relayTokenStoreContract('mongo', async () => {
+    const { conn, cleanup } = await open();
+    return { store: new MongoRelayTokenStore(conn.db), cleanup };
+  });
+
   deviceSketchContract(
     'mongo',
     async () => {

@@ -225,6 +225,13 @@ const STEPS: Record<number, (db: Db) => void> = {
     expect(settings).toMatchObject({ baseline: '1.0.0', minDevices: 25 });
     expect(Object.keys(settings).filter((k) => k.startsWith('androidVitals'))).toEqual([]);
   },
+  5: (db) => {
+    // A new, empty table: 0.1.0's relays used the report key, which a batch no longer takes.
+    expect(columnsOf(db, 'relay_tokens')).toEqual(['id', 'app_id', 'name', 'digest', 'last_four', 'created_at']);
+    expect(sqlOf(db, 'relay_tokens_app')).toContain('(app_id, created_at)');
+    expect(db.prepare('SELECT count(*) FROM relay_tokens').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM report_keys').pluck().get()).toBe(1);
+  },
 };
 
 /** Tables a migration retires or begins, whose rows it moves rather than keeps (checked by its step). */

@@ -72,6 +72,41 @@ export type paths = {
         patch: operations["patchAppsId"];
         trace?: never;
     };
+    "/apps/{id}/relay-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's relay tokens, oldest first (never the tokens themselves) */
+        get: operations["getAppsIdRelayTokens"];
+        put?: never;
+        /** Create a relay token for the app; the token is in this answer only */
+        post: operations["postAppsIdRelayTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{id}/relay-tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a relay token: its next batch is refused (401) */
+        delete: operations["deleteAppsIdRelayTokensTokenId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{id}/rollout-settings": {
         parameters: {
             query?: never;
@@ -1013,6 +1048,188 @@ export interface operations {
                 };
             };
             /** @description No such app in reach */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAppsIdRelayTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Relay tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            app_id: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description rlt_<id>_… and the last four characters: enough to recognise the token, never the token */
+                            hint: string;
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not an admin (admin_required): relay tokens are managed by the app's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such app in reach */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAppsIdRelayTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description which relay holds it, e.g. "eu-relay-1" */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created, with token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        app_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** @description rlt_<id>_… and the last four characters: enough to recognise the token, never the token */
+                        hint: string;
+                        id: string;
+                        name: string;
+                        /** @description rlt_…, for Authorization: Bearer on POST /telemetry/beacons; only in this answer, stored only as its SHA-256 */
+                        token: string;
+                    };
+                };
+            };
+            /** @description Invalid body, or the app has 20 relay tokens already (too_many_relay_tokens) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not an admin (admin_required): relay tokens are managed by the app's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such app in reach */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAppsIdRelayTokensTokenId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not an admin (admin_required): relay tokens are managed by the app's admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such app in reach, or no such token of the app */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3823,7 +4040,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or unknown report key */
+            /** @description No relay token (relay_token_required; the report key is refused too), or an unknown or revoked one (invalid_relay_token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3832,7 +4049,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Reports disabled for the app */
+            /** @description Reports disabled for the token's app */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3850,7 +4067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Per-key limit; Retry-After */
+            /** @description REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE batches per app; Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -2,7 +2,7 @@
 // next to each router as RouteDoc entries (a route module's docs()), so the document can't drift
 // from the code.
 
-export type AuthScheme = 'none' | 'report_key' | 'jwt' | 'jwt_or_device' | 'metrics_token' | 'signed_url';
+export type AuthScheme = 'none' | 'report_key' | 'relay_token' | 'jwt' | 'jwt_or_device' | 'metrics_token' | 'signed_url';
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -58,6 +58,7 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' };
 const securityOf: Record<AuthScheme, Array<Record<string, string[]>>> = {
   none: [],
   report_key: [{ reportKey: [] }],
+  relay_token: [{ relayToken: [] }],
   jwt: [{ bearerJwt: [] }],
   jwt_or_device: [{ bearerJwt: [] }, { deviceId: [] }],
   metrics_token: [{ metricsToken: [] }, {}],
@@ -109,6 +110,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
     components: {
       securitySchemes: {
         reportKey: { type: 'http', scheme: 'bearer', description: 'A per-app report key, rpk_ followed by 64 hex digits' },
+        relayToken: { type: 'http', scheme: 'bearer', description: 'A relay token an admin created for the app (POST /apps/{id}/relay-tokens): rlt_, 24 hex digits, _, 64 hex digits' },
         bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         deviceId: { type: 'apiKey', in: 'header', name: 'X-Device-Id', description: 'Anonymous device id (UUID v4)' },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when configured' },

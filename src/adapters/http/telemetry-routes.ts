@@ -32,12 +32,13 @@ export function beaconHandler(intake: BeaconIntake): RequestHandler {
   };
 }
 
-/** POST /telemetry/beacons, the relays' batch. */
+/** POST /telemetry/beacons, the relays' batch: the relay token is checked before the body is read. */
 export function telemetryRoutes(intake: BeaconIntake): Router {
   const router = Router();
   router.post('/telemetry/beacons', async (req, res) => {
+    const app = await intake.relayApp(req.headers.authorization);
     const body = await readJsonBody(req, MAX_BATCH_BODY_BYTES);
-    const result = await intake.batch(req.headers.authorization, body);
+    const result = await intake.batch(app, body);
     res.status(202).json({ accepted: result.accepted, rejected: result.rejected });
   });
   return router;
@@ -77,15 +78,15 @@ const batchDocs: RouteDoc[] = [
     path: '/telemetry/beacons',
     summary: `A relay's batch of up to ${MAX_BATCH_BEACONS} beacons, dated within the last 48 hours`,
     tag: 'telemetry',
-    auth: 'report_key',
+    auth: 'relay_token',
     body: { ...batchBodySchema, properties: { beacons: { ...batchBodySchema.properties.beacons, items: batchBeaconSchema } } },
     responses: {
       202: { description: 'How many were counted, and why the others were not (invalid, or over the daily cell cap or the pending-sketch bound)', schema: batchAnswer },
       400: errorResponse('Invalid JSON, or not {beacons: [...]} of 1 to 1,000'),
-      401: errorResponse('Missing or unknown report key'),
-      403: errorResponse('Reports disabled for the app'),
+      401: errorResponse('No relay token (relay_token_required; the report key is refused too), or an unknown or revoked one (invalid_relay_token)'),
+      403: errorResponse("Reports disabled for the token's app"),
       413: errorResponse('Body too large'),
-      429: errorResponse('Per-key limit; Retry-After'),
+      429: errorResponse('REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE batches per app; Retry-After'),
       503: errorResponse('Sketch store unavailable; Retry-After'),
     },
   },

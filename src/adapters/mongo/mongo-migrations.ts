@@ -83,11 +83,15 @@ const INDEXES_3: readonly MongoIndexSpec[] = [
   { collection: C.history, key: { app_id: 1, version: 1, at: 1 }, name: 'app_version_at' },
 ];
 
+/** Migration 4: relay tokens, listed per app oldest first; looked up by _id. */
+const RELAY_TOKEN_INDEXES: readonly MongoIndexSpec[] = [{ collection: 'relay_tokens', key: { app_id: 1, createdAt: 1 }, name: 'app_created' }];
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
 export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
   { version: 1, name: 'the indexes of release 0.1.0', indexes: INDEXES_010 },
   { version: 2, name: 'refused-beacon counts', indexes: BEACON_REFUSAL_INDEXES },
   { version: 3, name: 'one rollout state per release, with its history', indexes: INDEXES_3, up: releaseStateV3 },
+  { version: 4, name: 'relay tokens', indexes: RELAY_TOKEN_INDEXES },
 ];
 
 export const MONGO_SCHEMA_VERSION = MONGO_MIGRATIONS[MONGO_MIGRATIONS.length - 1]!.version;

@@ -375,12 +375,32 @@ function releaseStateV3(db: SqliteDatabase): void {
   for (const s of settings) update.run(JSON.stringify(currentSettings(JSON.parse(s.settings) as Record<string, unknown>)), s.app_id);
 }
 
+/**
+ * Migration 5: relay tokens, the credential of POST /telemetry/beacons, per app: the token's SHA-256
+ * and last four characters, never the token. No foreign key, like webhooks: deleting an app deletes
+ * its tokens (AppManagement).
+ */
+function relayTokens(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE relay_tokens (
+      id TEXT PRIMARY KEY,
+      app_id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      digest TEXT NOT NULL,
+      last_four TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX relay_tokens_app ON relay_tokens (app_id, created_at);
+  `);
+}
+
 /** Append only; the version is the position, from 1. docs/migrations.md says how to add one. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'the schema of release 0.1.0', up: schemaOf010 },
   { version: 2, name: 'snake_case column names', up: snakeCaseColumns },
   { version: 3, name: 'refused-beacon counts', up: beaconRefusals },
   { version: 4, name: 'one rollout state per release, with its history', up: releaseStateV3 },
+  { version: 5, name: 'relay tokens', up: relayTokens },
 ];
 
 /** The schema version this code writes: the last migration's. */

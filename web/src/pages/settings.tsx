@@ -1,5 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, can, get, WEBHOOK_EVENTS, type App, type Delivery, type Me, type ReportKey, type Webhook, type CreatedWebhook } from '../api';
+import { api, can, get, WEBHOOK_EVENTS, type Answer, type App, type Delivery, type Me, type ReportKey, type Webhook, type CreatedWebhook } from '../api';
 import { ErrorText, isNotFound, Loading, PageTitle, TableWrap } from '../components';
 import { when } from '../format';
 import { href, useAsync } from '../hooks';
@@ -256,6 +256,139 @@ function Webhooks({ appId, editable }: { appId: string; editable: boolean }) {
   );
 }
 
+type RelayToken = Answer<'/apps/{id}/relay-tokens', 'get'>['items'][number];
+type CreatedRelayToken = Answer<'/apps/{id}/relay-tokens', 'post'>;
+
+/** The token just created, shown this once with a way to copy it. */
+function NewRelayToken({ created }: { created: CreatedRelayToken }) {
+  const [message, setMessage] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(created.token);
+      setMessage('Relay token copied.');
+    } catch {
+      input.current?.select();
+      setMessage('Select the token and copy it (Ctrl+C).');
+    }
+  };
+  return (
+    <div class="notice">
+      <p>
+        Relay token for <strong>{created.name}</strong>, shown this once: copy it now and give it to the relay. Only its hash is kept, so it can't be shown again.
+      </p>
+      <label for="relay-token">New relay token</label>
+      <div class="inline">
+        <input id="relay-token" class="mono" readOnly value={created.token} ref={input} />
+        <button type="button" class="secondary" onClick={copy}>
+          Copy token
+        </button>
+      </div>
+      <p role="status" class="muted small">
+        {message}
+      </p>
+    </div>
+  );
+}
+
+function RelayTokens({ appId, admin }: { appId: string; admin: boolean }) {
+  const path = `/apps/${encodeURIComponent(appId)}/relay-tokens`;
+  // Relay tokens add devices to every verdict of the app: an admin's, not a team user's.
+  const list = useAsync(() => (admin ? get<{ items: RelayToken[] }>(path) : Promise.resolve(null)), [appId, admin]);
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedRelayToken | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    setMessage(null);
+    try {
+      setCreated(await api<CreatedRelayToken>('POST', path, { name }));
+      setName('');
+      list.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  const revoke = async (token: RelayToken) => {
+    setError(undefined);
+    try {
+      await api('DELETE', `${path}/${encodeURIComponent(token.id)}`);
+      if (created?.id === token.id) setCreated(null);
+      setConfirming(null);
+      setMessage(`Relay token ${token.name} revoked: its next batch is refused.`);
+      list.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="relays-title">
+      <h2 id="relays-title">Relay tokens</h2>
+      <p class="muted">
+        A relay (a server that forwards update checks in batches to <code>POST /telemetry/beacons</code>) sends one of these as its bearer token. The report key is not accepted there.
+      </p>
+      {!admin && <p class="muted">Relay tokens are managed by an admin.</p>}
+      {list.loading && !list.data && <Loading what="relay tokens" />}
+      <ErrorText error={list.error} />
+      {list.data && (
+        <>
+          {list.data.items.length === 0 ? (
+            <p class="muted">No relay tokens.</p>
+          ) : (
+            <ul class="relay-tokens">
+              {list.data.items.map((t) => (
+                <li key={t.id}>
+                  <div>
+                    <strong>{t.name}</strong>
+                    <div class="muted small">
+                      <code>{t.hint}</code> · created {when(t.created_at)}
+                    </div>
+                  </div>
+                  {confirming === t.id ? (
+                    <div role="group" aria-label={`Revoke ${t.name}?`} class="confirm">
+                      <p>The relay holding this token will have its batches refused. Revoke it?</p>
+                      <div class="button-row">
+                        <button type="button" class="danger" onClick={() => revoke(t)} ref={(el) => el?.focus()}>
+                          Yes, revoke<span class="sr-only"> {t.name}</span>
+                        </button>
+                        <button type="button" class="secondary" onClick={() => setConfirming(null)}>
+                          Cancel
+                        </button>
+                      </div>
+                    </div>
+                  ) : (
+                    <button type="button" class="secondary" onClick={() => setConfirming(t.id)}>
+                      Revoke…<span class="sr-only"> relay token {t.name}</span>
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+          {created && <NewRelayToken created={created} />}
+          <form onSubmit={create} class="webhook-form">
+            <h3>Create a relay token</h3>
+            <label for="relay-name">Relay name</label>
+            <input id="relay-name" required maxLength={100} placeholder="eu-relay-1" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+            <button type="submit" disabled={name.trim() === ''}>
+              Create relay token
+            </button>
+          </form>
+        </>
+      )}
+      <p role="status" class="muted">
+        {message}
+      </p>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
 export function SettingsPage({ appId, me, focus }: { appId: string; me: Me | null; focus: boolean }) {
   const loaded = useAsync(() => get<App>(`/apps/${encodeURIComponent(appId)}`), [appId]);
   const [changed, setChanged] = useState<App | null>(null);
@@ -277,6 +410,7 @@ export function SettingsPage({ appId, me, focus }: { appId: string; me: Me | nul
             <ReportsSwitch app={app} editable={editable} onChanged={setChanged} />
             <ReportKeyPanel appId={appId} editable={editable} />
             <Webhooks appId={appId} editable={editable} />
+            <RelayTokens appId={appId} admin={me?.role === 'admin'} />
           </div>
         </>
       )}

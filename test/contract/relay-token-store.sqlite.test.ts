@@ -1,0 +1,8 @@
+import { SqliteRelayTokenStore } from '../../src/adapters/sqlite/sqlite-relay-token-store';
+import { tempSqlite } from '../fixtures/sqlite';
+import { relayTokenStoreContract } from './relay-token-store.contract';
+
+relayTokenStoreContract('sqlite', async () => {
+  const { db, cleanup } = tempSqlite();
+  return { store: new SqliteRelayTokenStore(db), cleanup };
+});
