@@ -31,7 +31,7 @@ export const DEFAULT_ROLLOUT_SETTINGS: Readonly<RolloutSettings> = Object.freeze
   theta0: DEFAULT_THETA0,
   theta1: DEFAULT_THETA1,
   alpha: 0.01,
-  alphaHealthy: 0.01,
+  alphaHealthy: 0.001,
   minAffected: 3,
   crashRateLimit: DEFAULT_CRASH_RATE_LIMIT,
   crashRateLimitPlatform: DEFAULT_CRASH_RATE_LIMIT_PLATFORM,

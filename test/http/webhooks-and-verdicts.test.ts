@@ -206,7 +206,7 @@ describe('rollout health API', () => {
   it('PATCH /apps/:id/rollout-settings — merges, validates the whole, and a per-app baseline is used', async () => {
     const patched = await request(app).patch(`/apps/${appId}/rollout-settings`).set(auth(admin)).send({ alpha: 0.05, baseline: '0.9.0', crash_rate_limit: 0.02 });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ theta0: 1.25, alpha: 0.05, alpha_healthy: 0.01, crash_rate_limit: 0.02, crash_rate_limit_platform: 0.08, baseline: '0.9.0', metrics: ['crash', 'update_failure', 'install_failure'] });
+    expect(patched.body).toMatchObject({ theta0: 1.25, alpha: 0.05, alpha_healthy: 0.001, crash_rate_limit: 0.02, crash_rate_limit_platform: 0.08, baseline: '0.9.0', metrics: ['crash', 'update_failure', 'install_failure'] });
     expect((await request(app).patch(`/apps/${appId}/rollout-settings`).set(auth(admin)).send({ grid_max: 1.1 })).status).toBe(400);
     expect((await request(app).patch(`/apps/${appId}/rollout-settings`).set(auth(admin)).send({ bogus: 1 })).status).toBe(400);
     badRelease();

@@ -142,7 +142,7 @@ const CHANGED_BY_DESIGN: Array<[RegExp, (body: any) => unknown]> = [
   // The app list carries each app's worst current rollout (rollout health III).
   [/^\/apps$/, (b) => ({ items: b.items.map(({ rollout: _rollout, ...app }: Record<string, unknown>) => app) })],
   // Settings: the absolute limits are named for what they are (android_vitals_* → crash_rate_limit*),
-  // and healthy needs 1/0.01 instead of 1/0.05 (the simulation in docs/rollout-health.md).
+  // and healthy needs 1/0.001 instead of 1/0.05 (the simulation in docs/rollout-health.md).
   [
     /\/rollout-settings$/,
     (b) => ({

@@ -135,7 +135,7 @@ describe('rollout verdict: one test per release', () => {
   });
 
   it('settings default to the documented values, and a bad one throws naming it', () => {
-    expect(DEFAULT_ROLLOUT_SETTINGS).toMatchObject({ theta0: 1.25, theta1: 1.5, alpha: 0.01, alphaHealthy: 0.01, minAffected: 3, crashRateLimit: 0.0109, crashRateLimitPlatform: 0.08 });
+    expect(DEFAULT_ROLLOUT_SETTINGS).toMatchObject({ theta0: 1.25, theta1: 1.5, alpha: 0.01, alphaHealthy: 0.001, minAffected: 3, crashRateLimit: 0.0109, crashRateLimitPlatform: 0.08 });
     expect(() => rolloutSettings({ crashRateLimit: 1.5 })).toThrow('rollout setting crashRateLimit must be in (0, 1)');
     expect(() => rolloutSettings({ metrics: [] })).toThrow(/metrics/);
   });

@@ -1348,7 +1348,7 @@ export interface operations {
                 "application/json": {
                     /** @description halt when e ≥ m/alpha (0.01) */
                     alpha?: number | null;
-                    /** @description healthy when e ≥ 1/alpha_healthy twice running (0.01) */
+                    /** @description healthy when e ≥ 1/alpha_healthy twice running (0.001) */
                     alpha_healthy?: number | null;
                     /** @description always compare with this version */
                     baseline?: string | null;

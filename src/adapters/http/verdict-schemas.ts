@@ -124,7 +124,7 @@ export const rolloutSettingsBodySchema: JSONSchemaType<RolloutSettingsBody> = {
     theta0: { ...num, description: 'halt tests "at most theta0 times worse" (1.25)' },
     theta1: { ...num, description: 'healthy tests "at least theta1 times worse" (1.5)' },
     alpha: { ...num, maximum: 0.5, description: 'halt when e ≥ m/alpha (0.01)' },
-    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.01)' },
+    alpha_healthy: { ...num, maximum: 0.5, description: 'healthy when e ≥ 1/alpha_healthy twice running (0.001)' },
     min_affected: { ...int, description: 'affected release devices needed to halt on evidence (3)' },
     min_devices: { ...int, description: 'device count below which data is insufficient (ROLLOUT_MIN_DEVICES)' },
     crash_rate_limit: { ...num, maximum: 1, description: "absolute crash-rate limit in device-days over the release's cells: Google Play's bad-behaviour threshold (0.0109)" },
