@@ -18,11 +18,16 @@ async function main(): Promise<void> {
   const state = { stopping: false };
   // Once stopping, every response closes its connection, so keep-alive clients can't hold the
   // server open by sending request after request on a socket that never goes idle.
-  const server = http.createServer((req, res) => {
-    if (state.stopping) res.setHeader('Connection', 'close');
-    app(req, res);
-  });
-  guardConnections(server, connectionGuardSettings(config));
+  const guard = connectionGuardSettings(config);
+  const server = http.createServer(
+    // Headers must be whole within the timeout that also closes silent sockets, checked every second.
+    { headersTimeout: guard.firstRequestTimeoutMs, requestTimeout: Math.max(30_000, guard.firstRequestTimeoutMs), keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      if (state.stopping) res.setHeader('Connection', 'close');
+      app(req, res);
+    },
+  );
+  guardConnections(server, guard, composition.metrics);
   // Before listening: a supervisor may send SIGTERM the moment the service says it listens.
   const stop = stopper(server, config, composition, state);
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -34,9 +39,6 @@ async function main(): Promise<void> {
     throw listenError(error, config);
   });
   if (state.stopping) return;
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
   announce(server, composition);
   composition.sweepTask?.start();
   composition.rollouts.sweepTask?.start();

@@ -115,13 +115,26 @@ export const CONFIG_TABLE = {
     doc: 'libuv threads shared by fs blob writes, zlib, DNS and password hashing; Node reads it before `.env` is, so set it in the real environment',
   }),
   connections: {
-    max: variable({ env: 'SERVER_MAX_CONNECTIONS', section: 'server', format: int(1, 1_000_000), default: 4096, doc: 'open connections in all; new ones past it are closed as they arrive' }),
+    max: variable({
+      env: 'SERVER_MAX_CONNECTIONS',
+      section: 'server',
+      format: int(1, 1_000_000),
+      default: 4096,
+      doc: 'open connections in all; past it the oldest idle one (no request in flight) is closed to let a new one in, and a new one is refused only when all are busy; keep it above the listen backlog (511)',
+    }),
     perIp: variable({
       env: 'SERVER_MAX_CONNECTIONS_PER_IP',
       section: 'server',
       format: int(0, 1_000_000),
       default: 256,
-      doc: 'open connections from one address, excess closed at once (`0`: off; raise or turn off behind a load balancer, whose connections all come from its own address)',
+      doc: 'open connections from one address (an IPv6 /64), excess closed at once (`0`: off; raise or turn off behind a load balancer, whose connections all come from its own address)',
+    }),
+    firstRequestTimeoutMs: variable({
+      env: 'SERVER_HEADERS_TIMEOUT_MS',
+      section: 'server',
+      format: int(1000, 120_000),
+      default: 10_000,
+      doc: 'a connection must send whole request headers within this; a silent one is closed then (Node alone never closes it)',
     }),
   },
 
