@@ -4,26 +4,31 @@ import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter
 import { ManualClock } from '../../src/adapters/memory/system-clock';
 import { Identity } from '../../src/app/identity';
 import { NO_APP_PERMISSIONS } from '../../src/domain/account';
-import { AuthenticationError, NotSupportedError, RateLimitedError, ValidationError } from '../../src/domain/errors';
+import { AuthenticationError, NotSupportedError, RateLimitedError, UnavailableError, ValidationError } from '../../src/domain/errors';
 import type { PasswordHash, PasswordHasher } from '../../src/ports/password-hasher';
 import type { TokenIssuer } from '../../src/ports/token-issuer';
 
 /** Plain-text "hashing" that records which stored hashes were checked. */
 class RecordingHasher implements PasswordHasher {
   readonly verified: string[] = [];
+  readonly ranks: number[] = [];
+  /** Refuses every verify as an overloaded BoundedPasswordHasher does. */
+  shedding = false;
   private next = 0;
   async hash(password: string): Promise<PasswordHash> {
     return { hash: `plain:${password}`, salt: `salt-${this.next++}` };
   }
-  async verify(password: string, hash: string): Promise<boolean> {
+  async verify(password: string, hash: string, _salt: string, rank = 0): Promise<boolean> {
+    if (this.shedding) throw new UnavailableError('too many sign-ins at once; retry shortly', 1);
     this.verified.push(hash);
+    this.ranks.push(rank);
     return hash === `plain:${password}`;
   }
 }
 
 const issuer: TokenIssuer = { issue: async (subject, ttl) => `token-for-${subject}-${ttl}` };
 
-function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPerMinute?: number } = {}) {
+function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPerMinute?: number; loginRateLimitPerMinute?: number } = {}) {
   const clock = new ManualClock();
   const hasher = new RecordingHasher();
   const apps = new MemoryAppDirectory();
@@ -36,7 +41,7 @@ function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPer
     limiter: new MemoryRateLimiter(clock),
     clock,
     newId: () => `id-${id++}`,
-    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
+    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: overrides.loginRateLimitPerMinute ?? 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
   });
   return { service, hasher, apps, clock };
 }
@@ -82,10 +87,56 @@ describe('Identity', () => {
     await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
   });
 
-  it('when sign-ins succeed, then they do not spend the address budget for failures', async () => {
-    const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
+  it('when sign-ins succeed, then they spend neither the per-username nor the per-address budget for failures', async () => {
+    const { service } = identity({ failedLoginsPerIpPerMinute: 2, loginRateLimitPerMinute: 2 });
     await service.createAdmin({ username: 'alice', password: 'correct horse' });
     for (let i = 0; i < 5; i++) await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+    // Failures still count: two wrong passwords use up the username's budget at this address.
+    for (let i = 0; i < 2; i++) await expect(service.login('alice', 'wrong-guess', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toMatchObject({ scope: 'login' });
+  });
+
+  it('when the hasher sheds sign-ins (503), then they spend nothing: the right password then signs in', async () => {
+    const { service, hasher, clock } = identity({ failedLoginsPerIpPerMinute: 2, loginRateLimitPerMinute: 2 });
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    hasher.shedding = true;
+    for (let i = 0; i < 10; i++) {
+      await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toBeInstanceOf(UnavailableError);
+      clock.advance(1000);
+    }
+    hasher.shedding = false;
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when an address comes back before the Retry-After of its shed sign-in, then it is shed again at once without hashing; after it, it is hashed', async () => {
+    const { service, hasher, clock } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    hasher.shedding = true;
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toMatchObject({ retryAfterSeconds: 1 });
+    hasher.shedding = false;
+    const hashed = hasher.verified.length;
+    clock.advance(500);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toBeInstanceOf(UnavailableError);
+    expect(hasher.verified).toHaveLength(hashed);
+    // Another address is not held back; this one, once it waits as told, is.
+    await expect(service.login('alice', 'correct horse', '5.6.7.8')).resolves.toMatch(/^token-for-/);
+    clock.advance(1000);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when IPv6 clients share a /64, then they share the per-address budget and the one sign-in in flight', async () => {
+    const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
+    for (const ip of ['2001:db8:1:2::a', '2001:db8:1:2::b']) await expect(service.login('u1', 'guess-guess', ip)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('u2', 'guess-guess', '2001:db8:1:2:ffff::1')).rejects.toMatchObject({ scope: 'login_ip' });
+    await expect(service.login('u2', 'guess-guess', '2001:db8:1:3::1')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('when two addresses wait for a contended hasher, then the one that has tried less lately is hashed first', async () => {
+    const { service, hasher } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    for (let i = 0; i < 5; i++) await expect(service.login('ghost', 'guess-guess', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    await service.login('alice', 'correct horse', '5.6.7.8');
+    expect(hasher.ranks.slice(-1)[0]).toBeLessThan(hasher.ranks[4]!);
   });
 
   it('when no issuer is configured, then login and token issuing are NotSupportedError', async () => {
