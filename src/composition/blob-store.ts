@@ -24,6 +24,9 @@ async function open(config: Readonly<Config>, signer: LocalUrlSigner): Promise<B
       await store.clearLeftovers(new Date()).catch((error: Error) => {
         throw new ConfigError('DATA_DIR', `cannot clear temp files under ${config.dataDir}: ${error.message}`);
       });
+      await store.tightenModes().catch((error: Error) => {
+        throw new ConfigError('DATA_DIR', `cannot make the blobs under ${config.dataDir} private (0700/0600): ${error.message}`);
+      });
       return store;
     }
     case 's3': {

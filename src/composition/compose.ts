@@ -1,5 +1,6 @@
 import type { Logger as PinoLogger } from 'pino';
 import { systemClock } from '../adapters/memory/system-clock';
+import { PRIVATE_DIR_MODE, tighten } from '../adapters/fs/private-files';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
@@ -98,6 +99,10 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
   const clock = overrides.clock ?? systemClock;
   const metrics = overrides.metrics ?? new PromMetrics();
 
+  // Created 0700 by whichever adapter needs it first; one an older version made is tightened here.
+  if (tighten(config.dataDir, PRIVATE_DIR_MODE) === 'not_permitted') {
+    logger.warn({ dataDir: config.dataDir }, 'DATA_DIR is readable by others and not ours to chmod; the files in it are 0600');
+  }
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
 
