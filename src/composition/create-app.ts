@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
 import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-ingest-routes';
 import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
+import { JSON_HEADERS } from '../adapters/http/json-headers';
 import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { BeaconIntake } from '../app/beacon-intake';
@@ -49,6 +50,9 @@ export function createApp(deps: AppDeps): Express {
   // beacon is a single route on the app (a GET, so ingest only pays one path test for it), then ingest.
   if (deps.beacons) app.get('/telemetry/beacon', beaconHandler(deps.beacons));
   if (deps.config.reports.enabled) app.use(reportIngestRoutes(deps.ingestion, deps.config.reports.maxBodyBytes));
+  // The two routes above write these headers themselves; every later answer gets them here. A
+  // route that serves something cacheable (the dashboard's hashed assets) sets its own Cache-Control.
+  app.use(jsonAnswerHeaders);
   if (deps.beacons) app.use(telemetryRoutes(deps.beacons));
   if (deps.ops) app.use(opsRoutes(deps.ops));
   const openApi = buildOpenApiDocument(
@@ -63,6 +67,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorHandler(deps.logger, now));
   return app;
 }
+
+const jsonAnswerHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', JSON_HEADERS['X-Content-Type-Options']);
+  res.setHeader('Cache-Control', JSON_HEADERS['Cache-Control']);
+  next();
+};
 
 // Not X-Trace-Id: clients choose it freely, and some put tokens there.
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent'];
