@@ -44,7 +44,7 @@ describe('loadConfig', () => {
 
   it('has the hostile-traffic defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config.connections).toEqual({ max: 4096, perIp: 256 });
+    expect(config.connections).toEqual({ max: 4096, perIp: 256, firstRequestTimeoutMs: 10_000 });
     expect(config.auth).toMatchObject({ maxTokenTtlSeconds: 30 * 24 * 3600, failedLoginsPerIpPerMinute: 30 });
     expect(config.auth.maxConcurrentHashes).toBeGreaterThanOrEqual(1);
     expect(config.logs.maxRequestsPerIpPerMinute).toBe(600);
