@@ -237,13 +237,13 @@ export const CONFIG_TABLE = {
       shown: '`2592000` (30 days, at least `JWT_TTL_SECONDS`)',
       doc: 'tokens whose lifetime (`exp − iat`, or `exp − now` without `iat`) is longer are refused, whoever signed them',
     }),
-    loginRateLimitPerMinute: variable({ env: 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', section: 'auth', format: int(1), default: 10, doc: 'failed logins per username and IP' }),
+    loginRateLimitPerMinute: variable({ env: 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', section: 'auth', format: int(1), default: 10, doc: 'failed sign-ins per username and address (an IPv6 /64); a right password or a 503 spends nothing' }),
     failedLoginsPerIpPerMinute: variable({
       env: 'AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE',
       section: 'auth',
       format: int(1),
       default: 30,
-      doc: 'failed sign-ins per address, whatever the usernames; past it 429 `login_ip` before any hashing',
+      doc: 'failed sign-ins per address (an IPv6 /64), whatever the usernames; past it 429 `login_ip` before any hashing',
     }),
     maxConcurrentHashes: variable({
       env: 'AUTH_MAX_CONCURRENT_HASHES',
@@ -252,7 +252,7 @@ export const CONFIG_TABLE = {
       // scrypt is CPU-bound, and the event loop needs a core of its own.
       default: () => Math.max(1, Math.floor(availableParallelism() / 2)),
       shown: 'half the cores, at least 1',
-      doc: 'password hashes (scrypt) at once; a sign-in waits at most 750 ms in a short queue, then 503 with `Retry-After: 1`',
+      doc: 'password hashes (scrypt) at once; a sign-in waits in a short queue, those from addresses that tried least lately first, at most 750 ms unless next in line, else 503 with `Retry-After: 1` (back sooner: 503 again at once)',
     }),
   },
 
