@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LOG_PLATFORMS } from '../domain/log-entry';
-import { bool, choice, clusterNodes, int, list, names, oneOf, optional, pem, secret, text, trustProxy, url, type Format } from './config-formats';
+import { bool, choice, clusterNodes, int, list, listenAddress, names, oneOf, optional, pem, secret, text, trustProxy, url, type Format, type ListenAddress } from './config-formats';
 
 // Every variable Telltale reads, one row each, in the shape of the Config object it fills
 // (convict's schema: {doc, format, env, default}). loadConfig reads this table, and the README's
@@ -60,6 +60,8 @@ export const DEFAULT_THREADPOOL_SIZE = 16;
 const DEFAULT_SCRUB_KEYS = ['password', 'passwd', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'session', 'private_key'];
 
 const MIB = 1024 * 1024;
+
+const DEFAULT_METRICS_LISTEN: ListenAddress = { host: '127.0.0.1', port: 9464 };
 const DAY_S = 24 * 3600;
 
 const port = variable({ env: 'PORT', section: 'server', format: int(0, 65535), default: 8080, doc: 'listen port' });
@@ -98,7 +100,20 @@ export const CONFIG_TABLE = {
     doc: 'the longest a shutdown takes: in-flight requests get it less a second, then connections are closed; at it the process exits (code 1, forced)',
   }),
   corsOrigins: variable({ env: 'CORS_ORIGINS', section: 'server', format: list(), default: [], doc: 'origins allowed to call the two ingest routes from a browser' }),
-  metricsToken: variable({ env: 'METRICS_TOKEN', section: 'server', format: optional(text), default: null, doc: 'when set, `/metrics` needs `Authorization: Bearer <token>`' }),
+  metricsListen: variable<ListenAddress | null>({
+    env: 'METRICS_LISTEN',
+    section: 'server',
+    format: listenAddress,
+    default: DEFAULT_METRICS_LISTEN,
+    doc: 'a listener of its own for Prometheus, serving `/metrics` only (Prometheus\' convention of a dedicated port); loopback unless changed, `0.0.0.0:9464` for a scraper in another container, `off` for none',
+  }),
+  metricsToken: variable({
+    env: 'METRICS_TOKEN',
+    section: 'server',
+    format: optional(text),
+    default: null,
+    doc: 'when set, `/metrics` is also served on `PORT`, and needs `Authorization: Bearer <token>` on both listeners; unset, `PORT` has no `/metrics`',
+  }),
   dashboardDir: variable({
     env: 'DASHBOARD_DIR',
     section: 'server',

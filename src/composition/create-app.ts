@@ -7,7 +7,7 @@ import { reportIngestDocs, reportIngestRoutes } from '../adapters/http/report-in
 import { buildOpenApiDocument, type RouteDoc } from '../adapters/http/openapi';
 import { corsAllowlist } from '../adapters/http/cors';
 import { JSON_HEADERS } from '../adapters/http/json-headers';
-import { httpMetrics, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
+import { httpMetrics, metricsRoutes, opsDocs, opsRoutes, type OpsOptions } from '../adapters/http/ops-routes';
 import type { ReportIngestion } from '../app/report-ingestion';
 import type { BeaconIntake } from '../app/beacon-intake';
 import type { Clock } from '../ports/clock';
@@ -55,8 +55,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonAnswerHeaders);
   if (deps.beacons) app.use(telemetryRoutes(deps.beacons));
   if (deps.ops) app.use(opsRoutes(deps.ops));
+  const metricsHere = deps.ops?.metrics !== undefined && deps.config.metricsToken !== null;
+  if (metricsHere) app.use(metricsRoutes(deps.ops!.metrics!, deps.config.metricsToken));
   const openApi = buildOpenApiDocument(
-    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || deps.ops.metrics))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.beacons ? telemetryDocs : []), ...(deps.routeDocs ?? [])],
+    [...opsDocs.filter((d) => d.path === '/openapi.json' || (deps.ops && (d.path !== '/metrics' || metricsHere))), ...(deps.config.reports.enabled ? reportIngestDocs : []), ...(deps.beacons ? telemetryDocs : []), ...(deps.routeDocs ?? [])],
     { version: VERSION },
   );
   app.get('/openapi.json', (_req, res) => {
@@ -73,6 +75,22 @@ const jsonAnswerHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', JSON_HEADERS['Cache-Control']);
   next();
 };
+
+/**
+ * The app of the METRICS_LISTEN listener: GET /metrics and nothing else. Null when there are no
+ * Prometheus metrics to serve (a test's own Metrics).
+ */
+export function createMetricsApp(deps: Pick<AppDeps, 'config' | 'logger' | 'ops'>): Express | null {
+  if (deps.ops?.metrics === undefined) return null;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(jsonAnswerHeaders);
+  app.use(metricsRoutes(deps.ops.metrics, deps.config.metricsToken));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
 
 // Not X-Trace-Id: clients choose it freely, and some put tokens there.
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent'];

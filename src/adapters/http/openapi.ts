@@ -51,7 +51,7 @@ const securityOf: Record<AuthScheme, Array<Record<string, string[]>>> = {
   report_key: [{ reportKey: [] }],
   jwt: [{ bearerJwt: [] }],
   jwt_or_device: [{ bearerJwt: [] }, { deviceId: [] }],
-  metrics_token: [{ metricsToken: [] }, {}],
+  metrics_token: [{ metricsToken: [] }],
   signed_url: [],
 };
 
@@ -102,7 +102,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
         reportKey: { type: 'http', scheme: 'bearer', description: 'A per-app report key, rpk_ followed by 64 hex digits' },
         bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         deviceId: { type: 'apiKey', in: 'header', name: 'X-Device-Id', description: 'Anonymous device id (UUID v4)' },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when configured' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
       },
       schemas: { Error: errorSchema },
     },

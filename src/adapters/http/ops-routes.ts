@@ -14,6 +14,7 @@ export interface ReadinessCheck {
 export interface OpsOptions {
   checks: ReadinessCheck[];
   checkTimeoutMs?: number;
+  /** Served by metricsRoutes: on METRICS_LISTEN, and on the API's listener when there is a token. */
   metrics?: PromMetrics;
   metricsToken?: string | null;
   /** The work this instance may run under a lease; /readyz shows the jobs it leads, and never fails on them. */
@@ -22,7 +23,7 @@ export interface OpsOptions {
   logger?: Logger;
 }
 
-/** Liveness, readiness and Prometheus metrics. */
+/** Liveness and readiness. */
 export function opsRoutes(opts: OpsOptions): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -55,13 +56,20 @@ export function opsRoutes(opts: OpsOptions): Router {
     if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks, leading });
     else res.json({ status: 'ready', checks, leading });
   });
-  if (opts.metrics) {
-    const metrics = opts.metrics;
-    router.get('/metrics', metricsAuth(opts.metricsToken ?? null), async (_req, res) => {
-      res.setHeader('Content-Type', metrics.registry.contentType);
-      res.send(await metrics.registry.metrics());
-    });
-  }
+  return router;
+}
+
+/**
+ * GET /metrics in Prometheus' text format, behind `token` when there is one. Served on a listener
+ * of its own (METRICS_LISTEN), and on the API's only with a token: the counters tell apart, for
+ * instance, refusals of a guessed owner/app.
+ */
+export function metricsRoutes(metrics: PromMetrics, token: string | null): Router {
+  const router = Router();
+  router.get('/metrics', metricsAuth(token), async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
   return router;
 }
 
@@ -122,10 +130,10 @@ export const opsDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics; on this listener only when METRICS_TOKEN is set (else on METRICS_LISTEN)',
     tag: 'operations',
     auth: 'metrics_token',
-    responses: { 200: { description: 'Prometheus text format' }, 401: { description: 'METRICS_TOKEN set and not given', schema: errorSchema } },
+    responses: { 200: { description: 'Prometheus text format' }, 401: { description: 'METRICS_TOKEN not given', schema: errorSchema } },
   },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
 ];
