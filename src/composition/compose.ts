@@ -22,6 +22,7 @@ import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { composeBlobStore } from './blob-store';
+import { composeDiskWatch } from './disk-watch';
 import { Closers } from './closers';
 import type { Config } from './config';
 import type { AppDeps } from './create-app';
@@ -108,7 +109,8 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
 
   const storage = await composeStorage(config, closers);
   const { repository, accounts, sqlite } = storage;
-  const blobStore = await composeBlobStore(config, signer, closers);
+  const disk = composeDiskWatch(config, closers);
+  const blobStore = await composeBlobStore(config, signer, closers, disk?.observe);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
   const lease = await composeLease(storage, redis, clock);
@@ -128,6 +130,7 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
     ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+    ...(disk ? [{ name: 'disk', check: () => disk.check() }] : []),
   ];
   const sweeper = new RetentionSweeper({
     repository,

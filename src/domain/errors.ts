@@ -82,3 +82,14 @@ export class UnavailableError extends Error {
     this.name = 'UnavailableError';
   }
 }
+
+/**
+ * Writes fail for want of space (ENOSPC, a quota, SQLITE_FULL) on the disk the service writes its
+ * data to. /readyz says so in words ("disk full"): unlike other causes, it names nothing internal.
+ */
+export class DiskFullError extends UnavailableError {
+  constructor(cause?: unknown) {
+    super('disk full', 30, cause);
+    this.name = 'DiskFullError';
+  }
+}

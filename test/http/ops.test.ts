@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
 import { createMetricsApp } from '../../src/composition/create-app';
+import { DiskFullError } from '../../src/domain/errors';
 import { harness } from '../fixtures/harness';
 import { newDeviceId, reportBody } from '../fixtures/reports';
 
@@ -23,8 +24,17 @@ describe('operations routes', () => {
     };
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' }, leading: {} });
+    expect(res.body).toEqual({ error: 'not ready: blob_store unavailable', code: 'unavailable', status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' }, leading: {} });
     expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('GET /readyz — when a check fails for a full disk, then the answer says "not ready: disk full" (and still no error text)', async () => {
+    const h = await harness();
+    h.readinessChecks.push({ name: 'disk', check: async () => Promise.reject(new DiskFullError(Object.assign(new Error('ENOSPC: no space left on device, write /srv/data/.disk-probe-1'), { code: 'ENOSPC' }))) });
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: 'not ready: disk full', code: 'unavailable', failing: ['disk'], checks: { repository: 'ok', blob_store: 'ok', disk: 'failing' } });
+    expect(JSON.stringify(res.body)).not.toContain('/srv/data');
   });
 
   it('GET /readyz — the leased jobs this instance leads are listed with their last run, and a failing job does not make it unready', async () => {

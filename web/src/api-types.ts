@@ -1583,13 +1583,17 @@ export interface operations {
                         checks: {
                             [key: string]: "ok" | "failing";
                         };
+                        /** @enum {string} */
+                        code?: "unavailable";
+                        /** @description When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable" */
+                        error?: string;
                         failing?: string[];
                         /** @enum {string} */
                         status: "ready" | "unavailable";
                     };
                 };
             };
-            /** @description An adapter is failing; named in failing */
+            /** @description An adapter is failing, named in failing; a disk too full to write under DATA_DIR is "disk full" */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,6 +1603,10 @@ export interface operations {
                         checks: {
                             [key: string]: "ok" | "failing";
                         };
+                        /** @enum {string} */
+                        code?: "unavailable";
+                        /** @description When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable" */
+                        error?: string;
                         failing?: string[];
                         /** @enum {string} */
                         status: "ready" | "unavailable";
@@ -3435,8 +3443,10 @@ export const pathsAppsIdWebhooksPostResponses201ContentApplicationJsonEventsValu
 export const pathsAppsIdWebhooksWidDeliveriesGetResponses200ContentApplicationJsonItemsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks/{wid}/deliveries"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["status"]> = ["delivered", "failed"];
 export const pathsAuthMeGetResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/auth/me"]["get"]["responses"]["200"]["content"]["application/json"]["role"]> = ["admin", "user"];
 export const pathsReadyzGetResponses200ContentApplicationJsonChecksValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["checks"][string]> = ["ok", "failing"];
+export const pathsReadyzGetResponses200ContentApplicationJsonCodeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["code"]> = ["unavailable"];
 export const pathsReadyzGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ready", "unavailable"];
 export const pathsReadyzGetResponses503ContentApplicationJsonChecksValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["checks"][string]> = ["ok", "failing"];
+export const pathsReadyzGetResponses503ContentApplicationJsonCodeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["code"]> = ["unavailable"];
 export const pathsReadyzGetResponses503ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["status"]> = ["ready", "unavailable"];
 export const pathsReportsGroupsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups"]["get"]["parameters"]["query"]["status"]> = ["open", "resolved", "muted"];
 export const pathsReportsGroupsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups"]["get"]["parameters"]["query"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];

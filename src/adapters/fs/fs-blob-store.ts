@@ -18,7 +18,8 @@ export class FsBlobStore implements BlobStore {
   readonly driver = 'fs';
   private readonly root: string;
 
-  constructor(dataDir: string, private readonly signer: LocalUrlSigner) {
+  /** `onWriteError` hears every failed put, e.g. a DiskFullWatch told of ENOSPC. */
+  constructor(dataDir: string, private readonly signer: LocalUrlSigner, private readonly onWriteError?: (error: unknown) => void) {
     this.root = resolve(dataDir, 'blobs');
   }
 
@@ -41,6 +42,7 @@ export class FsBlobStore implements BlobStore {
       await this.moveIntoPlace(tmp, path);
     } catch (error) {
       await rm(tmp, { force: true }).catch(() => undefined);
+      this.onWriteError?.(error);
       throw error;
     }
   }

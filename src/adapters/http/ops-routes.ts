@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { bearerToken } from '../../domain/bearer-token';
-import { AuthenticationError } from '../../domain/errors';
+import { AuthenticationError, DiskFullError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { PromMetrics } from '../prometheus/prom-metrics';
 import { errorSchema, type RouteDoc } from './openapi';
@@ -38,22 +38,23 @@ export function opsRoutes(opts: OpsOptions): Router {
         try {
           await withTimeout(check(), timeout);
           if (failing.delete(name)) opts.logger?.info({ check: name }, 'readiness check recovered');
-          return { name, ok: true };
+          return { name, ok: true, said: null };
         } catch (error) {
-          // The reason goes to our own log, not the body: it can name hosts.
+          // The reason goes to our own log, not the body: it can name hosts. A full disk names nothing.
           if (!failing.has(name)) opts.logger?.warn({ check: name, err: { message: (error as Error).message } }, 'readiness check failing');
           failing.add(name);
-          return { name, ok: false };
+          return { name, ok: false, said: error instanceof DiskFullError ? 'disk full' : `${name} unavailable` };
         }
       }),
     );
     const failingNow = results.filter((r) => !r.ok).map((r) => r.name);
+    const reasons = results.flatMap((r) => (r.said === null ? [] : [r.said]));
     const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : 'failing']));
     // Only the jobs this instance leads: a follower answers for itself, and a failing job never takes
     // its leader out of rotation (it would keep the lease and stop serving). Errors stay in the log.
     const leads = (opts.leasedWork?.() ?? []).filter((w) => w.leader);
     const leading = Object.fromEntries(leads.map((w) => [w.name, { last_run_at: w.lastRunAt?.toISOString() ?? null, last_run_ok: w.lastRunAt === null ? null : w.lastError === null }]));
-    if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks, leading });
+    if (failingNow.length > 0) res.status(503).json({ error: `not ready: ${reasons.join(', ')}`, code: 'unavailable', status: 'unavailable', failing: failingNow, checks, leading });
     else res.json({ status: 'ready', checks, leading });
   });
   return router;
@@ -112,6 +113,8 @@ const readiness = {
   required: ['status', 'checks'],
   properties: {
     status: { type: 'string', enum: ['ready', 'unavailable'] },
+    error: { type: 'string', description: 'When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable"' },
+    code: { type: 'string', enum: ['unavailable'] },
     failing: { type: 'array', items: { type: 'string' } },
     checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'failing'] } },
   },
@@ -125,7 +128,7 @@ export const opsDocs: RouteDoc[] = [
     summary: 'Readiness of every configured adapter',
     tag: 'operations',
     auth: 'none',
-    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing; named in failing', schema: readiness } },
+    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing, named in failing; a disk too full to write under DATA_DIR is "disk full"', schema: readiness } },
   },
   {
     method: 'get',

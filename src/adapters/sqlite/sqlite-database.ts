@@ -50,9 +50,20 @@ export function guarded<T>(what: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
+    if (sqliteCode(error) === 'SQLITE_FULL') for (const observer of diskFullObservers) observer(error);
     if (isUnavailable(error)) throw new UnavailableError(`sqlite ${what} failed: ${(error as Error).message}`, 5, error);
     throw error;
   }
+}
+
+// The adapters share guarded() without a handle to their database, so an observer hears every
+// database of the process: it confirms on its own disk (DiskFullWatch probes) before saying so.
+const diskFullObservers = new Set<(error: unknown) => void>();
+
+/** Tells `observer` of every SQLITE_FULL a guarded call meets. Returns the call that stops it. */
+export function observeSqliteDiskFull(observer: (error: unknown) => void): () => void {
+  diskFullObservers.add(observer);
+  return () => diskFullObservers.delete(observer);
 }
 
 // Recognised by shape, not instanceof: the native addon keeps the error class of the first
