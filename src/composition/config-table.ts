@@ -280,7 +280,7 @@ export const CONFIG_TABLE = {
       section: 'logs',
       format: int(1),
       default: 600,
-      doc: 'anonymous batches per address, whatever the device ids (beyond the seed; 429 scope `logs_ip`)',
+      doc: 'anonymous batches per address (an IPv6 /64), whatever the device ids (beyond the seed; 429 scope `logs_ip`)',
     }),
     maxBatch: variable({ env: 'LOGS_MAX_BATCH', section: 'logs', file: 'logs.validation.maxBatch', format: int(1, 10_000), default: 100, doc: 'entries per request' }),
     maxMessageLength: variable({ env: 'LOGS_MAX_MESSAGE_LENGTH', section: 'logs', file: 'logs.validation.maxMessageLength', format: int(1, 1_000_000), default: 2000, doc: 'characters per message' }),

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { guardConnections } from '../../src/adapters/http/connection-guard';
@@ -122,6 +122,31 @@ describe('connection guard', () => {
     expect(await get(server.port, '/', '127.0.0.2')).toBe(200);
     expect(held.map((s) => s.isClosed())).toEqual([false, false]);
     for (const s of held) s.socket.destroy();
+  });
+
+  it('when connections come from two addresses of one IPv6 /64, then they share the per-address cap; another /64, and an IPv4-mapped address, have their own', () => {
+    // Loopback offers one IPv6 address (::1), so the connections are handed to the guard as a server would.
+    const emitter = new EventEmitter();
+    const metrics = new MemoryMetrics();
+    const guard = guardConnections(emitter as unknown as http.Server, { maxConnections: 100, maxConnectionsPerIp: 2, firstRequestTimeoutMs: 60_000, bodyLimitFor: () => 1024 }, metrics);
+    const connect = (remoteAddress: string) => {
+      const socket = Object.assign(new EventEmitter(), { remoteAddress, destroyed: false, setTimeout: () => undefined, destroy: () => undefined });
+      socket.destroy = () => {
+        socket.destroyed = true;
+        socket.emit('close');
+      };
+      emitter.emit('connection', socket);
+      return socket;
+    };
+    const sameSlash64 = ['2001:db8:1:2::1', '2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::ffff'].map(connect);
+    expect(sameSlash64.map((socket) => socket.destroyed)).toEqual([false, false, true]);
+    expect(connect('2001:db8:1:3::1').destroyed).toBe(false);
+    expect([connect('203.0.113.7'), connect('::ffff:203.0.113.7'), connect('203.0.113.7')].map((socket) => socket.destroyed)).toEqual([false, false, true]);
+    expect(metrics.value('connections_closed_total', { reason: 'per_address_cap' })).toBe(2);
+    // A closed connection gives its /64 its slot back.
+    sameSlash64[0]!.destroy();
+    expect(connect('2001:db8:1:2::2').destroyed).toBe(false);
+    expect(guard.open()).toBe(5);
   });
 
   it('when a connection sends nothing for firstRequestTimeoutMs, then it is closed; one that sent a request stays open for keep-alive', async () => {
