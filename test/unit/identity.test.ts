@@ -33,8 +33,9 @@ function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPer
   const hasher = new RecordingHasher();
   const apps = new MemoryAppDirectory();
   let id = 0;
+  const accounts = new MemoryAccountRepository();
   const service = new Identity({
-    accounts: new MemoryAccountRepository(),
+    accounts,
     hasher,
     issuer: overrides.issuer === undefined ? issuer : overrides.issuer,
     apps,
@@ -43,7 +44,7 @@ function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPer
     newId: () => `id-${id++}`,
     settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: overrides.loginRateLimitPerMinute ?? 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
   });
-  return { service, hasher, apps, clock };
+  return { service, hasher, apps, clock, accounts };
 }
 
 describe('Identity', () => {
@@ -168,8 +169,67 @@ describe('Identity', () => {
     const admin = await service.createAdmin({ username: 'alice', password: 'correct horse' });
     const user = await service.createTeamUser(admin.id, { username: 'carol', password: 'first password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
     await service.updateTeamUser(admin.id, user.id, { password: 'second password' });
-    await expect(service.login('carol', 'first password', 'ip')).rejects.toBeInstanceOf(AuthenticationError);
-    await expect(service.login('carol', 'second password', 'ip')).resolves.toBe(`token-for-${user.id}-900`);
+    await expect(service.login('carol', 'first password', 'ip', 'alice')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('carol', 'second password', 'ip', 'alice')).resolves.toBe(`token-for-${user.id}-900`);
+  });
+
+  describe('usernames per team', () => {
+    it('when two admins each add a user of the same name, then both are created, and each signs in with its team', async () => {
+      const { service } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const globex = await service.createAdmin({ username: 'globex', password: 'correct horse' });
+      const inAcme = await service.createTeamUser(acme.id, { username: 'dana', password: 'acme password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const inGlobex = await service.createTeamUser(globex.id, { username: 'DANA', password: 'globex password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      await expect(service.login('dana', 'acme password', '1.2.3.4', 'ACME')).resolves.toBe(`token-for-${inAcme.id}-900`);
+      await expect(service.login('Dana', 'globex password', '1.2.3.5', 'globex')).resolves.toBe(`token-for-${inGlobex.id}-900`);
+      // Another team's password, or no team at all, is a wrong password.
+      await expect(service.login('dana', 'globex password', '1.2.3.6', 'acme')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.login('dana', 'acme password', '1.2.3.7')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.issueToken('dana', 3600, 'globex')).resolves.toBe(`token-for-${inGlobex.id}-3600`);
+    });
+
+    it('when an admin adds a user named like an admin or another team\'s user, then it is created: only a clash in its own team is refused', async () => {
+      const { service } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const globex = await service.createAdmin({ username: 'globex', password: 'correct horse' });
+      await service.createTeamUser(globex.id, { username: 'erin', password: 'some password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const user = (name: string) => service.createTeamUser(acme.id, { username: name, password: 'other password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      await expect(user('erin')).resolves.toMatchObject({ username: 'erin', usernameScope: 'team' });
+      await expect(user('globex')).resolves.toMatchObject({ username: 'globex' });
+      await expect(user('ERIN')).rejects.toMatchObject({ code: 'username_taken' });
+      // The admin still signs in as before.
+      await expect(service.login('globex', 'correct horse', '1.2.3.4')).resolves.toBe(`token-for-${globex.id}-900`);
+    });
+
+    it('when a sign-in names an unknown team, a team user without its team, or an admin with a team, then it is answered as a wrong password, after the same hashing', async () => {
+      const { service, hasher } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      await service.createTeamUser(acme.id, { username: 'dana', password: 'acme password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const attempts: Array<[string, string, string | undefined]> = [
+        ['dana', 'acme password', 'no-such-team'],
+        ['dana', 'acme password', 'dana'],
+        ['dana', 'acme password', undefined],
+        ['acme', 'correct horse', 'acme'],
+        ['ghost', 'whatever-pass', undefined],
+      ];
+      for (const [i, [username, password, team]] of attempts.entries()) {
+        await expect(service.login(username, password, `10.0.0.${i}`, team)).rejects.toMatchObject({ code: 'invalid_credentials' });
+      }
+      expect(hasher.verified).toHaveLength(attempts.length);
+    });
+
+    it('when a team user from before team scopes exists, then it signs in with or without its team, and a rename moves it into its team', async () => {
+      const { service, accounts, hasher } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const { hash, salt } = await hasher.hash('old password');
+      const at = new Date();
+      const earlier = await accounts.create({ id: 'earlier', username: 'frank', usernameScope: 'global', role: 'user', owner: acme.id, permissions: { apps: NO_APP_PERMISSIONS }, allowedApps: [], passwordHash: hash, passwordSalt: salt, createdAt: at, updatedAt: at });
+      await expect(service.login('frank', 'old password', '1.2.3.4')).resolves.toBe(`token-for-${earlier.id}-900`);
+      await expect(service.login('frank', 'old password', '1.2.3.5', 'acme')).resolves.toBe(`token-for-${earlier.id}-900`);
+      await service.updateTeamUser(acme.id, earlier.id, { username: 'franklin' });
+      await expect(service.login('franklin', 'old password', '1.2.3.6')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.login('franklin', 'old password', '1.2.3.7', 'acme')).resolves.toBe(`token-for-${earlier.id}-900`);
+    });
   });
 
   it('issueToken refuses a TTL outside 60 s to 30 days', async () => {

@@ -152,7 +152,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Sign in with username and password */
+        /** Sign in with username and password; a team user gives its team too (its admin's username) */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -1422,6 +1422,8 @@ export interface operations {
             content: {
                 "application/json": {
                     password: string;
+                    /** @description a team user's team: the username of the admin who created it; leave out as an admin */
+                    team?: string | null;
                     username: string;
                 };
             };
@@ -3230,7 +3232,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Username taken */
+            /** @description Username taken in this admin's team (usernames are unique per team: another team's, or an admin's, never clashes) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,6 +3418,15 @@ export interface operations {
             };
             /** @description No such user of this admin */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Username taken in this admin's team */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,8 @@ import { readJsonBody } from './json-body';
 export interface LoginBody {
   username: string;
   password: string;
+  /** A team user's team: its admin's username. Absent or empty for admins (and team users from before team scopes). */
+  team?: string;
 }
 
 export const LOGIN_BODY_SCHEMA: JSONSchemaType<LoginBody> = {
@@ -15,6 +17,7 @@ export const LOGIN_BODY_SCHEMA: JSONSchemaType<LoginBody> = {
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 64 },
     password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH },
+    team: { type: 'string', maxLength: 64, nullable: true, description: "a team user's team: the username of the admin who created it; leave out as an admin" },
   },
   required: ['username', 'password'],
   additionalProperties: false,
@@ -27,7 +30,8 @@ export function authRoutes(identity: Identity): Router {
   const validate = bodyParser(LOGIN_BODY_SCHEMA);
   router.post('/auth/login', async (req, res) => {
     const body = validate(await readJsonBody(req, LOGIN_MAX_BODY_BYTES));
-    const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const team = body.team === undefined || body.team === '' ? undefined : body.team;
+    const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown', team);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ token });
   });

@@ -40,7 +40,7 @@ export const authDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/auth/login',
-    summary: 'Sign in with username and password',
+    summary: 'Sign in with username and password; a team user gives its team too (its admin\'s username)',
     tag: 'auth',
     auth: 'none',
     body: LOGIN_BODY_SCHEMA,
@@ -56,10 +56,10 @@ export const authDocs: RouteDoc[] = [
 ];
 
 export const usersDocs: RouteDoc[] = [
-  { method: 'post', path: '/users', summary: 'Create a team user under the calling admin', tag: 'users', auth: 'jwt', body: CREATE_USER_BODY_SCHEMA, responses: { 201: { description: 'Created', schema: account }, 400: error('Invalid body or unknown app'), 409: error('Username taken'), ...jwtErrors } },
+  { method: 'post', path: '/users', summary: 'Create a team user under the calling admin', tag: 'users', auth: 'jwt', body: CREATE_USER_BODY_SCHEMA, responses: { 201: { description: 'Created', schema: account }, 400: error('Invalid body or unknown app'), 409: error('Username taken in this admin\'s team (usernames are unique per team: another team\'s, or an admin\'s, never clashes)'), ...jwtErrors } },
   { method: 'get', path: '/users', summary: 'List the calling admin\'s team users', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team users', schema: items(account) }, ...jwtErrors } },
   { method: 'get', path: '/users/:id', summary: 'One team user', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team user', schema: account }, 404: error('No such user of this admin'), ...jwtErrors } },
-  { method: 'patch', path: '/users/:id', summary: 'Change a team user', tag: 'users', auth: 'jwt', body: UPDATE_USER_BODY_SCHEMA, responses: { 200: { description: 'Updated', schema: account }, 400: error('Invalid body'), 404: error('No such user of this admin'), ...jwtErrors } },
+  { method: 'patch', path: '/users/:id', summary: 'Change a team user', tag: 'users', auth: 'jwt', body: UPDATE_USER_BODY_SCHEMA, responses: { 200: { description: 'Updated', schema: account }, 400: error('Invalid body'), 404: error('No such user of this admin'), 409: error('Username taken in this admin\'s team'), ...jwtErrors } },
   { method: 'delete', path: '/users/:id', summary: 'Delete a team user', tag: 'users', auth: 'jwt', responses: { 204: { description: 'Deleted' }, 404: error('No such user of this admin'), ...jwtErrors } },
 ];
 
