@@ -34,11 +34,6 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
         )}
         <label for="username">Username</label>
         <input id="username" name="username" autocomplete="username" required ref={first} value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
-        <label for="team">Team</label>
-        <input id="team" name="team" autocomplete="organization" aria-describedby="team-hint" value={team} onInput={(e) => setTeam(e.currentTarget.value)} />
-        <p id="team-hint" class="muted">
-          A team user: the username of the admin who added you. An admin: leave it empty.
-        </p>
         <label for="password">Password</label>
         <input
           id="password"
@@ -51,6 +46,11 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
           aria-describedby={error ? 'signin-error' : undefined}
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
+        <label for="team">Team (team users only)</label>
+        <input id="team" name="team" autocomplete="organization" aria-describedby="team-hint" value={team} onInput={(e) => setTeam(e.currentTarget.value)} />
+        <p id="team-hint" class="muted">
+          A team user: the username of the admin who added you. An admin: leave it empty.
+        </p>
         {error && (
           <p id="signin-error" class="error" role="alert">
             {error}
