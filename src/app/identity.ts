@@ -1,8 +1,8 @@
 import { ALL_APP_PERMISSIONS, type AppPermissions } from '../domain/access';
-import { checkUsername, NO_APP_PERMISSIONS, type Account } from '../domain/account';
-import { AuthenticationError, NotFoundError, NotSupportedError, RateLimitedError, ValidationError } from '../domain/errors';
-import { addressKey } from '../domain/ip-ranges';
+import { checkUsername, NO_APP_PERMISSIONS, usernameKey, type Account } from '../domain/account';
+import { AuthenticationError, NotFoundError, NotSupportedError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
 import { checkPasswordPolicy } from '../domain/password';
+import { addressKey } from '../domain/ip-ranges';
 import { pseudonym } from '../domain/privacy';
 import type { AccountRepository } from '../ports/account-repository';
 import type { AppDirectory } from '../ports/app-directory';
@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock';
 import type { PasswordHasher } from '../ports/password-hasher';
 import type { LimitRule, RateLimiter } from '../ports/rate-limiter';
 import type { TokenIssuer } from '../ports/token-issuer';
+import { SignInTally } from './sign-in-tally';
 
 export interface IdentityDeps {
   accounts: AccountRepository;
@@ -22,6 +23,7 @@ export interface IdentityDeps {
   newId: () => string;
   settings: {
     tokenTtlSeconds: number;
+    /** Failed sign-ins per username and client address. */
     loginRateLimitPerMinute: number;
     /** Failed sign-ins per client address, whatever the usernames; absent: no such limit. */
     failedLoginsPerIpPerMinute?: number;
@@ -42,6 +44,12 @@ export interface TeamUserChanges {
   allowedApps?: string[];
 }
 
+/** What a sign-in names: a username, and for a team-scoped user its team (the admin's username). */
+interface SignInName {
+  username: string;
+  team?: string;
+}
+
 export const TOKEN_TTL_BOUNDS = { min: 60, max: 30 * 24 * 3600 } as const;
 
 const INVALID_CREDENTIALS = () => new AuthenticationError('invalid credentials', 'invalid_credentials');
@@ -51,77 +59,115 @@ const USER_NOT_FOUND = () => new NotFoundError('user not found', 'user_not_found
 export class Identity {
   private dummyHash: Promise<{ hash: string; salt: string }> | undefined;
   private readonly signingIn = new Set<string>();
+  private readonly tally: SignInTally;
 
-  constructor(private readonly deps: IdentityDeps) {}
+  constructor(private readonly deps: IdentityDeps) {
+    this.tally = new SignInTally(deps.clock);
+  }
 
   get canIssueTokens(): boolean {
     return this.deps.issuer !== null;
   }
 
   /**
-   * Every attempt spends one from the per username+IP budget, before any hashing: counting only
-   * failures would need a check and a later spend, and a burst of parallel guesses would pass the
-   * check together. An unknown user costs the same scrypt work as a wrong password.
+   * Only failures count toward the limits: the per username+address and per address rules are
+   * checked before hashing and spent after a wrong password, so a right password, and an attempt
+   * shed by the hasher (503), cost nothing. With one sign-in in flight per address, an address's
+   * check and spend can't be overtaken by a parallel guess of its own (across N instances the
+   * budget may be overshot N-fold). An unknown user costs the same scrypt work as a wrong password.
    */
-  async login(username: string, password: string, clientIp: string): Promise<string> {
+  async login(username: string, password: string, clientIp: string, team?: string): Promise<string> {
     const issuer = this.requireIssuer();
+    // Per address as the limits count it (an IPv6 /64), so rotating within one can't add slots.
+    const address = addressKey(clientIp);
     // One sign-in in flight per address: a spray from one address holds at most one hashing slot,
     // so others' sign-ins wait behind one hash at most. Kept in memory only, never stored.
-    if (this.signingIn.has(clientIp)) throw new RateLimitedError('login_concurrency', 1);
-    this.signingIn.add(clientIp);
+    if (this.signingIn.has(address)) throw new RateLimitedError('login_concurrency', 1);
+    this.signingIn.add(address);
     try {
-      return await this.attempt(issuer, username, password, clientIp);
+      return await this.attempt(issuer, { username, team }, password, address);
     } finally {
-      this.signingIn.delete(clientIp);
+      this.signingIn.delete(address);
     }
   }
 
-  private async attempt(issuer: TokenIssuer, username: string, password: string, clientIp: string): Promise<string> {
-    const ipRule = this.failedLoginsRule(clientIp);
-    if (ipRule !== null) {
-      const ipVerdict = await this.deps.limiter.peek(ipRule);
-      if (!ipVerdict.allowed) throw new RateLimitedError(ipVerdict.scope, ipVerdict.retryAfterSeconds);
+  private async attempt(issuer: TokenIssuer, name: SignInName, password: string, address: string): Promise<string> {
+    const rules = this.limitRules(name, address);
+    for (const rule of rules) {
+      const verdict = await this.deps.limiter.peek(rule);
+      if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
     }
-    const rule: LimitRule = { scope: 'login', key: `${username.toLowerCase()}|${pseudonym(addressKey(clientIp))}`, limit: this.deps.settings.loginRateLimitPerMinute, windowSeconds: 60 };
-    const verdict = await this.deps.limiter.consume([rule]);
-    if (!verdict.allowed) throw new RateLimitedError(verdict.scope, verdict.retryAfterSeconds);
-
-    const account = await this.deps.accounts.findByUsername(username);
+    this.tally.record(address);
+    const account = await this.findForSignIn(name);
     const { hash, salt } = account === null ? await this.dummy() : { hash: account.passwordHash, salt: account.passwordSalt };
-    const matches = await this.deps.hasher.verify(password, hash, salt);
+    const matches = await this.verifyInTurn(address, password, hash, salt);
     if (account === null || !matches) {
-      if (ipRule !== null) await this.deps.limiter.consume([ipRule]);
+      this.tally.record(address);
+      // One rule per call: they live under different keys (and Redis Cluster slots).
+      for (const rule of rules) await this.deps.limiter.consume([rule]);
       throw INVALID_CREDENTIALS();
     }
     return issuer.issue(account.id, this.deps.settings.tokenTtlSeconds);
   }
 
   /**
-   * The per username+IP limit never trips for a spray of made-up usernames; this one counts the
-   * address's failures whatever the username. It is checked before hashing and spent after a
-   * failure, so a correct password costs nothing; parallel guesses can overshoot it by at most
-   * the hasher's concurrency. The address (an IPv6 /64) is kept in the limiter only as a pseudonym.
+   * A sign-in shed by the hasher (503) is told when to come back; one back sooner is shed again at
+   * once, without a place in the queue, and told again. So a client that retries as told competes
+   * only with others that do, and those that try least lately go first (SignInTally's rank).
    */
-  private failedLoginsRule(clientIp: string): LimitRule | null {
-    const limit = this.deps.settings.failedLoginsPerIpPerMinute;
-    if (limit === undefined) return null;
-    return { scope: 'login_ip', key: `login-failures|${pseudonym(addressKey(clientIp))}`, limit, windowSeconds: 60 };
+  private async verifyInTurn(address: string, password: string, hash: string, salt: string): Promise<boolean> {
+    try {
+      if (this.tally.early(address)) throw new UnavailableError('too many sign-ins at once; retry shortly', 1);
+      return await this.deps.hasher.verify(password, hash, salt, this.tally.rank(address));
+    } catch (error) {
+      if (error instanceof UnavailableError) this.tally.refused(address, error.retryAfterSeconds * 1000);
+      throw error;
+    }
+  }
+
+  /**
+   * Failed sign-ins per username and address, and per address whatever the username: the first
+   * never trips for a spray of made-up usernames, the second does. Parallel guesses can overshoot
+   * them by at most the instances' count. The address is kept in the limiter only as a pseudonym.
+   */
+  private limitRules(name: SignInName, address: string): LimitRule[] {
+    const { loginRateLimitPerMinute, failedLoginsPerIpPerMinute } = this.deps.settings;
+    const who = pseudonym(address);
+    const username = name.team === undefined ? usernameKey(name.username) : `${usernameKey(name.team)}/${usernameKey(name.username)}`;
+    const rules: LimitRule[] = [{ scope: 'login', key: `${username}|${who}`, limit: loginRateLimitPerMinute, windowSeconds: 60 }];
+    if (failedLoginsPerIpPerMinute !== undefined) rules.push({ scope: 'login_ip', key: `login-failures|${who}`, limit: failedLoginsPerIpPerMinute, windowSeconds: 60 });
+    return rules;
+  }
+
+  /**
+   * The account a sign-in names: by username alone among global usernames (admins, and team users
+   * from before team scopes), or with `team` (its admin's username) among that team's users, scoped
+   * or earlier. An unknown team finds no account, which is answered as a wrong password is.
+   */
+  private async findForSignIn({ username, team }: SignInName): Promise<Account | null> {
+    if (team === undefined) return this.deps.accounts.findByUsername(username);
+    const admin = await this.deps.accounts.findByUsername(team);
+    if (admin === null || admin.role !== 'admin') return null;
+    const member = await this.deps.accounts.findByTeamUsername(admin.id, username);
+    if (member !== null) return member;
+    const earlier = await this.deps.accounts.findByUsername(username);
+    return earlier !== null && earlier.role === 'user' && earlier.owner === admin.id ? earlier : null;
   }
 
   /** For operators (the CLI): no password, any TTL within bounds. */
-  async issueToken(username: string, ttlSeconds: number): Promise<string> {
+  async issueToken(username: string, ttlSeconds: number, team?: string): Promise<string> {
     const issuer = this.requireIssuer();
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < TOKEN_TTL_BOUNDS.min || ttlSeconds > TOKEN_TTL_BOUNDS.max) {
       throw new ValidationError(`ttl must be a whole number of seconds from ${TOKEN_TTL_BOUNDS.min} to ${TOKEN_TTL_BOUNDS.max}`, 'invalid_ttl');
     }
-    const account = await this.deps.accounts.findByUsername(username);
-    if (account === null) throw new NotFoundError('no account with this username', 'account_not_found');
+    const account = await this.findForSignIn({ username, team });
+    if (account === null) throw new NotFoundError(team === undefined ? 'no account with this username (a team user: give its team)' : 'no account with this username in this team', 'account_not_found');
     return issuer.issue(account.id, ttlSeconds);
   }
 
   async createAdmin(input: { username: string; password: string }): Promise<Account> {
     const id = this.deps.newId();
-    return this.createAccount(input.username, input.password, { id, role: 'admin', owner: id, permissions: { apps: { ...ALL_APP_PERMISSIONS } }, allowedApps: [] });
+    return this.createAccount(input.username, input.password, { id, role: 'admin', usernameScope: 'global', owner: id, permissions: { apps: { ...ALL_APP_PERMISSIONS } }, allowedApps: [] });
   }
 
   /** An admin by id or by username; NotFoundError for anything else. */
@@ -136,6 +182,8 @@ export class Identity {
     return this.createAccount(input.username, input.password, {
       id: this.deps.newId(),
       role: 'user',
+      // Unique in the admin's team only: a clash can't tell of another team's, or an admin's, username.
+      usernameScope: 'team',
       owner: adminId,
       permissions: { apps: { ...input.permissions } },
       allowedApps,
@@ -161,6 +209,8 @@ export class Identity {
     const password = changes.password === undefined ? undefined : await this.deps.hasher.hash(changes.password);
     const updated = await this.deps.accounts.update(id, {
       username: changes.username,
+      // A renamed user from before team scopes moves to its team's, like a new one.
+      usernameScope: changes.username === undefined ? undefined : 'team',
       permissions: changes.permissions === undefined ? undefined : { apps: { ...current.permissions.apps, ...changes.permissions } },
       allowedApps,
       passwordHash: password?.hash,
@@ -176,7 +226,7 @@ export class Identity {
     await this.deps.accounts.delete(id);
   }
 
-  private async createAccount(username: string, password: string, fields: Pick<Account, 'id' | 'role' | 'owner' | 'permissions' | 'allowedApps'>): Promise<Account> {
+  private async createAccount(username: string, password: string, fields: Pick<Account, 'id' | 'role' | 'usernameScope' | 'owner' | 'permissions' | 'allowedApps'>): Promise<Account> {
     checkUsername(username);
     checkPasswordPolicy(password);
     const { hash, salt } = await this.deps.hasher.hash(password);

@@ -66,12 +66,13 @@ export const accountCommands: Command[] = [
     summary: 'Issue a JWT for an account, as /auth/login would',
     options: [
       { name: 'username', value: '<name>', required: true, help: 'the account' },
+      { name: 'team', value: '<admin username>', help: 'a team user\'s team: the admin who created it' },
       { name: 'ttl', value: '<seconds>', help: 'lifetime (default JWT_TTL_SECONDS)' },
     ],
     async run(ctx, args) {
       const raw = stringOption(args, 'ttl');
       const ttl = raw === undefined ? ctx.config.auth.tokenTtlSeconds : Number(raw);
-      return { token: await ctx.composition.identity.issueToken(requiredOption(args, 'username'), ttl) };
+      return { token: await ctx.composition.identity.issueToken(requiredOption(args, 'username'), ttl, stringOption(args, 'team')) };
     },
     human: (r: { token: string }) => r.token,
   }),

@@ -6,23 +6,26 @@ import type { Closers } from './closers';
 import { ConfigError, startupError, type Config } from './config';
 
 /** The store of report details chosen by STORAGE_DRIVER, checked before the service starts. */
-export async function composeBlobStore(config: Readonly<Config>, signer: LocalUrlSigner, closers: Closers): Promise<BlobStore> {
-  const blobStore = await open(config, signer);
+export async function composeBlobStore(config: Readonly<Config>, signer: LocalUrlSigner, closers: Closers, onWriteError?: (error: unknown) => void): Promise<BlobStore> {
+  const blobStore = await open(config, signer, onWriteError);
   closers.add(() => blobStore.close());
   return blobStore;
 }
 
-async function open(config: Readonly<Config>, signer: LocalUrlSigner): Promise<BlobStore> {
+async function open(config: Readonly<Config>, signer: LocalUrlSigner, onWriteError?: (error: unknown) => void): Promise<BlobStore> {
   switch (config.storage.driver) {
     case 'memory':
       return new MemoryBlobStore(signer);
     case 'fs': {
-      const store = new FsBlobStore(config.dataDir, signer);
+      const store = new FsBlobStore(config.dataDir, signer, onWriteError);
       await store.ping().catch((error: Error) => {
         throw new ConfigError('DATA_DIR', `cannot write blobs under ${config.dataDir}: ${error.message}`);
       });
       await store.clearLeftovers(new Date()).catch((error: Error) => {
         throw new ConfigError('DATA_DIR', `cannot clear temp files under ${config.dataDir}: ${error.message}`);
+      });
+      await store.tightenModes().catch((error: Error) => {
+        throw new ConfigError('DATA_DIR', `cannot make the blobs under ${config.dataDir} private (0700/0600): ${error.message}`);
       });
       return store;
     }

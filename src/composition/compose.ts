@@ -1,5 +1,6 @@
 import type { Logger as PinoLogger } from 'pino';
 import { systemClock } from '../adapters/memory/system-clock';
+import { PRIVATE_DIR_MODE, tighten } from '../adapters/fs/private-files';
 import { createServiceLogger } from '../adapters/pino/pino-logger';
 import { PromMetrics } from '../adapters/prometheus/prom-metrics';
 import type { ReadinessCheck } from '../adapters/http/ops-routes';
@@ -25,6 +26,8 @@ import type { RateLimiter } from '../ports/rate-limiter';
 import type { ReportRepository } from '../ports/report-repository';
 import type { TokenVerifier } from '../ports/token-verifier';
 import { composeBlobStore } from './blob-store';
+import { composeDiskWatch } from './disk-watch';
+import type { DiskFullWatch } from '../adapters/fs/disk-full-watch';
 import { Closers } from './closers';
 import type { Config } from './config';
 import type { AppDeps } from './create-app';
@@ -117,6 +120,8 @@ interface Stores extends Pick<Storage, 'repository' | 'accounts' | 'sqlite'> {
   lease: Lease;
   holder: string;
   urlSigning: string;
+  /** Watches DATA_DIR's disk for /readyz; null off the embedded database. */
+  disk: DiskFullWatch | null;
 }
 
 /** The use cases behind the intakes and identity. */
@@ -172,16 +177,21 @@ async function assemble(config: Readonly<Config>, overrides: ComposeOverrides, c
 }
 
 async function composeStores(config: Readonly<Config>, { logger, clock, metrics }: Basics, closers: Closers): Promise<Stores> {
+  // Created 0700 by whichever adapter needs it first; one an older version made is tightened here.
+  if (tighten(config.dataDir, PRIVATE_DIR_MODE) === 'not_permitted') {
+    logger.warn({ dataDir: config.dataDir }, 'DATA_DIR is readable by others and not ours to chmod; the files in it are 0600');
+  }
   const urlSigning = config.storage.driver === 's3' ? randomHex(32) : loadOrCreateSecret(config.dataDir, 'url-signing');
   const signer = localUrlSigner(urlSigning, config.publicBaseUrl, () => Math.floor(clock.now().getTime() / 1000));
   const storage = await composeStorage(config, closers);
-  const blobStore = await composeBlobStore(config, signer, closers);
+  const disk = composeDiskWatch(config, closers);
+  const blobStore = await composeBlobStore(config, signer, closers, disk?.observe);
   const { limiter, redis } = await composeLimiter(config, { logger, metrics, clock }, closers);
   const directory = new CachedAppDirectory(storage.directory, clock, config.reports.keyCacheTtlMs);
   const lease = await composeLease(storage, redis, clock);
   closers.add(() => lease.close());
   const { repository, accounts, sqlite } = storage;
-  return { storage, repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder: leaseHolderName(), urlSigning };
+  return { storage, repository, accounts, sqlite, blobStore, limiter, redis, directory, lease, holder: leaseHolderName(), urlSigning, disk };
 }
 
 async function composeIntakes(config: Readonly<Config>, overrides: ComposeOverrides, basics: Basics, stores: Stores, closers: Closers): Promise<Intakes> {
@@ -200,11 +210,12 @@ async function composeIntakes(config: Readonly<Config>, overrides: ComposeOverri
 }
 
 // The sketches live in the repository's store or in Redis, both checked already.
-function readinessChecksOf({ repository, blobStore, redis }: Stores): ReadinessCheck[] {
+function readinessChecksOf({ repository, blobStore, redis, disk }: Stores): ReadinessCheck[] {
   return [
     { name: 'repository', check: () => repository.ping() },
     { name: 'blob_store', check: () => blobStore.ping() },
     ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+    ...(disk ? [{ name: 'disk', check: () => disk.check() }] : []),
   ];
 }
 

@@ -156,3 +156,22 @@ export const clusterNodes: Format<ClusterNode[]> = {
 export function optional<T>(format: Format<T>): Format<T | null> {
   return { ...format, show: (value) => (value === null ? '' : format.show(value)) };
 }
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Where a listener binds: `host:port`, an IPv6 host in brackets, or `off` for none (null). */
+export const listenAddress: Format<ListenAddress | null> = {
+  describe: 'host:port (an IPv6 host in brackets), or off',
+  parse: (raw) => {
+    if (raw.toLowerCase() === 'off') return null;
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(raw);
+    const port = Number(match?.[3]);
+    if (!match || port > 65535) return refuse(listenAddress, raw);
+    return { host: match[1] ?? match[2]!, port };
+  },
+  show: (value) => (value === null ? 'off' : `${value.host.includes(':') ? `[${value.host}]` : value.host}:${value.port}`),
+  json: 'string',
+};

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LOG_PLATFORMS } from '../domain/log-entry';
-import { bool, choice, clusterNodes, int, list, names, oneOf, optional, pem, secret, text, trustProxy, url, type Format } from './config-formats';
+import { bool, choice, clusterNodes, int, list, listenAddress, names, oneOf, optional, pem, secret, text, trustProxy, url, type Format, type ListenAddress } from './config-formats';
 
 // Every variable Telltale reads, one row each, in the shape of the Config object it fills
 // (convict's schema: {doc, format, env, default}). loadConfig reads this table, and the README's
@@ -60,6 +60,8 @@ export const DEFAULT_THREADPOOL_SIZE = 16;
 const DEFAULT_SCRUB_KEYS = ['password', 'passwd', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'session', 'private_key'];
 
 const MIB = 1024 * 1024;
+
+const DEFAULT_METRICS_LISTEN: ListenAddress = { host: '127.0.0.1', port: 9464 };
 const DAY_S = 24 * 3600;
 
 const port = variable({ env: 'PORT', section: 'server', format: int(0, 65535), default: 8080, doc: 'listen port' });
@@ -98,7 +100,20 @@ export const CONFIG_TABLE = {
     doc: 'the longest a shutdown takes: in-flight requests get it less a second, then connections are closed; at it the process exits (code 1, forced)',
   }),
   corsOrigins: variable({ env: 'CORS_ORIGINS', section: 'server', format: list(), default: [], doc: 'origins allowed to call the two ingest routes from a browser' }),
-  metricsToken: variable({ env: 'METRICS_TOKEN', section: 'server', format: optional(text), default: null, doc: 'when set, `/metrics` needs `Authorization: Bearer <token>`' }),
+  metricsListen: variable<ListenAddress | null>({
+    env: 'METRICS_LISTEN',
+    section: 'server',
+    format: listenAddress,
+    default: DEFAULT_METRICS_LISTEN,
+    doc: 'a listener of its own for Prometheus, serving `/metrics` only (Prometheus\' convention of a dedicated port); loopback unless changed, `0.0.0.0:9464` for a scraper in another container, `off` for none',
+  }),
+  metricsToken: variable({
+    env: 'METRICS_TOKEN',
+    section: 'server',
+    format: optional(text),
+    default: null,
+    doc: 'when set, `/metrics` is also served on `PORT`, and needs `Authorization: Bearer <token>` on both listeners; unset, `PORT` has no `/metrics`',
+  }),
   dashboardDir: variable({
     env: 'DASHBOARD_DIR',
     section: 'server',
@@ -115,13 +130,26 @@ export const CONFIG_TABLE = {
     doc: 'libuv threads shared by fs blob writes, zlib, DNS and password hashing; Node reads it before `.env` is, so set it in the real environment',
   }),
   connections: {
-    max: variable({ env: 'SERVER_MAX_CONNECTIONS', section: 'server', format: int(1, 1_000_000), default: 4096, doc: 'open connections in all; new ones past it are closed as they arrive' }),
+    max: variable({
+      env: 'SERVER_MAX_CONNECTIONS',
+      section: 'server',
+      format: int(1, 1_000_000),
+      default: 4096,
+      doc: 'open connections in all; past it the oldest idle one (no request in flight) is closed to let a new one in, and a new one is refused only when all are busy; keep it above the listen backlog (511)',
+    }),
     perIp: variable({
       env: 'SERVER_MAX_CONNECTIONS_PER_IP',
       section: 'server',
       format: int(0, 1_000_000),
       default: 256,
-      doc: 'open connections from one address, excess closed at once (`0`: off; raise or turn off behind a load balancer, whose connections all come from its own address)',
+      doc: 'open connections from one address (an IPv6 /64), excess closed at once (`0`: off; raise or turn off behind a load balancer, whose connections all come from its own address)',
+    }),
+    firstRequestTimeoutMs: variable({
+      env: 'SERVER_HEADERS_TIMEOUT_MS',
+      section: 'server',
+      format: int(1000, 120_000),
+      default: 10_000,
+      doc: 'a connection must send whole request headers within this; a silent one is closed then (Node alone never closes it)',
     }),
   },
 
@@ -224,13 +252,13 @@ export const CONFIG_TABLE = {
       shown: '`2592000` (30 days, at least `JWT_TTL_SECONDS`)',
       doc: 'tokens whose lifetime (`exp − iat`, or `exp − now` without `iat`) is longer are refused, whoever signed them',
     }),
-    loginRateLimitPerMinute: variable({ env: 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', section: 'auth', format: int(1), default: 10, doc: 'failed logins per username and IP' }),
+    loginRateLimitPerMinute: variable({ env: 'AUTH_LOGIN_RATE_LIMIT_PER_MINUTE', section: 'auth', format: int(1), default: 10, doc: 'failed sign-ins per username and address (an IPv6 /64); a right password or a 503 spends nothing' }),
     failedLoginsPerIpPerMinute: variable({
       env: 'AUTH_FAILED_LOGINS_PER_IP_PER_MINUTE',
       section: 'auth',
       format: int(1),
       default: 30,
-      doc: 'failed sign-ins per address, whatever the usernames; past it 429 `login_ip` before any hashing',
+      doc: 'failed sign-ins per address (an IPv6 /64), whatever the usernames; past it 429 `login_ip` before any hashing',
     }),
     maxConcurrentHashes: variable({
       env: 'AUTH_MAX_CONCURRENT_HASHES',
@@ -239,7 +267,7 @@ export const CONFIG_TABLE = {
       // scrypt is CPU-bound, and the event loop needs a core of its own.
       default: () => Math.max(1, Math.floor(availableParallelism() / 2)),
       shown: 'half the cores, at least 1',
-      doc: 'password hashes (scrypt) at once; a sign-in waits at most 750 ms in a short queue, then 503 with `Retry-After: 1`',
+      doc: 'password hashes (scrypt) at once; a sign-in waits in a short queue, those from addresses that tried least lately first, at most 750 ms unless next in line, else 503 with `Retry-After: 1` (back sooner: 503 again at once)',
     }),
   },
 
@@ -252,7 +280,7 @@ export const CONFIG_TABLE = {
       section: 'logs',
       format: int(1),
       default: 600,
-      doc: 'anonymous batches per address, whatever the device ids (beyond the seed; 429 scope `logs_ip`)',
+      doc: 'anonymous batches per address (an IPv6 /64), whatever the device ids (beyond the seed; 429 scope `logs_ip`)',
     }),
     maxBatch: variable({ env: 'LOGS_MAX_BATCH', section: 'logs', file: 'logs.validation.maxBatch', format: int(1, 10_000), default: 100, doc: 'entries per request' }),
     maxMessageLength: variable({ env: 'LOGS_MAX_MESSAGE_LENGTH', section: 'logs', file: 'logs.validation.maxMessageLength', format: int(1, 1_000_000), default: 2000, doc: 'characters per message' }),

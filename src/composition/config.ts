@@ -37,6 +37,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   checkStorage(config, env);
   checkRedis(config);
   checkTokenLifetimes(config);
+  checkMetricsListen(config);
   return deepFreeze(config);
 }
 
@@ -117,6 +118,11 @@ function checkRedis(config: Config): void {
 function checkTokenLifetimes(config: Config): void {
   const { tokenTtlSeconds, maxTokenTtlSeconds } = config.auth;
   if (maxTokenTtlSeconds < tokenTtlSeconds) throw new ConfigError('JWT_MAX_TTL_SECONDS', `must be at least JWT_TTL_SECONDS (${tokenTtlSeconds})`);
+}
+
+function checkMetricsListen(config: Config): void {
+  const metrics = config.metricsListen;
+  if (metrics !== null && metrics.port !== 0 && metrics.port === config.port) throw new ConfigError('METRICS_LISTEN', `must use another port than PORT (${config.port}), or be off`);
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

@@ -4,8 +4,9 @@ import type { Logger as PinoLogger } from 'pino';
 import { AggregatedLog } from '../adapters/pino/aggregated-log';
 import { errorHandler, notFoundHandler } from '../adapters/http/error-handler';
 import { corsAllowlist } from '../adapters/http/cors';
-import { httpMetrics } from '../adapters/http/ops-routes';
+import { httpMetrics, metricsRoutes } from '../adapters/http/ops-routes';
 import type { AppRoute } from '../adapters/http/route-module';
+import { JSON_HEADERS } from '../adapters/http/json-headers';
 import type { Clock } from '../ports/clock';
 import type { Config } from './config';
 import { enabledModules, openApiDocument, ROUTE_MODULES, type MountParts, type RouteParts, type ServiceRouteModule } from './routes';
@@ -47,7 +48,13 @@ export function createApp(deps: AppDeps): Express {
   if (config.corsOrigins.length > 0 && corsPaths.length > 0) {
     app.use(corsPaths, corsAllowlist(config.corsOrigins, 'Authorization, Content-Type, X-Device-ID, X-Trace-Id'));
   }
-  for (const module of modules) mount(app, module.routes(parts, config));
+  // The two hot routes come first (the list's order): they write the JSON headers themselves; every
+  // later answer gets them here. A route that serves something cacheable (the dashboard's hashed
+  // assets) sets its own Cache-Control.
+  const hot = modules.filter((module) => HOT_MODULES.has(module.name));
+  for (const module of hot) mount(app, module.routes(parts, config));
+  app.use(jsonAnswerHeaders);
+  for (const module of modules.filter((m) => !HOT_MODULES.has(m.name))) mount(app, module.routes(parts, config));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, now));
   return app;
@@ -59,6 +66,32 @@ function mount(app: Express, routes: ReturnType<ServiceRouteModule['routes']>): 
 }
 
 const isAppRoute = (routes: object): routes is AppRoute => 'handler' in routes && 'path' in routes;
+
+/** Mounted before the JSON-headers layer: each request walks the list, and these two answer most of them. */
+const HOT_MODULES = new Set(['beacon', 'report-ingest']);
+
+const jsonAnswerHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', JSON_HEADERS['X-Content-Type-Options']);
+  res.setHeader('Cache-Control', JSON_HEADERS['Cache-Control']);
+  next();
+};
+
+/**
+ * The app of the METRICS_LISTEN listener: GET /metrics and nothing else. Null when there are no
+ * Prometheus metrics to serve (a test's own Metrics).
+ */
+export function createMetricsApp(deps: Pick<AppDeps, 'config' | 'logger' | 'parts'>): Express | null {
+  const { promMetrics } = deps.parts;
+  if (promMetrics === null) return null;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(jsonAnswerHeaders);
+  app.use(metricsRoutes(promMetrics, deps.config.metricsToken));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
 
 // Not X-Trace-Id: clients choose it freely, and some put tokens there.
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent'];

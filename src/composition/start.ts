@@ -54,19 +54,19 @@ export class CannotStartError extends Error {
  * A listen that failed, said as the variable to change: one line, no stack. Anything else is
  * returned as it is.
  */
-export function listenError(error: NodeJS.ErrnoException, where: { host: string; port: number }): Error {
+export function listenError(error: NodeJS.ErrnoException, where: { host: string; port: number }, variables = { host: 'HOST', port: 'PORT' }): Error {
   const { host, port } = where;
   const named = (variable: string, message: string) => new CannotStartError(new ConfigError(variable, message));
   switch (error.code) {
     case 'EADDRINUSE':
-      return named('PORT', `${port} is already in use on ${host}; stop what listens there, or set PORT to a free port`);
+      return named(variables.port, `${port} is already in use on ${host}; stop what listens there, or set ${variables.port} to a free port`);
     case 'EACCES':
-      return named('PORT', `this user may not listen on port ${port} of ${host} (ports below 1024 need privileges); set PORT to 1024 or above`);
+      return named(variables.port, `this user may not listen on port ${port} of ${host} (ports below 1024 need privileges); set ${variables.port} to 1024 or above`);
     case 'EADDRNOTAVAIL':
-      return named('HOST', `${host} is not an address of this machine; set HOST to one of its addresses, or 0.0.0.0 for all of them`);
+      return named(variables.host, `${host} is not an address of this machine; set ${variables.host} to one of its addresses, or 0.0.0.0 for all of them`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return named('HOST', `cannot resolve ${host}; set HOST to an address of this machine`);
+      return named(variables.host, `cannot resolve ${host}; set ${variables.host} to an address of this machine`);
     default:
       return error;
   }

@@ -3,10 +3,21 @@ import { ValidationError } from './errors';
 
 export type Role = 'admin' | 'user';
 
+/**
+ * Where a username is unique, and so how its account signs in:
+ * - 'global': admins (created by operators) and team users created before usernames were per team;
+ *   they sign in with the username alone;
+ * - 'team': a team user created or renamed since, unique within its admin's team; it signs in with
+ *   the username and its team (the admin's username). So an admin creating a user never learns
+ *   from a clash whether another admin's team, or the admins, have that name.
+ */
+export type UsernameScope = 'global' | 'team';
+
 export interface Account {
   id: string;
-  /** Unique regardless of case; kept as typed. */
+  /** Unique regardless of case within its scope; kept as typed. */
   username: string;
+  usernameScope: UsernameScope;
   role: Role;
   /** The admin the account belongs to: an admin's own id. */
   owner: string;
@@ -31,6 +42,17 @@ export function checkUsername(username: string): void {
 
 /** The form uniqueness and lookups compare. */
 export const usernameKey = (username: string) => username.toLowerCase();
+
+/** A team-scoped username's unique key: `/` is no username character, so it never meets a global one. */
+export const teamUsernameKey = (owner: string, username: string) => `${owner}/${usernameKey(username)}`;
+
+/** The key an account's username is unique under, in its scope. */
+export function loginKey(account: Pick<Account, 'username' | 'usernameScope' | 'owner'>): string {
+  return account.usernameScope === 'team' ? teamUsernameKey(account.owner, account.username) : usernameKey(account.username);
+}
+
+/** The scope a stored key was made in (see loginKey). */
+export const scopeOfKey = (key: string): UsernameScope => (key.includes('/') ? 'team' : 'global');
 
 /** `download,edit` → permissions; an unknown name is a ValidationError. */
 export function parsePermissionNames(names: readonly string[]): AppPermissions {

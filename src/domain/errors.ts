@@ -74,3 +74,14 @@ export class UnavailableError extends DomainError {
     super(message);
   }
 }
+
+/**
+ * Writes fail for want of space (ENOSPC, a quota, SQLITE_FULL) on the disk the service writes its
+ * data to. /readyz says so in words ("disk full"): unlike other causes, it names nothing internal.
+ */
+export class DiskFullError extends UnavailableError {
+  constructor(cause?: unknown) {
+    super('disk full', 30, cause);
+    this.name = 'DiskFullError';
+  }
+}

@@ -11,4 +11,5 @@ export type MetricName =
   | 'rate_limiter_errors_total'
   | 'client_log_entries_total'
   | 'beacons_total'
-  | 'beacons_refused_total';
+  | 'beacons_refused_total'
+  | 'connections_closed_total';

@@ -20,7 +20,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const VERSIONS = Array.from({ length: 10 }, (_, i) => `1.${i}.0`);
 const TYPES = ['crash', 'startup_failure', 'update_failure', 'install_failure', 'rollback_failure'] as const;
 const ADMIN = { username: 'alice', password: 'correct horse battery staple' };
-const VIEWER = { username: 'bob', password: 'another long passphrase' };
+const VIEWER = { username: 'bob', password: 'another long passphrase', team: 'alice' };
 
 /** Rich enough to read, hostile enough to prove it is shown as text: the page must never run it. */
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
@@ -330,9 +330,10 @@ describeBrowser('dashboard in a real browser', () => {
     expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
   }
 
-  async function signIn(who = ADMIN): Promise<void> {
+  async function signIn(who: { username: string; password: string; team?: string } = ADMIN): Promise<void> {
     await page.goto(`${base}/`);
     await page.getByLabel('Username').fill(who.username);
+    if (who.team !== undefined) await page.getByLabel('Team').fill(who.team);
     await page.getByLabel('Password').fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();

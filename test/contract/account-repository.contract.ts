@@ -78,6 +78,37 @@ export function accountRepositoryContract(adapterName: string, make: () => Promi
       expect(await repo.update(admin.id, { username: 'RENAMED', updatedAt: new Date() })).toMatchObject({ username: 'RENAMED' });
     });
 
+    it('when two teams have a user of the same name, then both are stored, each found in its own team only, and neither clashes with an admin of that name', async () => {
+      const a = await repo.create(adminAccount({ username: 'team-a' }));
+      const b = await repo.create(adminAccount({ username: 'team-b' }));
+      await repo.create(adminAccount({ username: 'dana' }));
+      const inA = await repo.create(teamUserAccount(a.id, { username: 'Dana' }));
+      const inB = await repo.create(teamUserAccount(b.id, { username: 'DANA' }));
+      expect(await repo.findByTeamUsername(a.id, 'dana')).toEqual(inA);
+      expect(await repo.findByTeamUsername(b.id, 'dana')).toEqual(inB);
+      expect(await repo.findByTeamUsername('nobody', 'dana')).toBeNull();
+      // The global scope holds the admin only.
+      expect((await repo.findByUsername('dana'))?.role).toBe('admin');
+      await expect(repo.create(teamUserAccount(a.id, { username: 'dAnA' }))).rejects.toMatchObject({ code: 'username_taken' });
+      expect((await repo.listByOwner(a.id)).map((x) => x.username)).toEqual(['Dana', 'team-a']);
+    });
+
+    it('when a global team user (from before team scopes) is renamed into its team, then its old name is free in the global scope and the new one taken in the team', async () => {
+      const admin = await repo.create(adminAccount({ username: 'erin-admin' }));
+      const earlier = await repo.create(teamUserAccount(admin.id, { username: 'erin', usernameScope: 'global' }));
+      expect(await repo.findByUsername('ERIN')).toEqual(earlier);
+      expect(await repo.findByTeamUsername(admin.id, 'erin')).toBeNull();
+      const moved = await repo.update(earlier.id, { username: 'erin2', usernameScope: 'team', updatedAt: new Date() });
+      expect(moved).toMatchObject({ username: 'erin2', usernameScope: 'team' });
+      expect(await repo.findByUsername('erin')).toBeNull();
+      expect(await repo.findByUsername('erin2')).toBeNull();
+      expect((await repo.findByTeamUsername(admin.id, 'Erin2'))?.id).toBe(earlier.id);
+      // A rename keeps the scope it has unless told.
+      expect(await repo.update(earlier.id, { username: 'erin3', updatedAt: new Date() })).toMatchObject({ usernameScope: 'team' });
+      await repo.create(teamUserAccount(admin.id, { username: 'frank' }));
+      await expect(repo.update(earlier.id, { username: 'FRANK', updatedAt: new Date() })).rejects.toMatchObject({ code: 'username_taken' });
+    });
+
     it('when deleted, then it is gone and its username can be taken again', async () => {
       const admin = await repo.create(adminAccount({ username: 'carol' }));
       expect(await repo.delete(admin.id)).toBe(true);

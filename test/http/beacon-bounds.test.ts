@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
+import { createMetricsApp } from '../../src/composition/create-app';
 import type { Metrics } from '../../src/ports/metrics';
 import { BEACON_CELL, beaconOf, rolloutSetup, type RolloutSetup } from '../fixtures/beacons';
 import { newDeviceId, reportBody } from '../fixtures/reports';
@@ -69,10 +70,11 @@ describe('/metrics does not tell a guessed owner/app apart', () => {
     const s = await setup({}, metrics);
     try {
       await beacon(s, { version: '1.0.0' }).expect(204);
-      const afterReal = (await request(s.h.app).get('/metrics')).text;
+      const scraper = createMetricsApp(s.h.deps)!;
+      const afterReal = (await request(scraper).get('/metrics')).text;
       await beacon(s, { version: '1.0.0', owner: 'acme', app_name: 'guessed-app' }).expect(204);
       await beacon(s, { version: '1.0.0', owner: 'guessed-owner' }).expect(204);
-      const afterGuesses = (await request(s.h.app).get('/metrics')).text;
+      const afterGuesses = (await request(scraper).get('/metrics')).text;
       const beaconLines = (text: string) => text.split('\n').filter((line) => line.startsWith('telltale_beacons'));
       expect(beaconLines(afterReal)).toEqual(['telltale_beacons_total{outcome="accepted"} 1']);
       expect(beaconLines(afterGuesses)).toEqual(['telltale_beacons_total{outcome="accepted"} 3']);

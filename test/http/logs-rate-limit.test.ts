@@ -49,6 +49,21 @@ describe('logs rate limit — per-address ceiling for anonymous callers (LOGS_RA
     }
   });
 
+  it('when anonymous callers come from two addresses of one IPv6 /64, then they share one ceiling; another /64 has its own', async () => {
+    const { app } = logsRouterApp({ env: { LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: '2', TRUST_PROXY: 'true' } });
+    const from = (address: string) => request(app).post('/api/v1/logs').set('X-Device-Id', newDeviceId()).set('X-Forwarded-For', address).send(logBatch());
+    expect((await from('2001:db8:1:2::1')).status).toBe(200);
+    expect((await from('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).status).toBe(200);
+    const third = await from('2001:db8:1:2::ffff');
+    expect(third.status).toBe(429);
+    expect(third.body.scope).toBe('logs_ip');
+    expect((await from('2001:db8:1:3::1')).status).toBe(200);
+    // An IPv4 address, also when written IPv4-mapped, is one address of its own.
+    expect((await from('203.0.113.7')).status).toBe(200);
+    expect((await from('::ffff:203.0.113.7')).status).toBe(200);
+    expect((await from('203.0.113.7')).status).toBe(429);
+  });
+
   it('the address is kept in the limiter key only as a pseudonym', () => {
     const key = perIpRateLimitKey('logs_ip', '203.0.113.9');
     expect(key).toMatch(/^logs_ip:ip:[A-Za-z0-9_-]{22}$/);

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { PromMetrics } from '../../src/adapters/prometheus/prom-metrics';
+import { createMetricsApp } from '../../src/composition/create-app';
+import { DiskFullError } from '../../src/domain/errors';
 import { harness } from '../fixtures/harness';
 import { newDeviceId, reportBody } from '../fixtures/reports';
 
@@ -22,8 +24,17 @@ describe('operations routes', () => {
     };
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' }, leading: {} });
+    expect(res.body).toEqual({ error: 'not ready: blob_store unavailable', code: 'unavailable', status: 'unavailable', failing: ['blob_store'], checks: { repository: 'ok', blob_store: 'failing' }, leading: {} });
     expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('GET /readyz — when a check fails for a full disk, then the answer says "not ready: disk full" (and still no error text)', async () => {
+    const h = await harness();
+    h.readinessChecks.push({ name: 'disk', check: async () => Promise.reject(new DiskFullError(Object.assign(new Error('ENOSPC: no space left on device, write /srv/data/.disk-probe-1'), { code: 'ENOSPC' }))) });
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: 'not ready: disk full', code: 'unavailable', failing: ['disk'], checks: { repository: 'ok', blob_store: 'ok', disk: 'failing' } });
+    expect(JSON.stringify(res.body)).not.toContain('/srv/data');
   });
 
   it('GET /readyz — the leased jobs this instance leads are listed with their last run, and a failing job does not make it unready', async () => {
@@ -66,19 +77,33 @@ describe('operations routes', () => {
     expect(res.body.failing).toEqual(['repository']);
   });
 
-  it('GET /metrics exposes counters and the request histogram by route template, behind METRICS_TOKEN when set', async () => {
+  it('GET /metrics — on its own listener\'s app: counters and the request histogram by route template; the API\'s listener has no /metrics without METRICS_TOKEN', async () => {
     const metrics = new PromMetrics({ defaultMetrics: false });
-    const h = await harness({ METRICS_TOKEN: 'scrape-me' }, { metrics });
+    const h = await harness({}, { metrics });
     const { app, key } = { app: h.app, ...(await h.createApp('my-app')) };
     await request(app).post('/reports/ingest').set('Authorization', `Bearer ${key}`).set('X-Device-ID', newDeviceId()).send(reportBody());
     await request(app).post('/reports/ingest').set('Authorization', 'Bearer nope').set('X-Device-ID', newDeviceId()).send(reportBody());
 
-    expect((await request(app).get('/metrics')).status).toBe(401);
-    const res = await request(app).get('/metrics').set('Authorization', 'Bearer scrape-me');
+    expect((await request(app).get('/metrics')).status).toBe(404);
+    expect((await request(app).get('/openapi.json')).body.paths['/metrics']).toBeUndefined();
+    const res = await request(createMetricsApp(h.deps)!).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.text).toContain('telltale_reports_accepted_total 1');
     expect(res.text).toContain('telltale_reports_rejected_total{reason="invalid_report_key"} 1');
     expect(res.text).toMatch(/telltale_http_request_duration_seconds_count\{method="POST",route="\/reports\/ingest",status="202"\} 1/);
+    expect((await request(createMetricsApp(h.deps)!).get('/healthz')).status).toBe(404);
+  });
+
+  it('GET /metrics — with METRICS_TOKEN, on the API\'s listener too, and both need the token (401 without)', async () => {
+    const metrics = new PromMetrics({ defaultMetrics: false });
+    const h = await harness({ METRICS_TOKEN: 'scrape-me' }, { metrics });
+    for (const app of [h.app, createMetricsApp(h.deps)!]) {
+      expect((await request(app).get('/metrics')).status).toBe(401);
+      const res = await request(app).get('/metrics').set('Authorization', 'Bearer scrape-me');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('telltale_reports_accepted_total 0');
+    }
+    expect((await request(h.app).get('/openapi.json')).body.paths['/metrics'].get.security).toEqual([{ metricsToken: [] }]);
   });
 
   describe('CORS on the ingest routes', () => {

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { harness, type Harness } from '../fixtures/harness';
 
-async function signIn(h: Harness, username: string, password = 'correct horse'): Promise<string> {
-  const res = await request(h.app).post('/auth/login').send({ username, password });
+async function signIn(h: Harness, username: string, password = 'correct horse', team?: string): Promise<string> {
+  const res = await request(h.app).post('/auth/login').send({ username, password, ...(team === undefined ? {} : { team }) });
   expect(res.status).toBe(200);
   return res.body.token as string;
 }
@@ -48,7 +48,9 @@ describe('/users (team users of the calling admin)', () => {
       updatedAt: h.clock.now().toISOString(),
     });
     expect(JSON.stringify(res.body)).not.toMatch(/scrypt|salt|password/i);
-    expect((await request(h.app).post('/auth/login').send({ username: 'carol', password: 'carol password' })).status).toBe(200);
+    // A team user signs in with its team: the admin's username.
+    expect((await request(h.app).post('/auth/login').send({ username: 'carol', password: 'carol password', team: 'alice' })).status).toBe(200);
+    expect((await request(h.app).post('/auth/login').send({ username: 'carol', password: 'carol password' })).status).toBe(401);
   });
 
   it('POST /users — 400 names the first bad field, like every other JSON body of the API', async () => {
@@ -75,8 +77,23 @@ describe('/users (team users of the calling admin)', () => {
     expect((await as(alice.token).get('/users')).body.items).toEqual([]);
   });
 
-  it('POST /users — 409 when the username is taken in any letter case, even by another admin', async () => {
-    expect((await as(alice.token).post('/users', { username: 'BOB', password: 'carol password' })).status).toBe(409);
+  it('POST /users — 409 only when the username is taken in the caller\'s own team; another team\'s user, or an admin, of that name tell nothing', async () => {
+    expect((await as(bob.token).post('/users', { username: 'carol', password: 'bobs carol pass' })).status).toBe(201);
+    // Named like another team's user, like an admin, like nobody: the same 201.
+    for (const username of ['Carol', 'BOB', 'nobody-yet']) {
+      const res = await as(alice.token).post('/users', { username, password: 'carol password' });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(['allowed_apps', 'createdAt', 'id', 'owner', 'permissions', 'role', 'updatedAt', 'username']);
+    }
+    const clash = await as(alice.token).post('/users', { username: 'CAROL', password: 'carol password' });
+    expect(clash.status).toBe(409);
+    expect(clash.body).toEqual({ error: 'username already taken', code: 'username_taken' });
+    const [aliceCarol] = (await as(alice.token).get('/users')).body.items.filter((u: { username: string }) => u.username === 'Carol');
+    expect((await as(alice.token).patch(`/users/${aliceCarol.id}`, { username: 'bob' })).status).toBe(409);
+    // Each signs in with its team; bob the admin without one.
+    expect(await signIn(h, 'carol', 'bobs carol pass', 'bob')).toEqual(expect.any(String));
+    expect(await signIn(h, 'carol', 'carol password', 'ALICE')).toEqual(expect.any(String));
+    expect(await signIn(h, 'bob')).toEqual(expect.any(String));
   });
 
   it('GET/PATCH/DELETE /users/:id — an admin manages its own team users', async () => {
@@ -116,7 +133,7 @@ describe('/users (team users of the calling admin)', () => {
 
   it('a team user, whatever its permissions, gets 403 from every /users route; no token gets 401', async () => {
     await as(alice.token).post('/users', { username: 'carol', password: 'carol password', permissions: { apps: { create: true, edit: true, delete: true, download: true } } });
-    const carol = await signIn(h, 'carol', 'carol password');
+    const carol = await signIn(h, 'carol', 'carol password', 'alice');
     expect((await as(carol).get('/users')).status).toBe(403);
     expect((await as(carol).post('/users', { username: 'dave', password: 'dave password' })).body).toEqual({ error: 'only an admin may manage team users', code: 'admin_required' });
     expect((await as(carol).delete(`/users/${alice.id}`)).status).toBe(403);

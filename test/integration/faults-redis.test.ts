@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { compose, randomHex, type Composition } from '../../src/composition/compose';
 import { loadConfig } from '../../src/composition/config';
-import { createApp } from '../../src/composition/create-app';
+import { createApp, createMetricsApp } from '../../src/composition/create-app';
 import { addApp, eventually, loadStream, readiness, scrapeCounter } from '../fixtures/faults';
 import { postReport } from '../fixtures/ingest';
 import { newDeviceId, reportBody } from '../fixtures/reports';
@@ -44,6 +44,7 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
 
   it('when Redis is cut mid-load, then ingest keeps answering 202 (fail-open, counted) and /readyz names redis; when it is back, limits apply again without a restart', async () => {
     const app = createApp(composition.deps);
+    const metricsApp = createMetricsApp(composition.deps)!;
     const { appId, key } = await addApp(composition.directory);
     const body = reportBody({ event: { reason: `redis-fault-${randomHex(4)}` } });
 
@@ -51,7 +52,7 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     expect((await postReport(app, key, body, repeat)).status).toBe(202);
     expect((await postReport(app, key, body, repeat)).status).toBe(429);
     expect(await readiness(app)).toEqual({ status: 200, failing: [] });
-    const errorsBefore = await scrapeCounter(app, 'rate_limiter_errors_total');
+    const errorsBefore = await scrapeCounter(metricsApp, 'rate_limiter_errors_total');
 
     let phase: Phase = 'up';
     const seen: Array<[Phase, number]> = [];
@@ -71,14 +72,14 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     await eventually(() => answeredIn('cut'), (n) => n > 10);
     // The device that was refused a moment ago gets through: the limiter fails open.
     const repeatWhileDown = await postReport(app, key, body, repeat);
-    const errorsDuring = await scrapeCounter(app, 'rate_limiter_errors_total');
+    const errorsDuring = await scrapeCounter(metricsApp, 'rate_limiter_errors_total');
 
     phase = 'restored';
     proxy.restore();
     const up = await eventually(() => readiness(app), (r) => r.status === 200);
     await eventually(() => answeredIn('restored'), (n) => n >= 3);
     const responses = await stream.stop();
-    const errorsAfter = await scrapeCounter(app, 'rate_limiter_errors_total');
+    const errorsAfter = await scrapeCounter(metricsApp, 'rate_limiter_errors_total');
 
     expect(down).toEqual({ status: 503, failing: ['redis'] });
     expect(repeatWhileDown.status).toBe(202);
@@ -96,7 +97,7 @@ describeRedis('faults: Redis goes away under load and comes back', () => {
     const refused = await postReport(app, key, body, fresh);
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'rate_limited', scope: 'device' });
-    expect(await scrapeCounter(app, 'rate_limiter_errors_total')).toBe(errorsAfter);
+    expect(await scrapeCounter(metricsApp, 'rate_limiter_errors_total')).toBe(errorsAfter);
 
     const [group] = (await composition.repository.listGroups({ appIds: [appId] }, 1, 10)).items;
     // Every 202 was counted exactly once: the stream, plus 'repeat' twice and 'fresh' once.

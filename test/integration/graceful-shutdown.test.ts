@@ -131,6 +131,27 @@ describe('graceful shutdown', () => {
     s.cleanup();
   }, 120_000);
 
+  it('when started, then /metrics is served on the loopback listener of the "metrics on" line and not on PORT; SIGTERM closes both listeners and exits 0', async () => {
+    const s = await startService({ METRICS_LISTEN: '127.0.0.1:0' });
+    const metricsUrl = /telltale: metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)\n/.exec(s.stderr())?.[1];
+    expect(metricsUrl).toBeDefined();
+    const scrape = await fetch(metricsUrl!);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toContain('text/plain');
+    expect(await scrape.text()).toContain('# TYPE telltale_reports_accepted_total counter');
+    expect((await fetch(`http://127.0.0.1:${s.port}/metrics`)).status).toBe(404);
+    expect((await fetch(metricsUrl!.replace('/metrics', '/healthz'))).status).toBe(404);
+
+    // A scraper's keep-alive connection doesn't hold the shutdown up.
+    const agent = new http.Agent({ keepAlive: true });
+    await new Promise<void>((resolve) => http.get(metricsUrl!, { agent }, (res) => res.resume().on('end', resolve)));
+    process.kill(s.pid, 'SIGTERM');
+    expect(await s.exited).toBe(0);
+    agent.destroy();
+    await expect(fetch(metricsUrl!)).rejects.toThrow();
+    s.cleanup();
+  }, 60_000);
+
   it('when SIGTERM reaches the pid of the "listening" line at once, beside two busy loops, then it still shuts down gracefully and exits 0', async () => {
     // Two loops that keep both cores busy, so the service can be preempted anywhere after announcing.
     const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }));

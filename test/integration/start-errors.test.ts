@@ -41,6 +41,19 @@ describe('start-up errors and warnings', () => {
     }
   }, 60_000);
 
+  it('when the METRICS_LISTEN port is in use, then one line names METRICS_LISTEN and the exit code is not 0', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const { code, stderr } = await runService({ PORT: '0', METRICS_LISTEN: `127.0.0.1:${port}` });
+      expect(code).toBe(78);
+      expect(stderr).toBe(`telltale: cannot start: METRICS_LISTEN: ${port} is already in use on 127.0.0.1; stop what listens there, or set METRICS_LISTEN to a free port\n`);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
   it('when a variable is misspelt, then a warning names the closest known one and the service still starts', async () => {
     const { code, stderr } = await runService({ PORT: '0', ROLLOUT_EVAL_INTERVAL: '5', PROT: '9090' });
     expect(stderr).toContain('telltale: warning: unknown variable ROLLOUT_EVAL_INTERVAL; did you mean ROLLOUT_EVAL_INTERVAL_S?\n');

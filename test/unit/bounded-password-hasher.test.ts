@@ -43,14 +43,34 @@ describe('BoundedPasswordHasher', () => {
     expect(hasher.inFlight).toBe(0);
   });
 
-  it('when a queued verify waits longer than maxWaitMs, then it is refused and leaves the queue', async () => {
+  it('when a queued verify waits longer than maxWaitMs behind another waiter, then it is refused and leaves the queue; the one next in line keeps waiting', async () => {
     const inner = new GatedHasher();
     const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 4, maxWaitMs: 20 });
     const busy = hasher.verify('a', 'plain:a', 's');
-    await expect(hasher.verify('b', 'plain:b', 's')).rejects.toBeInstanceOf(UnavailableError);
+    const next = hasher.verify('b', 'plain:b', 's');
+    await expect(hasher.verify('c', 'plain:c', 's')).rejects.toBeInstanceOf(UnavailableError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     inner.releaseAll();
     await expect(busy).resolves.toBe(true);
+    await tick();
+    inner.releaseAll();
+    await expect(next).resolves.toBe(true);
     expect(hasher.inFlight).toBe(0);
+  });
+
+  it('when the one next in line has waited past maxWaitMs and a sign-in of a lower rank arrives, then the newcomer goes first and the expired one is refused', async () => {
+    const inner = new GatedHasher();
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 4, maxWaitMs: 20 });
+    const busy = hasher.verify('a', 'plain:a', 's', 1);
+    const expired = refusal(hasher.verify('b', 'plain:b', 's', 9));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const polite = hasher.verify('c', 'plain:c', 's', 1);
+    expect(await expired).toBeInstanceOf(UnavailableError);
+    inner.releaseAll();
+    await expect(busy).resolves.toBe(true);
+    await tick();
+    inner.releaseAll();
+    await expect(polite).resolves.toBe(true);
   });
 
   it('when every slot is busy, then hash (a new password) waits for a slot however full the queue is', async () => {
@@ -75,5 +95,39 @@ describe('BoundedPasswordHasher', () => {
     await expect(hasher.verify('a', 'b', 'c')).rejects.toThrow('boom');
     await expect(hasher.verify('a', 'b', 'c')).rejects.toThrow('boom');
     expect(hasher.inFlight).toBe(0);
+  });
+  it('when the queue is full and a sign-in of a lower rank arrives, then the highest-ranked waiter is refused and the newcomer is served next', async () => {
+    const inner = new GatedHasher();
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 2, maxWaitMs: 10_000 });
+    const running = hasher.verify('a', 'plain:a', 's', 5);
+    const early = hasher.verify('b', 'plain:b', 's', 40);
+    const late = refusal(hasher.verify('c', 'plain:c', 's', 50));
+    const polite = hasher.verify('d', 'plain:d', 's', 1);
+    expect(await late).toBeInstanceOf(UnavailableError);
+    inner.releaseAll();
+    await expect(running).resolves.toBe(true);
+    await tick();
+    // The polite one went ahead of the one that was waiting already.
+    expect(inner.pending).toHaveLength(1);
+    inner.releaseAll();
+    await expect(polite).resolves.toBe(true);
+    await tick();
+    inner.releaseAll();
+    await expect(early).resolves.toBe(true);
+    expect(hasher.inFlight).toBe(0);
+  });
+
+  it('when the queue is full and a sign-in of an equal or higher rank arrives, then the newcomer is refused and the waiters keep their places', async () => {
+    const inner = new GatedHasher();
+    const hasher = new BoundedPasswordHasher(inner, { maxConcurrent: 1, maxWaiting: 1, maxWaitMs: 10_000 });
+    const running = hasher.verify('a', 'plain:a', 's', 1);
+    const waiting = hasher.verify('b', 'plain:b', 's', 3);
+    await expect(hasher.verify('c', 'plain:c', 's', 3)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(hasher.verify('d', 'plain:d', 's', 7)).rejects.toBeInstanceOf(UnavailableError);
+    inner.releaseAll();
+    await expect(running).resolves.toBe(true);
+    await tick();
+    inner.releaseAll();
+    await expect(waiting).resolves.toBe(true);
   });
 });

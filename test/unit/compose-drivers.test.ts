@@ -85,14 +85,15 @@ describe('compose: a startup failure closes what it had opened', () => {
 describe('compose: an unusable DATA_DIR is named', () => {
   it('when the SQLite database under DATA_DIR cannot be opened, then compose fails with a ConfigError naming DATA_DIR', async () => {
     const dataDir = dataDirFor();
-    // A directory where the database file should be: SQLite says only "unable to open database file".
+    // A directory where the database file should be: creating the file private (0600) before SQLite
+    // opens it meets the directory, and says so with its path.
     mkdirSync(join(dataDir, 'telltale.db'), { recursive: true });
     try {
       const config = loadConfig({ REPOSITORY_DRIVER: 'sqlite', STORAGE_DRIVER: 'fs', DATA_DIR: dataDir });
       const error = await compose(config, { logger: pino({ level: 'silent' }) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variable).toBe('DATA_DIR');
-      expect((error as ConfigError).message).toMatch(/^DATA_DIR: cannot open the database under .*: unable to open database file/);
+      expect((error as ConfigError).message).toMatch(/^DATA_DIR: cannot open the database under .*: EISDIR: illegal operation on a directory, open '.*telltale\.db'$/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
 
   it('has the hostile-traffic defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config.connections).toEqual({ max: 4096, perIp: 256 });
+    expect(config.connections).toEqual({ max: 4096, perIp: 256, firstRequestTimeoutMs: 10_000 });
     expect(config.auth).toMatchObject({ maxTokenTtlSeconds: 30 * 24 * 3600, failedLoginsPerIpPerMinute: 30 });
     expect(config.auth.maxConcurrentHashes).toBeGreaterThanOrEqual(1);
     expect(config.logs.maxRequestsPerIpPerMinute).toBe(600);
@@ -78,6 +78,10 @@ describe('loadConfig', () => {
     [{ SERVER_MAX_CONNECTIONS: '0' }, 'SERVER_MAX_CONNECTIONS'],
     [{ SERVER_MAX_CONNECTIONS_PER_IP: '-1' }, 'SERVER_MAX_CONNECTIONS_PER_IP'],
     [{ LOGS_RATE_LIMIT_PER_IP_PER_MINUTE: 'lots' }, 'LOGS_RATE_LIMIT_PER_IP_PER_MINUTE'],
+    [{ METRICS_LISTEN: '9464' }, 'METRICS_LISTEN'],
+    [{ METRICS_LISTEN: '127.0.0.1:99999' }, 'METRICS_LISTEN'],
+    [{ METRICS_LISTEN: '::1:9464' }, 'METRICS_LISTEN'],
+    [{ PORT: '9464', METRICS_LISTEN: '0.0.0.0:9464' }, 'METRICS_LISTEN'],
   ])('fails at startup naming the variable for %j', (env, variable) => fails(env as Record<string, string>, variable));
 
   it('when a value is refused, then the message names the variable and the accepted form', () => {
@@ -94,6 +98,15 @@ describe('loadConfig', () => {
   it('when PORT is set and PUBLIC_BASE_URL is not, then the base URL follows PORT', () => {
     expect(loadConfig({ PORT: '9099' }).publicBaseUrl).toBe('http://localhost:9099');
     expect(loadConfig({ PORT: '9099', PUBLIC_BASE_URL: 'https://t.example' }).publicBaseUrl).toBe('https://t.example');
+  });
+
+  it('serves /metrics on a loopback listener of its own by default; METRICS_LISTEN takes host:port, an IPv6 host in brackets, or off', () => {
+    expect(loadConfig({}).metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_LISTEN: '0.0.0.0:9100' }).metricsListen).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(loadConfig({ METRICS_LISTEN: '[::1]:9464' }).metricsListen).toEqual({ host: '::1', port: 9464 });
+    expect(loadConfig({ METRICS_LISTEN: 'off' }).metricsListen).toBeNull();
+    expect(loadConfig({ PORT: '0', METRICS_LISTEN: '127.0.0.1:0' }).metricsListen).toEqual({ host: '127.0.0.1', port: 0 });
   });
 
   it('reads TRUST_PROXY as Express takes it: a hop count, true or false, or addresses', () => {

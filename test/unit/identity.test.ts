@@ -4,41 +4,47 @@ import { MemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter
 import { ManualClock } from '../fixtures/clock';
 import { Identity } from '../../src/app/identity';
 import { NO_APP_PERMISSIONS } from '../../src/domain/account';
-import { AuthenticationError, NotSupportedError, RateLimitedError, ValidationError } from '../../src/domain/errors';
+import { AuthenticationError, NotSupportedError, RateLimitedError, UnavailableError, ValidationError } from '../../src/domain/errors';
 import type { PasswordHash, PasswordHasher } from '../../src/ports/password-hasher';
 import type { TokenIssuer } from '../../src/ports/token-issuer';
 
 /** Plain-text "hashing" that records which stored hashes were checked. */
 class RecordingHasher implements PasswordHasher {
   readonly verified: string[] = [];
+  readonly ranks: number[] = [];
+  /** Refuses every verify as an overloaded BoundedPasswordHasher does. */
+  shedding = false;
   private next = 0;
   async hash(password: string): Promise<PasswordHash> {
     return { hash: `plain:${password}`, salt: `salt-${this.next++}` };
   }
-  async verify(password: string, hash: string): Promise<boolean> {
+  async verify(password: string, hash: string, _salt: string, rank = 0): Promise<boolean> {
+    if (this.shedding) throw new UnavailableError('too many sign-ins at once; retry shortly', 1);
     this.verified.push(hash);
+    this.ranks.push(rank);
     return hash === `plain:${password}`;
   }
 }
 
 const issuer: TokenIssuer = { issue: async (subject, ttl) => `token-for-${subject}-${ttl}` };
 
-function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPerMinute?: number } = {}) {
+function identity(overrides: { issuer?: TokenIssuer | null; failedLoginsPerIpPerMinute?: number; loginRateLimitPerMinute?: number } = {}) {
   const clock = new ManualClock();
   const hasher = new RecordingHasher();
   const apps = new MemoryAppDirectory();
   let id = 0;
+  const accounts = new MemoryAccountRepository();
   const service = new Identity({
-    accounts: new MemoryAccountRepository(),
+    accounts,
     hasher,
     issuer: overrides.issuer === undefined ? issuer : overrides.issuer,
     apps,
     limiter: new MemoryRateLimiter(clock),
     clock,
     newId: () => `id-${id++}`,
-    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
+    settings: { tokenTtlSeconds: 900, loginRateLimitPerMinute: overrides.loginRateLimitPerMinute ?? 100, failedLoginsPerIpPerMinute: overrides.failedLoginsPerIpPerMinute },
   });
-  return { service, hasher, apps, clock };
+  return { service, hasher, apps, clock, accounts };
 }
 
 describe('Identity', () => {
@@ -82,10 +88,56 @@ describe('Identity', () => {
     await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
   });
 
-  it('when sign-ins succeed, then they do not spend the address budget for failures', async () => {
-    const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
+  it('when sign-ins succeed, then they spend neither the per-username nor the per-address budget for failures', async () => {
+    const { service } = identity({ failedLoginsPerIpPerMinute: 2, loginRateLimitPerMinute: 2 });
     await service.createAdmin({ username: 'alice', password: 'correct horse' });
     for (let i = 0; i < 5; i++) await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+    // Failures still count: two wrong passwords use up the username's budget at this address.
+    for (let i = 0; i < 2; i++) await expect(service.login('alice', 'wrong-guess', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toMatchObject({ scope: 'login' });
+  });
+
+  it('when the hasher sheds sign-ins (503), then they spend nothing: the right password then signs in', async () => {
+    const { service, hasher, clock } = identity({ failedLoginsPerIpPerMinute: 2, loginRateLimitPerMinute: 2 });
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    hasher.shedding = true;
+    for (let i = 0; i < 10; i++) {
+      await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toBeInstanceOf(UnavailableError);
+      clock.advance(1000);
+    }
+    hasher.shedding = false;
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when an address comes back before the Retry-After of its shed sign-in, then it is shed again at once without hashing; after it, it is hashed', async () => {
+    const { service, hasher, clock } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    hasher.shedding = true;
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toMatchObject({ retryAfterSeconds: 1 });
+    hasher.shedding = false;
+    const hashed = hasher.verified.length;
+    clock.advance(500);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).rejects.toBeInstanceOf(UnavailableError);
+    expect(hasher.verified).toHaveLength(hashed);
+    // Another address is not held back; this one, once it waits as told, is.
+    await expect(service.login('alice', 'correct horse', '5.6.7.8')).resolves.toMatch(/^token-for-/);
+    clock.advance(1000);
+    await expect(service.login('alice', 'correct horse', '1.2.3.4')).resolves.toMatch(/^token-for-/);
+  });
+
+  it('when IPv6 clients share a /64, then they share the per-address budget and the one sign-in in flight', async () => {
+    const { service } = identity({ failedLoginsPerIpPerMinute: 2 });
+    for (const ip of ['2001:db8:1:2::a', '2001:db8:1:2::b']) await expect(service.login('u1', 'guess-guess', ip)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('u2', 'guess-guess', '2001:db8:1:2:ffff::1')).rejects.toMatchObject({ scope: 'login_ip' });
+    await expect(service.login('u2', 'guess-guess', '2001:db8:1:3::1')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('when two addresses wait for a contended hasher, then the one that has tried less lately is hashed first', async () => {
+    const { service, hasher } = identity();
+    await service.createAdmin({ username: 'alice', password: 'correct horse' });
+    for (let i = 0; i < 5; i++) await expect(service.login('ghost', 'guess-guess', '1.2.3.4')).rejects.toBeInstanceOf(AuthenticationError);
+    await service.login('alice', 'correct horse', '5.6.7.8');
+    expect(hasher.ranks.slice(-1)[0]).toBeLessThan(hasher.ranks[4]!);
   });
 
   it('when no issuer is configured, then login and token issuing are NotSupportedError', async () => {
@@ -117,8 +169,67 @@ describe('Identity', () => {
     const admin = await service.createAdmin({ username: 'alice', password: 'correct horse' });
     const user = await service.createTeamUser(admin.id, { username: 'carol', password: 'first password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
     await service.updateTeamUser(admin.id, user.id, { password: 'second password' });
-    await expect(service.login('carol', 'first password', 'ip')).rejects.toBeInstanceOf(AuthenticationError);
-    await expect(service.login('carol', 'second password', 'ip')).resolves.toBe(`token-for-${user.id}-900`);
+    await expect(service.login('carol', 'first password', 'ip', 'alice')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(service.login('carol', 'second password', 'ip', 'alice')).resolves.toBe(`token-for-${user.id}-900`);
+  });
+
+  describe('usernames per team', () => {
+    it('when two admins each add a user of the same name, then both are created, and each signs in with its team', async () => {
+      const { service } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const globex = await service.createAdmin({ username: 'globex', password: 'correct horse' });
+      const inAcme = await service.createTeamUser(acme.id, { username: 'dana', password: 'acme password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const inGlobex = await service.createTeamUser(globex.id, { username: 'DANA', password: 'globex password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      await expect(service.login('dana', 'acme password', '1.2.3.4', 'ACME')).resolves.toBe(`token-for-${inAcme.id}-900`);
+      await expect(service.login('Dana', 'globex password', '1.2.3.5', 'globex')).resolves.toBe(`token-for-${inGlobex.id}-900`);
+      // Another team's password, or no team at all, is a wrong password.
+      await expect(service.login('dana', 'globex password', '1.2.3.6', 'acme')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.login('dana', 'acme password', '1.2.3.7')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.issueToken('dana', 3600, 'globex')).resolves.toBe(`token-for-${inGlobex.id}-3600`);
+    });
+
+    it('when an admin adds a user named like an admin or another team\'s user, then it is created: only a clash in its own team is refused', async () => {
+      const { service } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const globex = await service.createAdmin({ username: 'globex', password: 'correct horse' });
+      await service.createTeamUser(globex.id, { username: 'erin', password: 'some password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const user = (name: string) => service.createTeamUser(acme.id, { username: name, password: 'other password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      await expect(user('erin')).resolves.toMatchObject({ username: 'erin', usernameScope: 'team' });
+      await expect(user('globex')).resolves.toMatchObject({ username: 'globex' });
+      await expect(user('ERIN')).rejects.toMatchObject({ code: 'username_taken' });
+      // The admin still signs in as before.
+      await expect(service.login('globex', 'correct horse', '1.2.3.4')).resolves.toBe(`token-for-${globex.id}-900`);
+    });
+
+    it('when a sign-in names an unknown team, a team user without its team, or an admin with a team, then it is answered as a wrong password, after the same hashing', async () => {
+      const { service, hasher } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      await service.createTeamUser(acme.id, { username: 'dana', password: 'acme password', permissions: NO_APP_PERMISSIONS, allowedApps: [] });
+      const attempts: Array<[string, string, string | undefined]> = [
+        ['dana', 'acme password', 'no-such-team'],
+        ['dana', 'acme password', 'dana'],
+        ['dana', 'acme password', undefined],
+        ['acme', 'correct horse', 'acme'],
+        ['ghost', 'whatever-pass', undefined],
+      ];
+      for (const [i, [username, password, team]] of attempts.entries()) {
+        await expect(service.login(username, password, `10.0.0.${i}`, team)).rejects.toMatchObject({ code: 'invalid_credentials' });
+      }
+      expect(hasher.verified).toHaveLength(attempts.length);
+    });
+
+    it('when a team user from before team scopes exists, then it signs in with or without its team, and a rename moves it into its team', async () => {
+      const { service, accounts, hasher } = identity();
+      const acme = await service.createAdmin({ username: 'acme', password: 'correct horse' });
+      const { hash, salt } = await hasher.hash('old password');
+      const at = new Date();
+      const earlier = await accounts.create({ id: 'earlier', username: 'frank', usernameScope: 'global', role: 'user', owner: acme.id, permissions: { apps: NO_APP_PERMISSIONS }, allowedApps: [], passwordHash: hash, passwordSalt: salt, createdAt: at, updatedAt: at });
+      await expect(service.login('frank', 'old password', '1.2.3.4')).resolves.toBe(`token-for-${earlier.id}-900`);
+      await expect(service.login('frank', 'old password', '1.2.3.5', 'acme')).resolves.toBe(`token-for-${earlier.id}-900`);
+      await service.updateTeamUser(acme.id, earlier.id, { username: 'franklin' });
+      await expect(service.login('franklin', 'old password', '1.2.3.6')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(service.login('franklin', 'old password', '1.2.3.7', 'acme')).resolves.toBe(`token-for-${earlier.id}-900`);
+    });
   });
 
   it('issueToken refuses a TTL outside 60 s to 30 days', async () => {

@@ -1,8 +1,9 @@
 import { find, update } from 'mingo';
 import {
-  ACCOUNTS_BY_USERNAME_SORT,
   accountByIdFilter,
+  accountByTeamUsernameFilter,
   accountByUsernameFilter,
+  byUsername,
   accountsByOwnerFilter,
   accountUpdate,
   fromDocument,
@@ -35,21 +36,34 @@ describe('Mongo account builders (evaluated with mingo)', () => {
     expect(query(accountByIdFilter(other.id)).map((d) => d.username)).toEqual(['zoe']);
   });
 
-  it('the owner filter and sort give one admin’s accounts by lowercased username', () => {
-    const names = find<AccountDocument>(docs, accountsByOwnerFilter(admin.id)).sort(ACCOUNTS_BY_USERNAME_SORT).all().map((d) => d.username);
+  it('the owner filter, then byUsername, give one admin’s accounts by lowercased username', () => {
+    const names = find<AccountDocument>(docs, accountsByOwnerFilter(admin.id)).all().map(fromDocument).sort(byUsername).map((a) => a.username);
     expect(names).toEqual(['aaron', 'Alice', 'Bob']);
   });
 
-  it('the update sets only the given fields and keeps username_lower in step with a rename', () => {
+  it('a team username lookup matches in that team only; the global lookup never matches a team user', () => {
+    expect(query(accountByTeamUsernameFilter(other.id, 'BEA')).map((d) => d.username)).toEqual(['bea']);
+    expect(query(accountByTeamUsernameFilter(admin.id, 'bea'))).toEqual([]);
+    expect(query(accountByUsernameFilter('bea'))).toEqual([]);
+  });
+
+  it('the update sets only the given fields and keeps username_lower in step with a rename, in the account’s scope', () => {
     const doc = structuredClone(docs[1]!);
     const at = new Date('2026-03-01T00:00:00.000Z');
-    update(doc as unknown as Record<string, unknown>, accountUpdate({ username: 'Robert', allowedApps: ['x'], updatedAt: at }));
-    expect(doc).toMatchObject({ username: 'Robert', username_lower: 'robert', allowed_apps: ['x'], updatedAt: at });
+    update(doc as unknown as Record<string, unknown>, accountUpdate({ username: 'Robert', allowedApps: ['x'], updatedAt: at }, doc));
+    expect(doc).toMatchObject({ username: 'Robert', username_lower: `${admin.id}/robert`, allowed_apps: ['x'], updatedAt: at });
     expect(doc.permissions).toEqual(docs[1]!.permissions);
     expect(doc.password_hash).toBe(docs[1]!.password_hash);
+    const earlier = toDocument(teamUserAccount(admin.id, { username: 'Old', usernameScope: 'global' }));
+    expect(earlier.username_lower).toBe('old');
+    update(earlier as unknown as Record<string, unknown>, accountUpdate({ username: 'New', usernameScope: 'team', updatedAt: at }, earlier));
+    expect(fromDocument(earlier)).toMatchObject({ username: 'New', usernameScope: 'team' });
+    expect(() => accountUpdate({ username: 'x', updatedAt: at })).toThrow();
   });
 
   it('toDocument and fromDocument round-trip an account', () => {
     expect(fromDocument(toDocument(admin))).toEqual(admin);
+    const user = teamUserAccount(admin.id);
+    expect(fromDocument(toDocument(user))).toEqual(user);
   });
 });

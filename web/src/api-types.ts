@@ -187,7 +187,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Sign in with username and password */
+        /** Sign in with username and password; a team user gives its team too (its admin's username) */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -221,23 +221,6 @@ export type paths = {
         };
         /** Liveness; checks no dependency */
         get: operations["getHealthz"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics */
-        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1679,6 +1662,8 @@ export interface operations {
             content: {
                 "application/json": {
                     password: string;
+                    /** @description a team user's team: the username of the admin who created it; leave out as an admin */
+                    team?: string | null;
                     username: string;
                 };
             };
@@ -1803,33 +1788,6 @@ export interface operations {
             };
         };
     };
-    getMetrics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text format */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description METRICS_TOKEN set and not given */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     getOpenapiJson: {
         parameters: {
             query?: never;
@@ -1867,13 +1825,17 @@ export interface operations {
                         checks: {
                             [key: string]: "ok" | "failing";
                         };
+                        /** @enum {string} */
+                        code?: "unavailable";
+                        /** @description When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable" */
+                        error?: string;
                         failing?: string[];
                         /** @enum {string} */
                         status: "ready" | "unavailable";
                     };
                 };
             };
-            /** @description An adapter is failing; named in failing */
+            /** @description An adapter is failing, named in failing; a disk too full to write under DATA_DIR is "disk full" */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1883,6 +1845,10 @@ export interface operations {
                         checks: {
                             [key: string]: "ok" | "failing";
                         };
+                        /** @enum {string} */
+                        code?: "unavailable";
+                        /** @description When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable" */
+                        error?: string;
                         failing?: string[];
                         /** @enum {string} */
                         status: "ready" | "unavailable";
@@ -4202,7 +4168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Username taken */
+            /** @description Username taken in this admin's team (usernames are unique per team: another team's, or an admin's, never clashes) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4395,6 +4361,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Username taken in this admin's team */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
 }
@@ -4418,8 +4393,10 @@ export const pathsAppsIdWebhooksPostResponses201ContentApplicationJsonEventsValu
 export const pathsAppsIdWebhooksWidDeliveriesGetResponses200ContentApplicationJsonItemsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/apps/{id}/webhooks/{wid}/deliveries"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["status"]> = ["delivered", "failed"];
 export const pathsAuthMeGetResponses200ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/auth/me"]["get"]["responses"]["200"]["content"]["application/json"]["role"]> = ["admin", "user"];
 export const pathsReadyzGetResponses200ContentApplicationJsonChecksValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["checks"][string]> = ["ok", "failing"];
+export const pathsReadyzGetResponses200ContentApplicationJsonCodeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["code"]> = ["unavailable"];
 export const pathsReadyzGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ready", "unavailable"];
 export const pathsReadyzGetResponses503ContentApplicationJsonChecksValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["checks"][string]> = ["ok", "failing"];
+export const pathsReadyzGetResponses503ContentApplicationJsonCodeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["code"]> = ["unavailable"];
 export const pathsReadyzGetResponses503ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["status"]> = ["ready", "unavailable"];
 export const pathsReportsGroupsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups"]["get"]["parameters"]["query"]["status"]> = ["open", "resolved", "muted"];
 export const pathsReportsGroupsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/reports/groups"]["get"]["parameters"]["query"]["type"]> = ["crash", "startup_failure", "update_failure", "install_failure", "rollback_failure"];

@@ -67,12 +67,13 @@ export async function optional<T>(request: Promise<T>): Promise<T | null> {
   }
 }
 
-export async function signIn(username: string, password: string): Promise<void> {
+/** `team`: a team user's admin's username; empty for an admin. */
+export async function signIn(username: string, password: string, team = ''): Promise<void> {
   try {
-    const { token } = await api<Answer<'/auth/login', 'post'>>('POST', '/auth/login', { username, password });
+    const { token } = await api<Answer<'/auth/login', 'post'>>('POST', '/auth/login', team === '' ? { username, password } : { username, password, team });
     session.start(token);
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 400)) throw new ApiError(error.status, 'Wrong username or password.');
+    if (error instanceof ApiError && (error.status === 401 || error.status === 400)) throw new ApiError(error.status, team === '' ? 'Wrong username or password. A team user also gives the team.' : 'Wrong username, team or password.');
     if (error instanceof ApiError && error.status === 429) throw new ApiError(429, 'Too many attempts. Wait a minute and try again.');
     throw error;
   }

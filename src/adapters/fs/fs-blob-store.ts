@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../../domain/errors';
 import type { LocalUrlSigner } from '../../domain/signed-url';
 import type { BlobStore } from '../../ports/blob-store';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 
 const TMP_DIR = '.tmp';
 
@@ -17,7 +18,8 @@ export class FsBlobStore implements BlobStore {
   readonly driver = 'fs';
   private readonly root: string;
 
-  constructor(dataDir: string, private readonly signer: LocalUrlSigner) {
+  /** `onWriteError` hears every failed put, e.g. a DiskFullWatch told of ENOSPC. */
+  constructor(dataDir: string, private readonly signer: LocalUrlSigner, private readonly onWriteError?: (error: unknown) => void) {
     this.root = resolve(dataDir, 'blobs');
   }
 
@@ -25,12 +27,12 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: Buffer, _meta?: { contentType: string; contentEncoding?: string }): Promise<void> {
     const path = this.pathOf(key);
     const tmpDir = join(this.root, TMP_DIR);
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
     // Any failure (disk full while writing, fsync, close, rename) removes the temp file: a failed
     // write must not leave partial report details behind, outside retention's reach.
     try {
-      const file = await open(tmp, 'wx', 0o600);
+      const file = await open(tmp, 'wx', PRIVATE_FILE_MODE);
       try {
         await file.writeFile(body);
         await file.sync();
@@ -40,6 +42,7 @@ export class FsBlobStore implements BlobStore {
       await this.moveIntoPlace(tmp, path);
     } catch (error) {
       await rm(tmp, { force: true }).catch(() => undefined);
+      this.onWriteError?.(error);
       throw error;
     }
   }
@@ -67,6 +70,35 @@ export class FsBlobStore implements BlobStore {
       removed++;
     }
     return removed;
+  }
+
+  /**
+   * Makes every folder 0700 and every file 0600 under the root, as they are created now, when
+   * the root is not so already (a store an older version wrote). The root goes last: it marks the
+   * walk done. Returns how many entries were changed.
+   */
+  async tightenModes(): Promise<number> {
+    const root = await stat(this.root).catch(() => null);
+    if (root === null || (root.mode & 0o077) === 0) return 0;
+    const changed = await this.tightenUnder(this.root);
+    await chmod(this.root, PRIVATE_DIR_MODE);
+    return changed + 1;
+  }
+
+  private async tightenUnder(dir: string): Promise<number> {
+    let changed = 0;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        changed += await this.tightenUnder(path);
+        await chmod(path, PRIVATE_DIR_MODE);
+        changed++;
+      } else if (entry.isFile()) {
+        await chmod(path, PRIVATE_FILE_MODE);
+        changed++;
+      }
+    }
+    return changed;
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -107,7 +139,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async ping(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR_MODE });
     await access(this.root, constants.R_OK | constants.W_OK);
   }
 
@@ -147,7 +179,7 @@ export class FsBlobStore implements BlobStore {
   // A concurrent delete may prune the directory between mkdir and rename; then make it again.
   private async moveIntoPlace(tmp: string, path: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
       try {
         return await rename(tmp, path);
       } catch (error) {

@@ -10,6 +10,8 @@ import type { RouteModule } from './route-module';
 export interface LoginBody {
   username: string;
   password: string;
+  /** A team user's team: its admin's username. Absent or empty for admins (and team users from before team scopes). */
+  team?: string;
 }
 
 export const LOGIN_BODY_SCHEMA: JSONSchemaType<LoginBody> = {
@@ -17,6 +19,7 @@ export const LOGIN_BODY_SCHEMA: JSONSchemaType<LoginBody> = {
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 64 },
     password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH },
+    team: { type: 'string', maxLength: 64, nullable: true, description: "a team user's team: the username of the admin who created it; leave out as an admin" },
   },
   required: ['username', 'password'],
   additionalProperties: false,
@@ -29,7 +32,8 @@ export function authRoutes(identity: Identity): Router {
   const validate = bodyParser(LOGIN_BODY_SCHEMA);
   router.post('/auth/login', async (req, res) => {
     const body = validate(await readJsonBody(req, LOGIN_MAX_BODY_BYTES));
-    const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const team = body.team === undefined || body.team === '' ? undefined : body.team;
+    const token = await identity.login(body.username, body.password, req.ip ?? req.socket.remoteAddress ?? 'unknown', team);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ token });
   });
@@ -40,7 +44,7 @@ const authDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/auth/login',
-    summary: 'Sign in with username and password',
+    summary: 'Sign in with username and password; a team user gives its team too (its admin\'s username)',
     tag: 'auth',
     auth: 'none',
     body: LOGIN_BODY_SCHEMA,

@@ -20,6 +20,9 @@ export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** Asset names carry their content's hash: a new build is new names, so an asset never changes. */
+const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
 const SECURITY_HEADERS = {
   'Content-Security-Policy': DASHBOARD_CSP,
   'X-Content-Type-Options': 'nosniff',
@@ -56,13 +59,15 @@ export function dashboardRoutes({ distDir, verifier }: DashboardOptions): Router
   router.use(
     '/ui/assets',
     express.static(join(distDir, 'assets'), {
-      immutable: true,
-      maxAge: 365 * 24 * 3600 * 1000,
+      cacheControl: false,
       index: false,
       redirect: false,
       dotfiles: 'ignore',
+      // Set here: the app's default for API answers (no-store) is already on the response, and
+      // serve-static leaves a Cache-Control it finds in place.
       setHeaders: (res) => {
         for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+        res.setHeader('Cache-Control', ASSET_CACHE_CONTROL);
       },
     }),
   );

@@ -15,6 +15,7 @@ import {
 } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import { AggregatedLog } from '../pino/aggregated-log';
+import { JSON_HEADERS } from './json-headers';
 
 /** The one place error classes become HTTP statuses. Bodies are always `{error, code, …}`. */
 export function statusOf(error: unknown): number {
@@ -49,7 +50,7 @@ export function errorHandler(logger: Logger, now: () => number = Date.now): Erro
     }
     if (status === 500) {
       logger.error({ err: serializeError(error), method: req.method, path: req.path }, 'unhandled error');
-      res.status(500).json({ error: 'internal server error', code: 'internal' });
+      res.status(500).set(JSON_HEADERS).json({ error: 'internal server error', code: 'internal' });
       return;
     }
     if (status === 503) {
@@ -69,7 +70,7 @@ export function sendError(res: Response, error: unknown, status = statusOf(error
   const code = error instanceof DomainError ? error.code : String(status);
   res.locals.errorCode = code;
   const body: Record<string, unknown> = { error: (error as Error).message, code };
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
+  const headers: Record<string, string | number> = { ...JSON_HEADERS };
   if ((error instanceof ValidationError || error instanceof ConflictError) && error.details !== undefined) body.details = error.details;
   if (error instanceof SchemaViolationError) body.paths = error.paths;
   if (error instanceof RateLimitedError) {
@@ -88,7 +89,7 @@ export function sendError(res: Response, error: unknown, status = statusOf(error
 
 export const notFoundHandler: RequestHandler = (req, res) => {
   res.locals.errorCode = 'route_not_found';
-  res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
+  res.status(404).set(JSON_HEADERS).json({ error: `no route for ${req.method} ${req.path}`, code: 'route_not_found' });
 };
 
 /**

@@ -61,7 +61,7 @@ const securityOf: Record<AuthScheme, Array<Record<string, string[]>>> = {
   relay_token: [{ relayToken: [] }],
   jwt: [{ bearerJwt: [] }],
   jwt_or_device: [{ bearerJwt: [] }, { deviceId: [] }],
-  metrics_token: [{ metricsToken: [] }, {}],
+  metrics_token: [{ metricsToken: [] }],
   signed_url: [],
 };
 
@@ -113,7 +113,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
         relayToken: { type: 'http', scheme: 'bearer', description: 'A relay token an admin created for the app (POST /apps/{id}/relay-tokens): rlt_, 24 hex digits, _, 64 hex digits' },
         bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         deviceId: { type: 'apiKey', in: 'header', name: 'X-Device-Id', description: 'Anonymous device id (UUID v4)' },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when configured' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
       },
       schemas: { Error: errorSchema },
     },

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { bearerToken } from '../../domain/bearer-token';
-import { AuthenticationError } from '../../domain/errors';
+import { AuthenticationError, DiskFullError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { PromMetrics } from '../prometheus/prom-metrics';
 import { errorResponse, type RouteDoc } from './openapi';
@@ -36,28 +36,33 @@ export function opsRoutes(opts: OpsOptions): Router {
         try {
           await withTimeout(check(), timeout);
           if (failing.delete(name)) opts.logger?.info({ check: name }, 'readiness check recovered');
-          return { name, ok: true };
+          return { name, ok: true, said: null };
         } catch (error) {
-          // The reason goes to our own log, not the body: it can name hosts.
+          // The reason goes to our own log, not the body: it can name hosts. A full disk names nothing.
           if (!failing.has(name)) opts.logger?.warn({ check: name, err: { message: (error as Error).message } }, 'readiness check failing');
           failing.add(name);
-          return { name, ok: false };
+          return { name, ok: false, said: error instanceof DiskFullError ? 'disk full' : `${name} unavailable` };
         }
       }),
     );
     const failingNow = results.filter((r) => !r.ok).map((r) => r.name);
+    const reasons = results.flatMap((r) => (r.said === null ? [] : [r.said]));
     const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : 'failing']));
     // Only the jobs this instance leads: a follower answers for itself, and a failing job never takes
     // its leader out of rotation (it would keep the lease and stop serving). Errors stay in the log.
     const leads = (opts.leasedWork?.() ?? []).filter((w) => w.leader);
     const leading = Object.fromEntries(leads.map((w) => [w.name, { last_run_at: w.lastRunAt?.toISOString() ?? null, last_run_ok: w.lastRunAt === null ? null : w.lastError === null }]));
-    if (failingNow.length > 0) res.status(503).json({ status: 'unavailable', failing: failingNow, checks, leading });
+    if (failingNow.length > 0) res.status(503).json({ error: `not ready: ${reasons.join(', ')}`, code: 'unavailable', status: 'unavailable', failing: failingNow, checks, leading });
     else res.json({ status: 'ready', checks, leading });
   });
   return router;
 }
 
-/** Prometheus metrics, behind METRICS_TOKEN when it is set. */
+/**
+ * GET /metrics in Prometheus' text format, behind `token` when there is one. Served on a listener
+ * of its own (METRICS_LISTEN), and on the API's only with a token: the counters tell apart, for
+ * instance, refusals of a guessed owner/app.
+ */
 export function metricsRoutes(metrics: PromMetrics, token: string | null): Router {
   const router = Router();
   router.get('/metrics', metricsAuth(token), async (_req, res) => {
@@ -106,6 +111,8 @@ const readiness = {
   required: ['status', 'checks'],
   properties: {
     status: { type: 'string', enum: ['ready', 'unavailable'] },
+    error: { type: 'string', description: 'When unavailable: "not ready: " and why, e.g. "disk full" or "redis unavailable"' },
+    code: { type: 'string', enum: ['unavailable'] },
     failing: { type: 'array', items: { type: 'string' } },
     checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'failing'] } },
   },
@@ -119,7 +126,7 @@ const opsDocs: RouteDoc[] = [
     summary: 'Readiness of every configured adapter',
     tag: 'operations',
     auth: 'none',
-    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing; named in failing', schema: readiness } },
+    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'An adapter is failing, named in failing; a disk too full to write under DATA_DIR is "disk full"', schema: readiness } },
   },
 ];
 
@@ -127,10 +134,10 @@ const metricsDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics; on this listener only when METRICS_TOKEN is set (else on METRICS_LISTEN)',
     tag: 'operations',
     auth: 'metrics_token',
-    responses: { 200: { description: 'Prometheus text format' }, 401: errorResponse('METRICS_TOKEN set and not given') },
+    responses: { 200: { description: 'Prometheus text format' }, 401: errorResponse('METRICS_TOKEN not given') },
   },
 ];
 
@@ -140,10 +147,13 @@ export const opsModule: RouteModule<{ ops: OpsOptions }> = {
   docs: () => opsDocs,
 };
 
-/** Served when the service counts with prom-client (always, but in tests on in-memory metrics). */
+/**
+ * /metrics on the API's listener: only with METRICS_TOKEN (it is on METRICS_LISTEN otherwise), and
+ * when the service counts with prom-client (always, but in tests on in-memory metrics).
+ */
 export const metricsModule: RouteModule<{ promMetrics: PromMetrics | null }, { metricsToken: string | null }> = {
   name: 'metrics',
-  enabled: (_settings, { promMetrics }) => promMetrics !== null,
+  enabled: ({ metricsToken }, { promMetrics }) => promMetrics !== null && metricsToken !== null,
   routes: ({ promMetrics }, { metricsToken }) => metricsRoutes(required(promMetrics, 'promMetrics'), metricsToken),
   docs: () => metricsDocs,
 };

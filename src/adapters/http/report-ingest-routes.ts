@@ -4,6 +4,7 @@ import { sendError, statusOf } from './error-handler';
 import { readJsonBody } from './json-body';
 import { errorResponse, type RouteDoc } from './openapi';
 import type { RouteModule } from './route-module';
+import { JSON_HEADERS } from './json-headers';
 import { DEVICE_ID_RULE } from '../../domain/device-id';
 import { reportInputSchema } from '../../domain/report-validation';
 
@@ -33,13 +34,13 @@ export function reportIngestRoutes(ingestion: ReportIngestion, maxBodyBytes: num
       stored_details: result.storedDetails,
       ...(result.detailsError ? { details_error: result.detailsError } : {}),
     });
-    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer) });
+    res.writeHead(202, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
   });
   // A browser or a mistyped curl that GETs the route learns it exists and takes POST only.
   router.all('/reports/ingest', (_req, res) => {
     res.setHeader('Allow', 'POST');
-    res.status(405).json({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
+    res.status(405).set(JSON_HEADERS).json({ error: 'method not allowed; use POST', code: 'method_not_allowed' });
   });
   return router;
 }

@@ -141,10 +141,10 @@ const account = objectSchema(['id', 'username', 'role'], {
 const noSuchUser = { 404: errorResponse('No such user of this admin') };
 
 const usersDocs: RouteDoc[] = [
-  { method: 'post', path: '/users', summary: 'Create a team user under the calling admin', tag: 'users', auth: 'jwt', body: CREATE_USER_BODY_SCHEMA, responses: { 201: { description: 'Created', schema: account }, 400: errorResponse('Invalid body or unknown app'), 409: errorResponse('Username taken'), ...JWT_ERRORS } },
+  { method: 'post', path: '/users', summary: 'Create a team user under the calling admin', tag: 'users', auth: 'jwt', body: CREATE_USER_BODY_SCHEMA, responses: { 201: { description: 'Created', schema: account }, 400: errorResponse('Invalid body or unknown app'), 409: errorResponse('Username taken in this admin\'s team (usernames are unique per team: another team\'s, or an admin\'s, never clashes)'), ...JWT_ERRORS } },
   { method: 'get', path: '/users', summary: 'List the calling admin\'s team users', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team users', schema: objectSchema(['items'], { items: { type: 'array', items: account } }) }, ...JWT_ERRORS } },
   { method: 'get', path: '/users/:id', summary: 'One team user', tag: 'users', auth: 'jwt', responses: { 200: { description: 'Team user', schema: account }, ...noSuchUser, ...JWT_ERRORS } },
-  { method: 'patch', path: '/users/:id', summary: 'Change a team user', tag: 'users', auth: 'jwt', body: UPDATE_USER_BODY_SCHEMA, responses: { 200: { description: 'Updated', schema: account }, 400: errorResponse('Invalid body'), ...noSuchUser, ...JWT_ERRORS } },
+  { method: 'patch', path: '/users/:id', summary: 'Change a team user', tag: 'users', auth: 'jwt', body: UPDATE_USER_BODY_SCHEMA, responses: { 200: { description: 'Updated', schema: account }, 400: errorResponse('Invalid body'), ...noSuchUser, 409: errorResponse('Username taken in this admin\'s team'), ...JWT_ERRORS } },
   { method: 'delete', path: '/users/:id', summary: 'Delete a team user', tag: 'users', auth: 'jwt', responses: { 204: { description: 'Deleted' }, ...noSuchUser, ...JWT_ERRORS } },
 ];
 

@@ -1,4 +1,4 @@
-import { usernameKey, type Account } from '../../domain/account';
+import { loginKey, teamUsernameKey, usernameKey, type Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
 
@@ -13,7 +13,7 @@ export class MemoryAccountRepository implements AccountRepository {
 
   async create(account: Account): Promise<Account> {
     if (this.accounts.has(account.id)) throw new ConflictError('an account with this id already exists', 'account_exists');
-    this.assertFree(account.username, account.id);
+    this.assertFree(loginKey(account), account.id);
     this.accounts.set(account.id, copy(account));
     return copy(account);
   }
@@ -24,8 +24,15 @@ export class MemoryAccountRepository implements AccountRepository {
   }
 
   async findByUsername(username: string): Promise<Account | null> {
-    const key = usernameKey(username);
-    for (const account of this.accounts.values()) if (usernameKey(account.username) === key) return copy(account);
+    return this.findByKey(usernameKey(username));
+  }
+
+  async findByTeamUsername(owner: string, username: string): Promise<Account | null> {
+    return this.findByKey(teamUsernameKey(owner, username));
+  }
+
+  private findByKey(key: string): Account | null {
+    for (const account of this.accounts.values()) if (loginKey(account) === key) return copy(account);
     return null;
   }
 
@@ -39,8 +46,8 @@ export class MemoryAccountRepository implements AccountRepository {
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
     const account = this.accounts.get(id);
     if (!account) return null;
-    if (changes.username !== undefined) this.assertFree(changes.username, id);
     const updated = copy({ ...account, ...definedOnly(changes) });
+    if (changes.username !== undefined) this.assertFree(loginKey(updated), id);
     this.accounts.set(id, updated);
     return copy(updated);
   }
@@ -49,10 +56,9 @@ export class MemoryAccountRepository implements AccountRepository {
     return this.accounts.delete(id);
   }
 
-  private assertFree(username: string, exceptId: string): void {
-    const key = usernameKey(username);
+  private assertFree(key: string, exceptId: string): void {
     for (const other of this.accounts.values()) {
-      if (other.id !== exceptId && usernameKey(other.username) === key) throw new ConflictError('username already taken', 'username_taken');
+      if (other.id !== exceptId && loginKey(other) === key) throw new ConflictError('username already taken', 'username_taken');
     }
   }
 }

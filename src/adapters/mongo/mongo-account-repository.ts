@@ -3,11 +3,12 @@ import type { Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
 import {
-  ACCOUNTS_BY_USERNAME_SORT,
   accountByIdFilter,
+  accountByTeamUsernameFilter,
   accountByUsernameFilter,
   accountsByOwnerFilter,
   accountUpdate,
+  byUsername,
   fromDocument,
   toDocument,
   type AccountDocument,
@@ -46,17 +47,27 @@ export class MongoAccountRepository implements AccountRepository {
     });
   }
 
+  async findByTeamUsername(owner: string, username: string): Promise<Account | null> {
+    return guarded('findByTeamUsername', async () => {
+      const doc = await this.accounts.findOne(accountByTeamUsernameFilter(owner, username));
+      return doc ? fromDocument(doc) : null;
+    });
+  }
+
   async listByOwner(owner: string): Promise<Account[]> {
     return guarded('listByOwner', async () => {
-      const docs = await this.accounts.find(accountsByOwnerFilter(owner)).sort(ACCOUNTS_BY_USERNAME_SORT).toArray();
-      return docs.map(fromDocument);
+      const docs = await this.accounts.find(accountsByOwnerFilter(owner)).toArray();
+      return docs.map(fromDocument).sort(byUsername);
     });
   }
 
   async update(id: string, changes: AccountChanges): Promise<Account | null> {
     return guarded('update', async () => {
       try {
-        const doc = await this.accounts.findOneAndUpdate(accountByIdFilter(id), accountUpdate(changes), { returnDocument: 'after' });
+        // A new username's key depends on the owner and scope: read them first (an owner never changes).
+        const current = changes.username === undefined ? undefined : await this.accounts.findOne(accountByIdFilter(id));
+        if (current === null) return null;
+        const doc = await this.accounts.findOneAndUpdate(accountByIdFilter(id), accountUpdate(changes, current), { returnDocument: 'after' });
         return doc ? fromDocument(doc) : null;
       } catch (error) {
         throw conflictOr(error);

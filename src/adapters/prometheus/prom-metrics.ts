@@ -13,6 +13,7 @@ const HELP: Record<MetricName, { help: string; labels: string[] }> = {
     labels: ['outcome'],
   },
   beacons_refused_total: { help: 'Devices of beacons and reports left uncounted, by reason (ip_limit, cell_cap, pending_cap)', labels: ['reason'] },
+  connections_closed_total: { help: 'Connections closed by the connection guard, by reason', labels: ['reason'] },
 };
 
 /** The Metrics port on prom-client, with its own registry so tests and instances don't share state. */

@@ -1,5 +1,5 @@
 import type { Database, Transaction } from 'better-sqlite3';
-import { usernameKey, type Account } from '../../domain/account';
+import { loginKey, scopeOfKey, teamUsernameKey, usernameKey, type Account } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { AccountChanges, AccountRepository } from '../../ports/account-repository';
 import { guarded, uniqueViolation } from './sqlite-database';
@@ -22,7 +22,8 @@ function toRow(account: Account): AccountRow {
   return {
     id: account.id,
     username: account.username,
-    username_key: usernameKey(account.username),
+    // The scope lives in the key (see loginKey): rows from before team scopes read as global.
+    username_key: loginKey(account),
     role: account.role,
     owner: account.owner,
     permissions: JSON.stringify(account.permissions),
@@ -38,6 +39,7 @@ function fromRow(row: AccountRow): Account {
   return {
     id: row.id,
     username: row.username,
+    usernameScope: scopeOfKey(row.username_key),
     role: row.role as Account['role'],
     owner: row.owner,
     permissions: JSON.parse(row.permissions) as Account['permissions'],
@@ -62,7 +64,8 @@ export class SqliteAccountRepository implements AccountRepository {
       ),
       byId: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?'),
       byUsername: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE username_key = ?'),
-      byOwner: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE owner = ? ORDER BY username_key, id'),
+      // Usernames are ASCII, so lower() is the domain's usernameKey; the key may carry a team prefix.
+      byOwner: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE owner = ? ORDER BY lower(username), id'),
       replace: db.prepare<AccountRow>(
         `UPDATE accounts SET username = @username, username_key = @username_key, permissions = @permissions, allowed_apps = @allowed_apps,
            password_hash = @password_hash, password_salt = @password_salt, updated_at = @updated_at WHERE id = @id`,
@@ -77,6 +80,7 @@ export class SqliteAccountRepository implements AccountRepository {
       const next: Account = {
         ...current,
         username: changes.username ?? current.username,
+        usernameScope: changes.usernameScope ?? current.usernameScope,
         permissions: changes.permissions ?? current.permissions,
         allowedApps: changes.allowedApps ?? current.allowedApps,
         passwordHash: changes.passwordHash ?? current.passwordHash,
@@ -104,6 +108,11 @@ export class SqliteAccountRepository implements AccountRepository {
 
   async findByUsername(username: string): Promise<Account | null> {
     const row = guarded('findAccountByUsername', () => this.statements.byUsername.get(usernameKey(username)));
+    return row ? fromRow(row) : null;
+  }
+
+  async findByTeamUsername(owner: string, username: string): Promise<Account | null> {
+    const row = guarded('findAccountByTeamUsername', () => this.statements.byUsername.get(teamUsernameKey(owner, username)));
     return row ? fromRow(row) : null;
   }
 

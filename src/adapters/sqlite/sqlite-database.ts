@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
+import { makePrivateDir, tighten, touchPrivateFile } from '../fs/private-files';
 import { migrateSqlite } from './sqlite-migrations';
 
 /** The one better-sqlite3 connection the embedded default shares between its adapters. */
@@ -20,8 +20,11 @@ export interface SqliteOptions {
  * no schema of their own. The caller owns the handle and closes it last.
  */
 export function openSqliteDatabase(dataDir: string, options: SqliteOptions = {}): SqliteDatabase {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const file = join(dataDir, SQLITE_FILE_NAME);
+  // SQLite gives the -wal and -shm files the mode of the database file: 0600 makes all three private.
+  touchPrivateFile(file);
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) tighten(path);
   const db = new Database(file);
   try {
     // The timeout goes first: switching to WAL and migrating may wait on another process.
@@ -47,9 +50,20 @@ export function guarded<T>(what: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
+    if (sqliteCode(error) === 'SQLITE_FULL') for (const observer of diskFullObservers) observer(error);
     if (isUnavailable(error)) throw new UnavailableError(`sqlite ${what} failed: ${(error as Error).message}`, 5, error);
     throw error;
   }
+}
+
+// The adapters share guarded() without a handle to their database, so an observer hears every
+// database of the process: it confirms on its own disk (DiskFullWatch probes) before saying so.
+const diskFullObservers = new Set<(error: unknown) => void>();
+
+/** Tells `observer` of every SQLITE_FULL a guarded call meets. Returns the call that stops it. */
+export function observeSqliteDiskFull(observer: (error: unknown) => void): () => void {
+  diskFullObservers.add(observer);
+  return () => diskFullObservers.delete(observer);
 }
 
 // Recognised by shape, not instanceof: the native addon keeps the error class of the first

@@ -4,6 +4,7 @@ import { signIn } from '../api';
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [team, setTeam] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLInputElement>(null);
@@ -14,7 +15,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
     setBusy(true);
     setError(null);
     try {
-      await signIn(username, password);
+      await signIn(username, password, team.trim());
       onSignedIn();
     } catch (err) {
       setError((err as Error).message);
@@ -45,6 +46,11 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
           aria-describedby={error ? 'signin-error' : undefined}
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
+        <label for="team">Team (team users only)</label>
+        <input id="team" name="team" autocomplete="organization" aria-describedby="team-hint" value={team} onInput={(e) => setTeam(e.currentTarget.value)} />
+        <p id="team-hint" class="muted">
+          A team user: the username of the admin who added you. An admin: leave it empty.
+        </p>
         {error && (
           <p id="signin-error" class="error" role="alert">
             {error}
