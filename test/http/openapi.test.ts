@@ -57,8 +57,11 @@ describe('GET /openapi.json', () => {
     expect(validateOpenApi(res.body)).toEqual({ valid: true, errors: [] });
   });
 
+  // With METRICS_TOKEN, /metrics is on PORT too: every module is on.
+  const ALL_ON = { METRICS_TOKEN: 'a-metrics-token-for-the-openapi-test' };
+
   it('documents every registered route, and nothing that is not registered', async () => {
-    const h = await harness({}, { metrics: new PromMetrics({ defaultMetrics: false }) });
+    const h = await harness(ALL_ON, { metrics: new PromMetrics({ defaultMetrics: false }) });
     const registered = registeredRoutes(h.app);
     expect(await documentedOperations(h.app)).toEqual(registered);
     // Every module is on in this configuration, so the comparison covers each of them.
@@ -66,7 +69,7 @@ describe('GET /openapi.json', () => {
   });
 
   it.each(ROUTE_MODULES.map((module) => [module.name, module] as const))('route module %s registers exactly the operations its docs() lists', async (_name, module) => {
-    const h = await harness({}, { metrics: new PromMetrics({ defaultMetrics: false }) });
+    const h = await harness(ALL_ON, { metrics: new PromMetrics({ defaultMetrics: false }) });
     const alone = createApp({ ...h.deps, modules: [module] });
     expect(registeredRoutes(alone)).toEqual(operations(module.docs(h.config())));
   });

@@ -24,7 +24,7 @@ async function setup(): Promise<Setup> {
     permissions: { create: true, edit: true, delete: true, download: true },
     allowedApps: [s.appId, otherAppId],
   });
-  return { ...s, otherAppId, strangerAppId, strangerToken: await s.h.identity.issueToken('stranger', 3600), teamToken: await s.h.identity.issueToken('teammate', 3600) };
+  return { ...s, otherAppId, strangerAppId, strangerToken: await s.h.identity.issueToken('stranger', 3600), teamToken: await s.h.identity.issueToken('teammate', 3600, 'acme') };
 }
 
 const as = (r: request.Test, jwt: string) => r.set('Authorization', `Bearer ${jwt}`);
