@@ -80,8 +80,8 @@ export class UnavailableError extends DomainError {
  * data to. /readyz says so in words ("disk full"): unlike other causes, it names nothing internal.
  */
 export class DiskFullError extends UnavailableError {
+  static override readonly defaultCode = 'disk_full';
   constructor(cause?: unknown) {
     super('disk full', 30, cause);
-    this.name = 'DiskFullError';
   }
 }
