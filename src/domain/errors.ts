@@ -69,7 +69,7 @@ export class RateLimitedError extends DomainError {
 
 /** A dependency (repository, blob store) is down; the client may retry later. */
 export class UnavailableError extends DomainError {
-  static override readonly defaultCode = 'unavailable';
+  static override readonly defaultCode: string = 'unavailable';
   constructor(message: string, readonly retryAfterSeconds = 5, override readonly cause?: unknown) {
     super(message);
   }
