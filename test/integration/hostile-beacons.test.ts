@@ -188,6 +188,8 @@ describe('hostile beacons: junk cells', () => {
       expect(figures.rssPeakGrowthMiB).toBeLessThan(100);
       expect(figures.dataDirGrowthMiB).toBeLessThan(10);
       expect(figures.victimDuringRatesMaxMs).toBeLessThan(figures.victimIdleMaxMs + 100);
+      expect(figures.victimDuringBeaconsMaxMs).toBeLessThan(figures.victimIdleMaxMs + 250);
+      expect(figures.victimDuringEvaluationMaxMs).toBeLessThan(figures.victimIdleMaxMs + 250);
     }
   });
 
