@@ -184,6 +184,7 @@ describe('hostile beacons: junk cells', () => {
     expect(figures.cellsKept).toBe(500);
     expect(figures.refused.by_reason.cell_cap).toBe(beacons - 499);
     expect(figures.refused.unattributed).toBe(beacons - 499);
+    // Timings and sizes are held only by npm run test:reliability (HOSTILE_FULL=1); npm test checks the counts above.
     if (FULL) {
       expect(figures.rssPeakGrowthMiB).toBeLessThan(100);
       expect(figures.dataDirGrowthMiB).toBeLessThan(10);
